@@ -1,0 +1,54 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ChdCommand} from '../src/base-command.js'
+import {CATALOGUE} from '../src/checks/catalogue.js'
+import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
+import {ExitCode} from '../src/errors.js'
+import {targetFlags} from '../src/flags.js'
+import type {Plan} from '../src/platform/targets.js'
+import {renderCatalogue, renderFindings} from '../src/ui/findings.js'
+
+export default class Doctor extends ChdCommand {
+  static override summary = 'Judge a function app folder or .zip package before it is deployed.'
+  static override description = `Reads host.json, every function.json and local.settings.json, inspects the handler executable's own bytes (format, OS, CPU, glibc needs, execute bit, #! line and CRLF) and reports each problem with its file, line and fix.
+
+Exits 1 when any error-severity finding is reported. Finding codes are stable: see --list-checks.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> examples/go-hello',
+    '<%= config.bin %> <%= command.id %> app.zip --target linux-x64 --plan dedicated',
+    '<%= config.bin %> <%= command.id %> . --json',
+    '<%= config.bin %> <%= command.id %> --list-checks',
+  ]
+
+  static override args = {
+    path: Args.string({description: 'App folder or .zip package', default: '.'}),
+  }
+
+  static override flags = {
+    ...targetFlags,
+    start: Flags.boolean({
+      summary: 'Start the handler and send it mock invocations after the static checks (--no-start skips it).',
+      default: true,
+      allowNo: true,
+    }),
+    'list-checks': Flags.boolean({summary: 'Print the catalogue of finding codes and exit.'}),
+  }
+
+  async run(): Promise<DoctorResult | {checks: typeof CATALOGUE}> {
+    const {args, flags} = await this.parse(Doctor)
+    if (flags['list-checks']) {
+      this.say(renderCatalogue())
+      return {checks: CATALOGUE}
+    }
+    const result = await runDoctor({path: args.path, target: flags.target, glibc: flags.glibc, plan: flags.plan as Plan | undefined}, await this.progress())
+    if (result.executable?.description) this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
+    this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
+    this.say()
+    this.say(renderFindings(result.findings))
+    this.say()
+    this.say(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} info for ${result.target.name}`)
+    if (!result.ok) process.exitCode = ExitCode.failed
+    return result
+  }
+}

@@ -1,0 +1,112 @@
+import {findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError} from 'jsonc-parser'
+
+/** A JSON-with-comments document that remembers where each value sits, so findings can name a line. */
+export interface JsonDoc {
+  path: string
+  text: string
+  value: unknown
+  /** First syntax error, with 1-based line and column. */
+  error?: {message: string; line: number; column: number}
+  tree?: Node
+}
+
+export function parseJsonc(path: string, text: string): JsonDoc {
+  // The host reads these files with Json.NET, which accepts comments and trailing commas.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const errors: ParseError[] = []
+  const tree = parseTree(body, errors, {allowTrailingComma: true, disallowComments: false})
+  if (errors.length > 0 || !tree) {
+    const first = errors[0]
+    const {line, column} = lineColumn(body, first?.offset ?? 0)
+    const message = first ? describeParseError(first.error) : 'the file is empty'
+    return {path, text: body, value: undefined, error: {message, line, column}}
+  }
+  return {path, text: body, value: nodeValue(tree), tree}
+}
+
+function describeParseError(code: number): string {
+  const names: Record<string, string> = {
+    InvalidSymbol: 'unexpected character',
+    InvalidNumberFormat: 'invalid number',
+    PropertyNameExpected: 'a property name in double quotes is expected',
+    ValueExpected: 'a value is expected',
+    ColonExpected: "a ':' is expected",
+    CommaExpected: "a ',' is expected",
+    CloseBraceExpected: "a '}' is expected",
+    CloseBracketExpected: "a ']' is expected",
+    EndOfFileExpected: 'unexpected content after the end of the JSON value',
+    UnexpectedEndOfComment: 'a comment is not closed',
+    UnexpectedEndOfString: 'a string is not closed',
+    UnexpectedEndOfNumber: 'a number is cut off',
+    InvalidUnicode: 'invalid unicode escape',
+    InvalidEscapeCharacter: 'invalid escape character',
+    InvalidCharacter: 'invalid character in a string',
+  }
+  const name = printParseErrorCode(code as Parameters<typeof printParseErrorCode>[0])
+  return names[name] ?? name
+}
+
+function nodeValue(node: Node): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {}
+      for (const prop of node.children ?? []) {
+        const [key, value] = prop.children ?? []
+        if (key && value) out[String(key.value)] = nodeValue(value)
+      }
+      return out
+    }
+    case 'array':
+      return (node.children ?? []).map(nodeValue)
+    default:
+      return node.value
+  }
+}
+
+export function lineColumn(text: string, offset: number): {line: number; column: number} {
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++
+      lineStart = i + 1
+    }
+  }
+  return {line, column: offset - lineStart + 1}
+}
+
+/**
+ * Line of the value at a path of keys, matched case-insensitively as the host's configuration
+ * binder does. Falls back to the nearest parent that exists.
+ */
+export function lineOf(doc: JsonDoc | undefined, keys: Array<string | number>): number | undefined {
+  if (!doc?.tree) return undefined
+  let node: Node | undefined = doc.tree
+  let best: Node = doc.tree
+  for (const key of keys) {
+    if (!node) break
+    if (typeof key === 'number') node = findNodeAtLocation(node, [key])
+    else {
+      const prop: Node | undefined = node.type === 'object'
+        ? node.children?.find((p) => String(p.children?.[0]?.value).toLowerCase() === key.toLowerCase())
+        : undefined
+      node = prop?.children?.[1]
+    }
+    if (node) best = node
+  }
+  return lineColumn(doc.text, best.offset).line
+}
+
+/** Case-insensitive property read: the host binds host.json keys without regard to case. */
+export function getCI(obj: unknown, key: string): unknown {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined
+  const record = obj as Record<string, unknown>
+  if (key in record) return record[key]
+  const lower = key.toLowerCase()
+  for (const [k, v] of Object.entries(record)) if (k.toLowerCase() === lower) return v
+  return undefined
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return Boolean(value) && typeof value === 'object' && !Array.isArray(value)
+}

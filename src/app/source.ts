@@ -1,0 +1,217 @@
+import {lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
+import path from 'node:path'
+import type {Readable} from 'node:stream'
+
+import {ChdError, ExitCode, fsError} from '../errors.js'
+import {type ByteReader, fileReader, streamReader} from '../platform/bytes.js'
+
+/** A file of the app as the host will see it: relative posix path, size and permission bits. */
+export interface AppEntry {
+  path: string
+  size: number
+  /** Permission bits (0o777); undefined when the source records none (a Windows folder, a DOS zip). */
+  mode?: number
+  /** Where the bytes are on disk (folder sources). */
+  absPath?: string
+  /** A symbolic link that cannot be packed as a file. */
+  badLink?: {target: string; problem: 'escapes' | 'loop' | 'dangling'}
+}
+
+/** An app folder or a zip package, read the same way by the model, the checks and the packer. */
+export interface AppSource {
+  kind: 'folder' | 'zip'
+  /** The folder or zip path the user gave, for messages. */
+  location: string
+  /** False when the source carries no Unix modes at all (a folder on Windows). */
+  modesKnown: boolean
+  entries: AppEntry[]
+  get(relPath: string): AppEntry | undefined
+  hasDir(relPath: string): boolean
+  read(relPath: string): Promise<Buffer>
+  reader(relPath: string): Promise<ByteReader>
+  close(): Promise<void>
+}
+
+/** Folders never worth walking: version control, editor state. Pack excludes them anyway. */
+const NEVER_WALK = new Set(['.git', '.hg', '.svn'])
+
+function buildIndex(entries: AppEntry[]) {
+  const byPath = new Map(entries.map((e) => [e.path, e]))
+  const dirs = new Set<string>([''])
+  for (const e of entries) {
+    let p = e.path
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/')) {
+      p = p.slice(0, i)
+      if (dirs.has(p)) break
+      dirs.add(p)
+    }
+  }
+  return {byPath, dirs}
+}
+
+export async function openSource(location: string): Promise<AppSource> {
+  let info
+  try {
+    info = await stat(location)
+  } catch (error) {
+    throw fsError(error, location, 'App folder or package')
+  }
+  if (info.isDirectory()) return openFolder(location)
+  if (/\.zip$/i.test(location) || info.isFile()) return openZip(location)
+  throw new ChdError('NOT_AN_APP', `${location} is neither a folder nor a .zip package`, {exit: ExitCode.usage})
+}
+
+export async function openFolder(root: string): Promise<AppSource> {
+  const absRoot = path.resolve(root)
+  const realRoot = await realpath(absRoot)
+  const entries: AppEntry[] = []
+  const emptyDirs: string[] = []
+  const modesKnown = process.platform !== 'win32'
+
+  const inside = (real: string) => real === realRoot || real.startsWith(realRoot + path.sep)
+
+  // `ancestors` holds the real paths of the folders being walked, so a link back up is a loop.
+  async function walk(dirAbs: string, rel: string, ancestors: Set<string>): Promise<void> {
+    let names
+    try {
+      names = await readdir(dirAbs, {withFileTypes: true})
+    } catch (error) {
+      throw fsError(error, dirAbs, 'Folder')
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    if (names.length === 0 && rel) emptyDirs.push(rel)
+    for (const d of names) {
+      const abs = path.join(dirAbs, d.name)
+      const relPath = rel ? `${rel}/${d.name}` : d.name
+      if (d.isDirectory()) {
+        if (NEVER_WALK.has(d.name)) continue
+        const real = await realpath(abs)
+        await walk(abs, relPath, new Set([...ancestors, real]))
+      } else if (d.isSymbolicLink()) {
+        let real: string
+        try {
+          real = await realpath(abs)
+        } catch {
+          entries.push({path: relPath, size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
+          continue
+        }
+        if (!inside(real)) {
+          entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'escapes'}})
+          continue
+        }
+        const st = await stat(real)
+        if (st.isDirectory()) {
+          if (ancestors.has(real)) {
+            entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'loop'}})
+            continue
+          }
+          await walk(real, relPath, new Set([...ancestors, real]))
+        } else if (st.isFile()) {
+          entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: real})
+        }
+      } else if (d.isFile()) {
+        const st = await lstat(abs)
+        entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: abs})
+      }
+    }
+  }
+  await walk(absRoot, '', new Set([realRoot]))
+  const {byPath, dirs} = buildIndex(entries)
+  for (const d of emptyDirs) dirs.add(d)
+
+  const need = (relPath: string): AppEntry & {absPath: string} => {
+    const e = byPath.get(relPath)
+    if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
+    return e as AppEntry & {absPath: string}
+  }
+  return {
+    kind: 'folder',
+    location: root,
+    modesKnown,
+    entries,
+    get: (p) => byPath.get(p),
+    hasDir: (p) => dirs.has(p),
+    read: async (p) => readFile(need(p).absPath),
+    reader: async (p) => fileReader(need(p).absPath),
+    close: async () => {},
+  }
+}
+
+async function readLinkText(abs: string): Promise<string> {
+  const {readlink} = await import('node:fs/promises')
+  try {
+    return await readlink(abs)
+  } catch {
+    return '?'
+  }
+}
+
+const S_IFMT = 0o170000
+const S_IFLNK = 0o120000
+const S_IFDIR = 0o040000
+
+export async function openZip(zipPath: string): Promise<AppSource> {
+  const yauzl = await import('yauzl')
+  let zip: import('yauzl').ZipFile
+  try {
+    zip = await new Promise((resolve, reject) =>
+      yauzl.open(zipPath, {lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: false}, (err, z) => (err ? reject(err) : resolve(z!))))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code) throw fsError(error, zipPath, 'Package')
+    throw new ChdError('ZIP_INVALID', `${zipPath} is not a readable zip file: ${(error as Error).message}`, {
+      file: zipPath,
+      suggestions: ['Give chd doctor an app folder or a zip made by chd pack / zip -r'],
+    })
+  }
+  const raw = new Map<string, import('yauzl').Entry>()
+  const entries: AppEntry[] = []
+  const emptyDirs: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: import('yauzl').Entry) => {
+      const name = entry.fileName.replaceAll('\\', '/').replace(/^\.\//, '')
+      const unix = entry.versionMadeBy >> 8 === 3
+      const attr = entry.externalFileAttributes >>> 16
+      const isDir = name.endsWith('/') || (unix && (attr & S_IFMT) === S_IFDIR)
+      if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
+      else if (unix && (attr & S_IFMT) === S_IFLNK) {
+        entries.push({path: name, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
+      } else {
+        raw.set(name, entry)
+        // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
+        entries.push({path: name, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
+      }
+      zip.readEntry()
+    })
+    zip.once('end', () => resolve())
+    zip.once('error', reject)
+    zip.readEntry()
+  }).catch((error) => {
+    zip.close()
+    throw new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${(error as Error).message}`, {file: zipPath})
+  })
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const {byPath, dirs} = buildIndex(entries)
+  for (const d of emptyDirs) dirs.add(d)
+
+  const openStream = (p: string): Promise<Readable> => {
+    const entry = raw.get(p)
+    if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
+    return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
+  }
+  return {
+    kind: 'zip',
+    location: zipPath,
+    modesKnown: true,
+    entries,
+    get: (p) => byPath.get(p),
+    hasDir: (p) => dirs.has(p),
+    async read(p) {
+      const s = await openStream(p)
+      const chunks: Buffer[] = []
+      for await (const c of s) chunks.push(c as Buffer)
+      return Buffer.concat(chunks)
+    },
+    reader: async (p) => streamReader(byPath.get(p)?.size ?? 0, () => openStream(p)),
+    close: async () => zip.close(),
+  }
+}

@@ -1,0 +1,60 @@
+import {Command, Errors} from '@oclif/core'
+
+import {ChdError, ExitCode, isChdError} from './errors.js'
+import {createProgress, type Progress} from './ui/progress.js'
+
+/**
+ * Every chd command extends this: `--json` everywhere (run() returns the one JSON document),
+ * progress on stderr, and expected failures rendered as a short message with a fix, never a stack.
+ */
+export abstract class ChdCommand extends Command {
+  static override enableJsonFlag = true
+
+  private progressPromise?: Promise<Progress>
+
+  protected progress(): Promise<Progress> {
+    this.progressPromise ??= createProgress({json: this.jsonEnabled()})
+    return this.progressPromise
+  }
+
+  /** Human text on stdout; suppressed under --json, where only the returned document is printed. */
+  protected say(text = ''): void {
+    if (!this.jsonEnabled()) this.log(text)
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    if (isChdError(err)) return {error: err.toJSON()}
+    if (err instanceof Errors.CLIError) {
+      return {error: {code: 'USAGE', message: stripAnsi(err.message), exit: err.oclif?.exit ?? ExitCode.usage}}
+    }
+    return {error: {code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err), exit: ExitCode.failed}}
+  }
+
+  override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (isChdError(err)) {
+      // oclif v4 drops custom exit codes under --json and prints stacks for non-CLIErrors: do both here.
+      process.exitCode = err.exit
+      if (this.jsonEnabled()) this.logJson(this.toErrorJson(err))
+      else process.stderr.write(renderError(err))
+      return undefined
+    }
+    if (this.jsonEnabled()) {
+      process.exitCode = err.oclif?.exit ?? ExitCode.failed
+      this.logJson(this.toErrorJson(err))
+      return undefined
+    }
+    return super.catch(err)
+  }
+}
+
+export function renderError(err: ChdError): string {
+  const lines = [`Error [${err.code}]: ${err.message}`]
+  if (err.location && !err.message.includes(err.location)) lines.push(`  at ${err.location}`)
+  for (const s of err.suggestions) lines.push(`  Try this: ${s}`)
+  return lines.join('\n') + '\n'
+}
+
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replaceAll(/\u001B\[[0-9;]*m/g, '')
+}

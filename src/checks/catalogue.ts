@@ -1,0 +1,46 @@
+import type {Severity} from './finding.js'
+
+export interface CheckInfo {
+  code: string
+  severity: Severity
+  summary: string
+}
+
+/**
+ * Every finding chd can report. Codes are an interface (scripts match on them): add, never rename.
+ * The severity here is the usual one; a rule may lower it where the context makes it harmless.
+ */
+export const CATALOGUE: CheckInfo[] = [
+  {code: 'HOST_JSON_MISSING', severity: 'error', summary: 'No host.json at the root of the app: the host starts no functions.'},
+  {code: 'HOST_JSON_INVALID', severity: 'error', summary: 'host.json does not parse, or its "version" is not "2.0".'},
+  {code: 'CUSTOM_HANDLER_MISSING', severity: 'error', summary: 'host.json has no customHandler.description: the host never starts a handler.'},
+  {code: 'CUSTOM_HANDLER_LEGACY_SECTION', severity: 'warning', summary: 'host.json uses the deprecated httpWorker section.'},
+  {code: 'EXECUTABLE_PATH_EMPTY', severity: 'error', summary: 'defaultExecutablePath is missing or empty after %VAR% expansion.'},
+  {code: 'EXECUTABLE_NOT_FOUND', severity: 'error', summary: 'The executable is not in the app and not a command the platform ships.'},
+  {code: 'EXECUTABLE_NOT_PACKED', severity: 'error', summary: 'The executable or host.json exists but .funcignore leaves it out of the package.'},
+  {code: 'EXECUTABLE_NOT_EXECUTABLE', severity: 'error', summary: 'The executable has no execute bit for a Linux target (Permission denied).'},
+  {code: 'EXECUTABLE_WRONG_OS', severity: 'error', summary: 'The executable is built for another OS (PE or Mach-O for Linux, ELF or Mach-O for Windows).'},
+  {code: 'EXECUTABLE_WRONG_ARCH', severity: 'error', summary: 'The executable is built for another CPU (e.g. arm64 for an x64 platform).'},
+  {code: 'EXECUTABLE_GLIBC_TOO_NEW', severity: 'error', summary: 'The executable needs a newer glibc than the platform has ("GLIBC_x.y not found").'},
+  {code: 'EXECUTABLE_MUSL', severity: 'error', summary: 'The executable is linked against musl, whose loader the platform image does not have.'},
+  {code: 'EXECUTABLE_UNKNOWN_FORMAT', severity: 'error', summary: 'The executable is not a binary for any OS and has no #! line (Exec format error).'},
+  {code: 'EXECUTABLE_GUI_SUBSYSTEM', severity: 'warning', summary: 'The Windows executable is a GUI program: its console output is lost.'},
+  {code: 'SCRIPT_CRLF', severity: 'error', summary: 'A script\'s #! line ends in CRLF: the kernel looks for an interpreter named "sh\\r".'},
+  {code: 'SCRIPT_INTERPRETER_UNAVAILABLE', severity: 'error', summary: 'A script names an interpreter the target image does not ship.'},
+  {code: 'WORKER_PATH_NOT_FOUND', severity: 'error', summary: 'defaultWorkerPath names a file that is not in the app (relative to workingDirectory).'},
+  {code: 'WORKING_DIRECTORY_MISSING', severity: 'error', summary: 'workingDirectory (or workerDirectory) is not a folder of the app.'},
+  {code: 'ARGUMENT_VARIABLE_UNSET', severity: 'warning', summary: 'An argument holds %NAME% that nothing sets: the host silently deletes it.'},
+  {code: 'ARGUMENT_SPLIT', severity: 'warning', summary: 'An argument holds spaces or quotes: the host joins arguments into one command line and re-splits it.'},
+  {code: 'FUNCTION_JSON_INVALID', severity: 'error', summary: 'A function.json does not parse or its bindings are malformed.'},
+  {code: 'NO_FUNCTIONS', severity: 'error', summary: 'No */function.json one level down: the host finds no functions and never starts the handler.'},
+  {code: 'BINDING_NEEDS_EXTENSION_BUNDLE', severity: 'error', summary: 'A binding other than HTTP or timer is used without extensionBundle in host.json.'},
+  {code: 'EXTENSION_BUNDLE_OUTDATED', severity: 'warning', summary: 'The extension bundle range allows only majors below the supported one (4).'},
+  {code: 'FORWARDING_NOT_APPLICABLE', severity: 'warning', summary: 'Forwarding/proxying is on, but a function is not exactly one httpTrigger + one http output: it gets the JSON payload.'},
+  {code: 'WORKER_RUNTIME_MISMATCH', severity: 'warning', summary: 'local.settings.json sets FUNCTIONS_WORKER_RUNTIME to something other than "custom".'},
+  {code: 'LOCAL_SETTINGS_INVALID', severity: 'warning', summary: 'local.settings.json does not parse.'},
+  {code: 'SECRET_WOULD_BE_PACKED', severity: 'error', summary: 'A file that usually holds secrets (.env, *.pem, *.key, id_rsa …) would be packed.'},
+  {code: 'SYMLINK_UNPACKABLE', severity: 'error', summary: 'A symbolic link leaves the app folder, loops, or points nowhere.'},
+  {code: 'EXECUTABLE_NOT_CHECKED', severity: 'info', summary: 'The executable is resolved outside the app (PATH or an absolute path) and was not inspected.'},
+]
+
+export const CHECKS: Record<string, CheckInfo> = Object.fromEntries(CATALOGUE.map((c) => [c.code, c]))

@@ -1,0 +1,160 @@
+import {getCI, isObject, lineOf} from '../app/jsonc.js'
+import {HOST_VARIABLES} from '../app/model.js'
+import {resolveDirectory, resolveWorkerPath} from '../app/resolve.js'
+import {type CheckContext, finding} from './context.js'
+import type {Finding} from './finding.js'
+
+/** Variables Azure sets in every Functions host environment, so %NAME% of these expands on Azure. */
+const PLATFORM_VARIABLES = ['HOME', 'PATH', 'WEBSITE_SITE_NAME', 'WEBSITE_HOSTNAME', 'WEBSITE_INSTANCE_ID', 'WEBSITE_RESOURCE_GROUP', 'WEBSITE_OWNER_NAME', 'WEBSITE_SKU', 'REGION_NAME', 'FUNCTIONS_EXTENSION_VERSION', 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'AzureWebJobsScriptRoot', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'TEMP', 'TMP']
+
+export function hostJsonRules(ctx: CheckContext): Finding[] {
+  const {app} = ctx
+  const out: Finding[] = []
+  const doc = app.hostJson
+  if (!doc) {
+    if (app.source.entries.some((e) => /(^|\/)host\.json$/i.test(e.path))) {
+      const nested = app.source.entries.find((e) => /(^|\/)host\.json$/i.test(e.path))!.path
+      out.push(finding('HOST_JSON_MISSING', `host.json is not at the root of ${app.source.location}; found ${nested}`, {
+        fix: app.source.kind === 'zip' ? 'Zip the contents of the app folder, not the folder itself (chd pack does this)' : 'Point chd at the folder that holds host.json',
+      }))
+    } else {
+      out.push(finding('HOST_JSON_MISSING', `No host.json in ${app.source.location}`, {fix: 'Add a host.json with "version": "2.0" and a customHandler section'}))
+    }
+    return out
+  }
+  if (doc.error) {
+    out.push(finding('HOST_JSON_INVALID', `host.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {file: 'host.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'}))
+    return out
+  }
+  if (!isObject(doc.value)) {
+    out.push(finding('HOST_JSON_INVALID', 'host.json must hold a JSON object', {file: 'host.json', line: 1}))
+    return out
+  }
+  const version = getCI(doc.value, 'version')
+  if (version !== '2.0') {
+    out.push(finding('HOST_JSON_INVALID', version === undefined ? 'host.json has no "version" property; the host refuses it' : `host.json "version" is ${JSON.stringify(version)}; the v4 host needs "2.0"`, {
+      file: 'host.json', line: lineOf(doc, ['version']), fix: 'Set "version": "2.0"',
+    }))
+  }
+  out.push(...bundleRules(ctx))
+  return out
+}
+
+function bundleRules(ctx: CheckContext): Finding[] {
+  const doc = ctx.app.hostJson!
+  const bundle = getCI(doc.value, 'extensionBundle')
+  if (!isObject(bundle)) return []
+  const range = String(getCI(bundle, 'version') ?? '')
+  const maxMajor = bundleMaxMajor(range)
+  if (maxMajor !== undefined && maxMajor < 4) {
+    return [finding('EXTENSION_BUNDLE_OUTDATED', `host.json extensionBundle version "${range}" allows bundle ${maxMajor}.x at most; bundles below 4.x are out of support`, {
+      file: 'host.json', line: lineOf(doc, ['extensionBundle', 'version']), fix: 'Set "version": "[4.*, 5.0.0)"',
+    })]
+  }
+  return []
+}
+
+/** Highest major a NuGet-style range admits: "[3.3.0, 4.0.0)" → 3, "[4.*, 5.0.0)" → 4, "2.*" → 2. */
+export function bundleMaxMajor(range: string): number | undefined {
+  const r = range.trim()
+  const m = /^[[(]\s*([^,]*)\s*,\s*([^\])]*)\s*([\])])$/.exec(r)
+  if (m) {
+    const upper = m[2].trim()
+    if (!upper) return undefined
+    const major = Number.parseInt(upper, 10)
+    if (Number.isNaN(major)) return undefined
+    const exclusive = m[3] === ')'
+    const rest = upper.replace(/^\d+/, '')
+    return exclusive && /^(\.0)*$/.test(rest) ? major - 1 : major
+  }
+  const major = Number.parseInt(r, 10)
+  return Number.isNaN(major) ? undefined : major
+}
+
+export function customHandlerRules(ctx: CheckContext): Finding[] {
+  const {app, target} = ctx
+  const doc = app.hostJson
+  if (!doc || doc.error || !isObject(doc.value)) return []
+  const ch = app.customHandler
+  const out: Finding[] = []
+  if (!ch || !ch.hasDescription) {
+    out.push(finding('CUSTOM_HANDLER_MISSING', ch ? `host.json "${ch.section}" has no "description" object` : 'host.json has no "customHandler" section, so the host runs no custom handler', {
+      file: 'host.json', line: lineOf(doc, ch ? [ch.section] : []),
+      fix: 'Add "customHandler": {"description": {"defaultExecutablePath": "handler"}} to host.json',
+    }))
+    return out
+  }
+  const line = (key: string, section = true) => lineOf(doc, section ? [ch.section, 'description', key] : [ch.section, key])
+  if (ch.section === 'httpWorker') {
+    out.push(finding('CUSTOM_HANDLER_LEGACY_SECTION', 'host.json uses the deprecated "httpWorker" section; requests are then forwarded as /{FunctionName}', {
+      file: 'host.json', line: lineOf(doc, ['httpWorker']), fix: 'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on forwarding)',
+    }))
+  }
+  if (ctx.exe.kind === 'empty') {
+    out.push(finding('EXECUTABLE_PATH_EMPTY', ch.defaultExecutablePath ? `defaultExecutablePath "${ch.defaultExecutablePath}" is empty once %VAR% are expanded` : 'customHandler.description has no defaultExecutablePath', {
+      file: 'host.json', line: line('defaultExecutablePath'), fix: 'Set "defaultExecutablePath" to the handler binary, e.g. "handler" (Linux) or "handler.exe" (Windows)',
+    }))
+  }
+  for (const key of ['workerDirectory', 'workingDirectory'] as const) {
+    const written = ch[key]
+    if (!written) continue
+    const dir = resolveDirectory(app, written, target.os)
+    if (dir.kind === 'app' && dir.path && !app.source.hasDir(dir.path)) {
+      out.push(finding('WORKING_DIRECTORY_MISSING', `${key} "${written}" is not a folder of the app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`, {
+        file: 'host.json', line: line(key), fix: `Create ${dir.path}/ in the app or correct ${key}`,
+      }))
+    }
+  }
+  const worker = resolveWorkerPath(app, target.os)
+  if (worker?.kind === 'missing') {
+    out.push(finding('WORKER_PATH_NOT_FOUND', `defaultWorkerPath "${ch.defaultWorkerPath}" resolves to ${worker.path}, which is not in the app${worker.hint ? ` (${worker.hint})` : ''}`, {
+      file: 'host.json', line: line('defaultWorkerPath'), fix: 'defaultWorkerPath is opened relative to workingDirectory; correct the path',
+    }))
+  }
+  out.push(...argumentRules(ctx, 'arguments', ch.arguments), ...argumentRules(ctx, 'workerArguments', ch.workerArguments))
+  return out
+}
+
+function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', args: string[]): Finding[] {
+  const {app} = ctx
+  const ch = app.customHandler!
+  const known = new Set([...Object.keys(app.settings), ...HOST_VARIABLES, ...PLATFORM_VARIABLES].map((k) => k.toLowerCase()))
+  const out: Finding[] = []
+  args.forEach((arg, i) => {
+    const line = lineOf(app.hostJson, [ch.section, 'description', key, i])
+    // The host deletes whatever its regex %(.+?)% still matches after expansion.
+    for (const m of arg.matchAll(/%(.+?)%/g)) {
+      if (known.has(m[1].toLowerCase())) continue
+      const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
+      out.push(finding('ARGUMENT_VARIABLE_UNSET', looksLikeVariable
+        ? `${key}[${i}] "${arg}" uses %${m[1]}%, which neither local.settings.json nor the host sets: the host deletes it silently`
+        : `${key}[${i}] "${arg}" contains "${m[0]}", which the host deletes as an unset variable`, {
+        file: 'host.json', line,
+        fix: looksLikeVariable ? `Define ${m[1]} as an app setting (and in local.settings.json Values), or drop it` : 'Avoid a pair of % signs in arguments, or read the value from an app setting in the handler',
+      }))
+    }
+    if (/[\s"]/.test(arg)) {
+      out.push(finding('ARGUMENT_SPLIT', `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`, {
+        file: 'host.json', line, fix: 'Give each word its own array element',
+      }))
+    }
+  })
+  return out
+}
+
+export function settingsRules(ctx: CheckContext): Finding[] {
+  const doc = ctx.app.localSettings
+  if (!doc) return []
+  if (doc.error) {
+    return [finding('LOCAL_SETTINGS_INVALID', `local.settings.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {file: 'local.settings.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'})]
+  }
+  const runtimeKey = Object.keys(ctx.app.settings).find((k) => k.toLowerCase() === 'functions_worker_runtime')
+  const runtime = runtimeKey === undefined ? undefined : ctx.app.settings[runtimeKey]
+  if (runtime !== undefined && runtime.toLowerCase() !== 'custom') {
+    return [finding('WORKER_RUNTIME_MISMATCH', `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}"; a custom handler app runs with "custom"`, {
+      file: 'local.settings.json', line: lineOf(doc, ['Values', runtimeKey!]), fix: 'Set "FUNCTIONS_WORKER_RUNTIME": "custom" (chd deploy sets it on Azure)',
+    })]
+  }
+  return []
+}
+

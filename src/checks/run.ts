@@ -1,0 +1,29 @@
+import type {FunctionApp} from '../app/model.js'
+import {type FileSelection, selectFiles} from '../pack/files.js'
+import type {Target} from '../platform/targets.js'
+import {buildContext, type CheckContext, type Rule} from './context.js'
+import {executableRules, scriptRules} from './executable.js'
+import {type Finding, sortFindings} from './finding.js'
+import {functionRules} from './functions.js'
+import {customHandlerRules, hostJsonRules, settingsRules} from './host.js'
+import {packageRules} from './package.js'
+
+const RULES: Rule[] = [hostJsonRules, customHandlerRules, executableRules, scriptRules, functionRules, settingsRules, packageRules]
+
+export interface StaticResult {
+  findings: Finding[]
+  context: CheckContext
+}
+
+/** What a package of this source holds: a folder after excludes, a zip exactly as it is. */
+export function packageSelection(app: FunctionApp, options: {includeSecrets?: boolean; outputPath?: string} = {}): FileSelection {
+  if (app.source.kind === 'zip') return selectFiles(app.source, {asIs: true})
+  return selectFiles(app.source, {funcignore: app.funcignore, ...options})
+}
+
+export async function runStaticChecks(app: FunctionApp, target: Target, selection = packageSelection(app)): Promise<StaticResult> {
+  const context = await buildContext(app, target, selection)
+  const findings: Finding[] = []
+  for (const rule of RULES) findings.push(...(await rule(context)))
+  return {findings: sortFindings(findings), context}
+}

@@ -1,0 +1,66 @@
+import {loadApp} from '../app/model.js'
+import {openSource} from '../app/source.js'
+import {type Finding, hasErrors} from '../checks/finding.js'
+import {runStaticChecks} from '../checks/run.js'
+import {describeExecutable} from '../platform/inspect.js'
+import {type Plan, targetProfile} from '../platform/targets.js'
+import type {Progress} from '../ui/progress.js'
+
+export interface DoctorOptions {
+  path: string
+  target: string
+  glibc?: string
+  plan?: Plan
+}
+
+export interface DoctorResult {
+  app: string
+  source: 'folder' | 'zip'
+  target: {name: string; os: string; arch: string; glibc?: string; plan?: string}
+  executable?: {written?: string; resolved?: string; kind: string; description?: string; mode?: string}
+  functions: string[]
+  findings: Finding[]
+  summary: {errors: number; warnings: number; info: number}
+  ok: boolean
+}
+
+/**
+ * Judges an app folder or package against a target platform. The startup probe (running the
+ * handler behind a local stand-in for the host) plugs in after the static checks.
+ */
+export async function runDoctor(options: DoctorOptions, progress: Progress): Promise<DoctorResult> {
+  const target = targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
+  const step = progress.step(`Checking ${options.path} for ${target.name}`)
+  const source = await openSource(options.path)
+  try {
+    const app = await loadApp(source)
+    const {findings, context} = await runStaticChecks(app, target)
+    const summary = {
+      errors: findings.filter((f) => f.severity === 'error').length,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      info: findings.filter((f) => f.severity === 'info').length,
+    }
+    const ok = !hasErrors(findings)
+    if (ok) step.succeed(`${summary.warnings} warning(s)`)
+    else step.fail(`${summary.errors} error(s), ${summary.warnings} warning(s)`)
+    const exe = context.exe
+    return {
+      app: options.path,
+      source: source.kind,
+      target: {name: target.name, os: target.os, arch: target.arch, ...(target.glibc ? {glibc: target.glibc} : {}), ...(target.plan ? {plan: target.plan} : {})},
+      executable: app.customHandler?.hasDescription ? {
+        written: app.customHandler.defaultExecutablePath,
+        kind: exe.kind,
+        ...(exe.kind === 'app' || exe.kind === 'missing' ? {resolved: exe.path} : exe.kind === 'command' ? {resolved: exe.name} : exe.kind === 'outside' ? {resolved: exe.path} : {}),
+        ...(context.exeInfo ? {description: describeExecutable(context.exeInfo)} : {}),
+        ...(context.exeEntry?.mode === undefined ? {} : {mode: context.exeEntry.mode.toString(8).padStart(4, '0')}),
+      } : undefined,
+      functions: app.functions.map((f) => f.name),
+      findings,
+      summary,
+      ok,
+    }
+  } finally {
+    await source.close()
+  }
+}

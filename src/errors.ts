@@ -1,0 +1,80 @@
+/**
+ * The one error type chd throws for every expected failure. Commands render it (text or JSON)
+ * without a stack trace; anything that is not a ChdError is a bug and keeps its stack under DEBUG.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  remoteFailed: 5,
+  interrupted: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface ChdErrorOptions {
+  exit?: ExitCodeValue
+  suggestions?: string[]
+  /** Where the problem is, when it is in a file the user can open. */
+  file?: string
+  line?: number
+  column?: number
+  cause?: unknown
+  /** Structured detail for --json (e.g. the findings that stopped a pack). */
+  details?: Record<string, unknown>
+}
+
+export class ChdError extends Error {
+  override readonly name = 'ChdError'
+  readonly code: string
+  readonly exit: ExitCodeValue
+  readonly suggestions: string[]
+  readonly file?: string
+  readonly line?: number
+  readonly column?: number
+  readonly details?: Record<string, unknown>
+
+  constructor(code: string, message: string, options: ChdErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.code = code
+    this.exit = options.exit ?? ExitCode.failed
+    this.suggestions = options.suggestions ?? []
+    this.file = options.file
+    this.line = options.line
+    this.column = options.column
+    this.details = options.details
+  }
+
+  /** `file:line:col` when known, for messages and JSON. */
+  get location(): string | undefined {
+    if (!this.file) return undefined
+    if (this.line === undefined) return this.file
+    return `${this.file}:${this.line}${this.column === undefined ? '' : `:${this.column}`}`
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      exit: this.exit,
+      ...(this.location ? {location: this.location} : {}),
+      ...(this.suggestions.length > 0 ? {suggestions: this.suggestions} : {}),
+      ...this.details,
+    }
+  }
+}
+
+export function isChdError(error: unknown): error is ChdError {
+  return error instanceof ChdError
+}
+
+/** Turns a Node fs error into a ChdError that names the path, so no ENOENT stack reaches a user. */
+export function fsError(error: unknown, path: string, what: string): ChdError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT') return new ChdError('PATH_NOT_FOUND', `${what} not found: ${path}`, {exit: ExitCode.notFound, file: path})
+  if (code === 'EACCES' || code === 'EPERM') return new ChdError('PATH_NOT_READABLE', `${what} is not readable: ${path} (permission denied)`, {file: path})
+  if (code === 'ENOTDIR') return new ChdError('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${path}`, {exit: ExitCode.usage, file: path})
+  return new ChdError('IO_ERROR', `${what} could not be read: ${path}: ${(error as Error)?.message ?? String(error)}`, {file: path, cause: error})
+}

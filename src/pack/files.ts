@@ -1,0 +1,79 @@
+import ignore from 'ignore'
+
+import type {AppEntry, AppSource} from '../app/source.js'
+
+/** Always left out, as Core Tools does: tooling state and files that only matter locally. */
+export const BUILTIN_EXCLUDES = ['.git/', '.hg/', '.svn/', '.vscode/', '.funcignore', '.gitignore', 'project.lock.json', '.DS_Store']
+
+/** Left out like the built-ins, but --include-secrets brings it back. */
+export const LOCAL_SETTINGS = 'local.settings.json'
+
+/**
+ * Files that usually hold credentials. A package carrying one is refused unless .funcignore
+ * leaves it out or the user passes --include-secrets.
+ */
+export const SECRET_PATTERNS = [
+  '.env', '.env.*', '!.env.example', '!.env.sample', '!.env.template', '.envrc',
+  '*.pem', '*.key', '*.pfx', '*.p12', '*.ppk', '*.publishsettings',
+  'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519',
+  '.npmrc', '.pypirc', '.netrc', '.aws/credentials', '.azure/',
+]
+
+export interface FileSelection {
+  /** What goes into the package, sorted by path. */
+  included: AppEntry[]
+  excluded: Array<{path: string; reason: 'built-in' | '.funcignore' | 'output'}>
+  /** Secret-looking files that would be packed (kept out of `included` unless includeSecrets). */
+  secrets: AppEntry[]
+  /** Links that cannot be packed: leaving the folder, looping, or dangling. */
+  badLinks: AppEntry[]
+}
+
+export interface SelectOptions {
+  includeSecrets?: boolean
+  funcignore?: string
+  /** App-relative path of the package being written, when it lands inside the folder. */
+  outputPath?: string
+  /** Judge an existing package: everything in it ships, nothing is excluded, secrets are still named. */
+  asIs?: boolean
+}
+
+export function selectFiles(source: AppSource, options: SelectOptions = {}): FileSelection {
+  const builtin = ignore().add(BUILTIN_EXCLUDES)
+  if (!options.includeSecrets) builtin.add(LOCAL_SETTINGS)
+  const user = ignore().add(stripBom(options.funcignore ?? ''))
+  const secret = ignore().add(SECRET_PATTERNS)
+  const selection: FileSelection = {included: [], excluded: [], secrets: [], badLinks: []}
+  if (options.asIs) secret.add(LOCAL_SETTINGS)
+  for (const entry of source.entries) {
+    if (options.asIs) {
+      if (entry.badLink) selection.badLinks.push(entry)
+      else selection.included.push(entry)
+      if (!entry.badLink && secret.ignores(entry.path)) selection.secrets.push(entry)
+    } else if (options.outputPath && entry.path === options.outputPath) {
+      selection.excluded.push({path: entry.path, reason: 'output'})
+    } else if (builtin.ignores(entry.path)) {
+      selection.excluded.push({path: entry.path, reason: 'built-in'})
+    } else if (user.ignores(entry.path)) {
+      selection.excluded.push({path: entry.path, reason: '.funcignore'})
+    } else if (entry.badLink) {
+      selection.badLinks.push(entry)
+    } else if (secret.ignores(entry.path)) {
+      selection.secrets.push(entry)
+      if (options.includeSecrets) selection.included.push(entry)
+    } else {
+      selection.included.push(entry)
+    }
+  }
+  selection.included.sort((a, b) => compareNames(a.path, b.path))
+  return selection
+}
+
+/** Byte order of the UTF-8 names, so the same folder always yields the same entry order. */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}

@@ -1,0 +1,75 @@
+/**
+ * The one progress helper. Progress always goes to stderr so stdout stays clean for results:
+ * an ora spinner on a TTY, one plain line per step elsewhere (CI logs), nothing under --json.
+ */
+export interface Step {
+  update(text: string): void
+  succeed(detail?: string): void
+  fail(detail?: string): void
+}
+
+export interface Progress {
+  step(title: string): Step
+  info(message: string): void
+  warn(message: string): void
+}
+
+export interface ProgressOptions {
+  json: boolean
+  stream?: NodeJS.WriteStream
+}
+
+const silentStep: Step = {update() {}, succeed() {}, fail() {}}
+
+export const silentProgress: Progress = {
+  step: () => silentStep,
+  info() {},
+  warn() {},
+}
+
+function elapsed(start: number): string {
+  const ms = Date.now() - start
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`
+}
+
+function withDetail(title: string, detail: string | undefined, start: number): string {
+  return `${title}${detail ? `: ${detail}` : ''} (${elapsed(start)})`
+}
+
+export async function createProgress(options: ProgressOptions): Promise<Progress> {
+  if (options.json) return silentProgress
+  const stream = options.stream ?? process.stderr
+  const interactive = Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
+  if (!interactive) return plainProgress(stream)
+  // ora costs ~60 ms to import: only pay for it when a spinner will actually be drawn.
+  const {default: ora} = await import('ora')
+  return {
+    step(title) {
+      const start = Date.now()
+      const spinner = ora({text: title, stream}).start()
+      return {
+        update: (text) => { spinner.text = `${title}: ${text}` },
+        succeed: (detail) => { spinner.succeed(withDetail(title, detail, start)) },
+        fail: (detail) => { spinner.fail(withDetail(title, detail, start)) },
+      }
+    },
+    info: (message) => { stream.write(`  ${message}\n`) },
+    warn: (message) => { stream.write(`⚠ ${message}\n`) },
+  }
+}
+
+function plainProgress(stream: NodeJS.WriteStream): Progress {
+  return {
+    step(title) {
+      const start = Date.now()
+      stream.write(`- ${title}\n`)
+      return {
+        update() {},
+        succeed: (detail) => { stream.write(`✔ ${withDetail(title, detail, start)}\n`) },
+        fail: (detail) => { stream.write(`✖ ${withDetail(title, detail, start)}\n`) },
+      }
+    },
+    info: (message) => { stream.write(`  ${message}\n`) },
+    warn: (message) => { stream.write(`⚠ ${message}\n`) },
+  }
+}
