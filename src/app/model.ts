@@ -178,7 +178,7 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
     }
     fn.bindings.push({type: type!, direction: direction!.toLowerCase(), name: bname!, dataType: str(getCI(b, 'dataType')), index})
   })
-  if (fn.bindings.length > 0 && !fn.bindings.some(isTrigger)) {
+  if (fn.problems.length === 0 && !fn.bindings.some(isTrigger)) {
     fn.problems.push({message: 'no trigger binding (a binding of direction "in" whose type ends in "Trigger")', keys: ['bindings']})
   }
   return fn
