@@ -11,7 +11,8 @@ export function functionRules(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   const hostOk = app.hostJson && !app.hostJson.error && isObject(app.hostJson.value)
   const hasRoutes = Array.isArray(getCI(getCI(getCI(app.hostJson?.value, 'customHandler'), 'http'), 'routes'))
-  if (app.functions.length === 0 && !hasRoutes) {
+  // Without host.json at the root the folder itself is wrong; HOST_JSON_MISSING says so.
+  if (app.functions.length === 0 && !hasRoutes && app.hostJson) {
     const deeper = app.source.entries.find((e) => /\/function\.json$/i.test(e.path))
     out.push(finding('NO_FUNCTIONS', deeper
       ? `No function.json one level below the root; ${deeper.path} is too deep, the host only looks in <root>/<function>/function.json`

@@ -6,6 +6,10 @@ export function packageRules(ctx: CheckContext): Finding[] {
   const out: Finding[] = []
   const zip = app.source.kind === 'zip'
   for (const s of selection.secrets) {
+    if (selection.secretsIncluded) {
+      out.push(finding('SECRET_WOULD_BE_PACKED', `${s.path} is packed because --include-secrets was given`, {file: s.path, severity: 'info'}))
+      continue
+    }
     out.push(finding('SECRET_WOULD_BE_PACKED', zip ? `${s.path} is inside the package and usually holds secrets` : `${s.path} would be packed and usually holds secrets`, {
       file: s.path,
       fix: zip ? 'Rebuild the package without it (chd pack leaves it out)' : `Add ${s.path} to .funcignore, or pass --include-secrets if it really belongs in the package`,

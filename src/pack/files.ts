@@ -27,6 +27,8 @@ export interface FileSelection {
   secrets: AppEntry[]
   /** Links that cannot be packed: leaving the folder, looping, or dangling. */
   badLinks: AppEntry[]
+  /** The user asked for secrets to be packed (so they are reported, not refused). */
+  secretsIncluded: boolean
 }
 
 export interface SelectOptions {
@@ -43,7 +45,7 @@ export function selectFiles(source: AppSource, options: SelectOptions = {}): Fil
   if (!options.includeSecrets) builtin.add(LOCAL_SETTINGS)
   const user = ignore().add(stripBom(options.funcignore ?? ''))
   const secret = ignore().add(SECRET_PATTERNS)
-  const selection: FileSelection = {included: [], excluded: [], secrets: [], badLinks: []}
+  const selection: FileSelection = {included: [], excluded: [], secrets: [], badLinks: [], secretsIncluded: Boolean(options.includeSecrets && !options.asIs)}
   if (options.asIs) secret.add(LOCAL_SETTINGS)
   for (const entry of source.entries) {
     if (options.asIs) {

@@ -68,14 +68,13 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
     return {
       name: entry.path,
       size: entry.size,
+      path: entry.absPath,
       // Without modes on disk (Windows), mark what must run: the executable, ELF files, #! scripts.
       mode: entry.mode ?? ((head: Buffer) => (entry.path === exePath || head.subarray(0, 4).equals(ELF) || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644)),
-      async read(offset, length) {
+      async read(offset, target) {
         handle ??= open(entry.absPath!, 'r')
-        const fh = await handle
-        const buf = Buffer.allocUnsafe(length)
-        const {bytesRead} = await fh.read(buf, 0, length, offset)
-        return buf.subarray(0, bytesRead)
+        const {bytesRead} = await (await handle).read(target, 0, target.length, offset)
+        return bytesRead
       },
       async close() {
         if (handle) await (await handle).close()

@@ -1,0 +1,103 @@
+/**
+ * npm run bench: start-up and pack speed, as medians of repeated runs, against bare node and
+ * Info-ZIP. Not a test: it prints figures and exits 0.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '..')
+const work = path.join(root, '.bench')
+const runs = Number(process.env.BENCH_RUNS ?? 7)
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+function time(cmd: string, args: string[], cwd = root): number {
+  const start = process.hrtime.bigint()
+  const r = spawnSync(cmd, args, {cwd, stdio: ['ignore', 'ignore', 'pipe']})
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+function bench(label: string, cmd: string, args: string[], cwd?: string, before?: () => void): number {
+  const xs: number[] = []
+  for (let i = 0; i < runs; i++) {
+    before?.()
+    xs.push(time(cmd, args, cwd))
+  }
+  const m = median(xs)
+  console.log(`${label.padEnd(34)} median ${m.toFixed(0).padStart(6)} ms   (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${runs})`)
+  return m
+}
+
+/** Peak RSS of a child in MB, read from the kernel's accounting of waited-for children. */
+function peakRss(cmd: string, args: string[], cwd = root): number {
+  const out = execFileSync('python3', ['-c', 'import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)', cmd, ...args], {cwd, encoding: 'utf8'})
+  return Number(out.trim()) / 1024
+}
+
+function generateApp(dir: string): void {
+  if (existsSync(path.join(dir, '.complete'))) return
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true})
+  // Deterministic pseudo-random content, so every run packs the same app.
+  let seed = 42
+  // High bits only: an LCG's low bits cycle, which would make the text unrealistically repetitive.
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 16
+  const words = 'function return const handler request response status body headers query json parse error logger info warn'.split(' ')
+  const text = (n: number) => {
+    const parts: string[] = []
+    let size = 0
+    while (size < n) {
+      const line = Array.from({length: 3 + (rand() % 10)}, () => words[rand() % words.length]).join(' ') + ';\n'
+      parts.push(line)
+      size += line.length
+    }
+    return parts.join('')
+  }
+  for (let i = 0; i < 3000; i++) {
+    const d = path.join(dir, 'lib', `m${Math.floor(i / 100)}`)
+    mkdirSync(d, {recursive: true})
+    writeFileSync(path.join(d, `f${i}.js`), text(200 + (rand() % 6000)))
+  }
+  const noise = Buffer.alloc(40 * 1024 * 1024)
+  for (let off = 0; off < noise.length; off += 32) createHash('sha256').update(String(off)).digest().copy(noise, off)
+  writeFileSync(path.join(dir, 'assets.bin'), noise)
+  writeFileSync(path.join(dir, 'data.txt'), text(30 * 1024 * 1024))
+  mkdirSync(path.join(dir, 'hello'), {recursive: true})
+  writeFileSync(path.join(dir, 'hello/function.json'), JSON.stringify({bindings: [{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: 'res'}]}))
+  writeFileSync(path.join(dir, 'host.json'), JSON.stringify({version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}))
+  // The real binary: the Go test handler when Go is here, else this machine's own ls.
+  const go = spawnSync('go', ['build', '-o', path.join(dir, 'handler'), '.'], {cwd: path.join(root, 'test/fixtures/go-handler'), env: {...process.env, CGO_ENABLED: '0'}})
+  if (go.status !== 0) execFileSync('cp', ['/bin/ls', path.join(dir, 'handler')])
+  execFileSync('chmod', ['755', path.join(dir, 'handler')])
+  writeFileSync(path.join(dir, '.complete'), '')
+}
+
+mkdirSync(work, {recursive: true})
+console.log(`node ${process.version}, ${runs} runs each\n`)
+execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: 'inherit'})
+execFileSync('npx', ['oclif', 'manifest'], {cwd: root, stdio: 'ignore'})
+try {
+  const bare = bench('node -e 0', process.execPath, ['-e', '0'])
+  const help = bench('chd --help (dist + manifest)', process.execPath, ['bin/run.js', '--help'])
+  console.log(`  → ${(help / bare).toFixed(2)}× bare node (target ≤ 2.5×)\n`)
+
+  const app = path.join(work, 'app')
+  generateApp(app)
+  const zipOut = path.join(work, 'infozip.zip')
+  const chdOut = path.join(work, 'chd.zip')
+  const info = bench('zip -r -6 (Info-ZIP)', 'zip', ['-q', '-r', '-6', zipOut, '.', '-x', '.complete'], app, () => rmSync(zipOut, {force: true}))
+  const packMs = bench('chd pack', process.execPath, [path.join(root, 'bin/run.js'), 'pack', app, '-o', chdOut], root, () => rmSync(chdOut, {force: true}))
+  console.log(`  → ${(packMs / info).toFixed(2)}× Info-ZIP (target ≤ 0.67×)`)
+  const rss = peakRss(process.execPath, [path.join(root, 'bin/run.js'), 'pack', app, '-o', chdOut])
+  console.log(`  → peak RSS ${rss.toFixed(0)} MB (target ≤ 150 MB)`)
+  const sizes = execFileSync('ls', ['-l', zipOut, chdOut], {encoding: 'utf8'})
+  console.log(`\n${sizes}`)
+} finally {
+  rmSync(path.join(root, 'oclif.manifest.json'), {force: true})
+}

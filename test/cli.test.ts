@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import {describe, test} from 'node:test'
+
+import {CATALOGUE} from '../src/checks/catalogue.js'
+import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {chd} from './helpers/cli.js'
+import {goHandler, goSkip} from './helpers/go.js'
+
+const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+\)?\n/, `stack trace in:\n${text}`)
+
+describe('the chd CLI', () => {
+  test('--help lists the commands; --version names chd', async () => {
+    const help = await chd(['--help'])
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /doctor\s+Judge a function app/)
+    assert.match(help.stdout, /pack\s+Build the deployment zip/)
+    const version = await chd(['--version'])
+    assert.match(version.stdout, /^chd\/\d+\.\d+\.\d+ /)
+  })
+
+  test('doctor --list-checks prints the whole catalogue, also as JSON', async () => {
+    const text = await chd(['doctor', '--list-checks'])
+    for (const c of CATALOGUE) assert.match(text.stdout, new RegExp(`^${c.code}\\s`, 'm'))
+    const json = await chd(['doctor', '--list-checks', '--json'])
+    assert.equal(json.json().checks.length, CATALOGUE.length)
+  })
+
+  test('doctor on the bundled example exits 0 and prints its finding', async () => {
+    const r = await chd(['doctor', 'examples/hello-node'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /SCRIPT_INTERPRETER_UNAVAILABLE/)
+    assert.match(r.stdout, /0 error\(s\), 1 warning\(s\)/)
+  })
+
+  test('a missing folder: exit 4, one line, no stack', async () => {
+    const r = await chd(['doctor', 'no/such/app'])
+    assert.equal(r.code, 4)
+    assert.match(r.stderr, /PATH_NOT_FOUND.*no\/such\/app/)
+    noStack(r.stderr)
+    const j = await chd(['doctor', 'no/such/app', '--json'])
+    assert.equal(j.code, 4)
+    assert.equal(j.json().error.code, 'PATH_NOT_FOUND')
+  })
+
+  test('usage errors exit 2 with a small JSON envelope', async () => {
+    const r = await chd(['doctor', '--target', 'mips'])
+    assert.equal(r.code, 2)
+    noStack(r.stderr)
+    const j = await chd(['doctor', '--target', 'mips', '--json'])
+    assert.equal(j.code, 2)
+    const doc = j.json()
+    assert.deepEqual(Object.keys(doc), ['error'])
+    assert.ok(j.stdout.length < 2000, 'the error envelope stays small')
+    const glibc = await chd(['doctor', 'examples/hello-node', '--glibc', 'new'])
+    assert.equal(glibc.code, 2)
+    assert.match(glibc.stderr, /INVALID_GLIBC/)
+  })
+
+  test('an invalid host.json names file:line:col and exits 1 without a stack', async () => {
+    const dir = await makeApp({'host.json': '{"version": "2.0",, }', 'hello/function.json': {bindings: []}})
+    const r = await chd(['doctor', dir])
+    assert.equal(r.code, 1)
+    assert.match(r.stdout, /HOST_JSON_INVALID\s+host\.json:1/)
+    assert.match(r.stdout, /host\.json:1:19: /)
+    noStack(r.stdout + r.stderr)
+  })
+})
+
+describe('doctor and pack through the CLI', {skip: goSkip()}, () => {
+  test('doctor --json: exactly one JSON document on stdout, nothing on stderr, exit 1 on errors', async () => {
+    const good = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
+    const ok = await chd(['doctor', good, '--json'])
+    assert.equal(ok.code, 0)
+    assert.equal(ok.stderr, '')
+    const doc = ok.json()
+    assert.equal(doc.ok, true)
+    assert.equal(doc.target.name, 'linux-x64')
+    assert.match(doc.executable.description, /ELF 64-bit x64, statically linked/)
+    const bad = await makeApp(goodApp({copy: await goHandler('linux-arm64')}))
+    const failed = await chd(['doctor', bad, '--json'])
+    assert.equal(failed.code, 1)
+    assert.equal(failed.json().findings[0].code, 'EXECUTABLE_WRONG_ARCH')
+  })
+
+  test('pack prints entries, bytes and sha256; --json gives the same', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
+    const out = path.join(await tempDir(), 'p.zip')
+    const r = await chd(['pack', dir, '-o', out])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /entries\s+3 /)
+    assert.match(r.stdout, /sha256\s+[0-9a-f]{64}/)
+    const j = await chd(['pack', dir, '-o', out, '--json'])
+    const doc = j.json()
+    assert.equal(doc.entries, 3)
+    assert.equal(r.stdout.match(/sha256\s+([0-9a-f]{64})/)![1], doc.sha256)
+  })
+
+  test('pack refuses an app with errors: exit 1, the findings, no stack', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('windows-amd64')}))
+    const r = await chd(['pack', dir, '-o', path.join(await tempDir(), 'x.zip')])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /EXECUTABLE_WRONG_OS/)
+    assert.match(r.stderr, /--force/)
+    noStack(r.stderr)
+    const j = await chd(['pack', dir, '-o', path.join(await tempDir(), 'x.zip'), '--json'])
+    assert.equal(j.code, 1)
+    assert.equal(j.json().error.findings[0].code, 'EXECUTABLE_WRONG_OS')
+  })
+})

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {readFile, stat, utimes} from 'node:fs/promises'
+import path from 'node:path'
+import {describe, test} from 'node:test'
+import {promisify} from 'node:util'
+
+import {ChdError} from '../src/errors.js'
+import {pack} from '../src/pack/index.js'
+import {writeZip, type ZipSourceFile} from '../src/pack/zip.js'
+import {silentProgress} from '../src/ui/progress.js'
+import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {goHandler, goSkip} from './helpers/go.js'
+import {listZip, testZip} from './helpers/zip.js'
+
+const run = promisify(execFile)
+const skip = goSkip()
+
+async function packApp(dir: string, extra: Partial<Parameters<typeof pack>[0]> = {}) {
+  const output = path.join(await tempDir(), 'app.zip')
+  const result = await pack({dir, output, target: 'linux-x64', ...extra}, silentProgress)
+  return {output, result}
+}
+
+describe('chd pack', {skip}, () => {
+  test('keeps real modes, Unix "made by", excludes built-ins and .funcignore, and passes unzip -t', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {
+      'scripts/run.sh': {content: '#!/bin/sh\necho hi\n', mode: 0o750},
+      'data/readme.md': 'docs',
+      'data/keep.md': 'keep',
+      '.funcignore': '*.md\n!keep.md\n',
+      '.vscode/settings.json': {},
+      '.git/HEAD': 'ref: refs/heads/main',
+      '.gitignore': 'node_modules',
+    }))
+    const {output, result} = await packApp(dir)
+    await testZip(output)
+    const rows = await listZip(output)
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]))
+    assert.deepEqual(Object.keys(byName).sort(), ['data/keep.md', 'handler', 'hello/function.json', 'host.json', 'scripts/run.sh'])
+    assert.equal(byName.handler.mode, '-rwxr-xr-x')
+    assert.equal(byName['scripts/run.sh'].mode, '-rwxr-x---')
+    assert.equal(byName['host.json'].mode, '-rw-r--r--')
+    for (const r of rows) assert.equal(r.madeBy, 'unx')
+    assert.equal(result.entries, 5)
+    assert.match(result.sha256, /^[0-9a-f]{64}$/)
+    assert.equal(result.sha256, createHash('sha256').update(await readFile(output)).digest('hex'))
+    const reasons = Object.fromEntries(result.excluded.map((e) => [e.path, e.reason]))
+    assert.equal(reasons['local.settings.json'], 'built-in')
+    assert.equal(reasons['data/readme.md'], '.funcignore')
+    assert.equal(reasons['.vscode/settings.json'], 'built-in')
+  })
+
+  test('is deterministic: same folder, different mtimes, same sha256 and bytes', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'lib/a.txt': 'a'.repeat(5000), 'lib/b.txt': 'b'}))
+    const one = await packApp(dir)
+    await utimes(path.join(dir, 'lib/a.txt'), new Date('2001-01-01'), new Date('2001-01-01'))
+    const two = await packApp(dir)
+    assert.equal(one.result.sha256, two.result.sha256)
+    assert.deepEqual(await readFile(one.output), await readFile(two.output))
+  })
+
+  test('stores incompressible data and deflates text; a multi-chunk file round-trips', async () => {
+    const random = Buffer.alloc(3 * 1024 * 1024 + 124)
+    for (let i = 0; i < random.length; i += 4) random.writeUInt32LE((Math.imul(i + 1, 2654435761) ^ (i >>> 7)) >>> 0, i)
+    const text = Buffer.from('lorem ipsum dolor sit amet '.repeat(200_000))
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'assets/blob.bin': random, 'assets/photo.jpg': random.subarray(0, 1000), 'big.txt': text}))
+    const {output} = await packApp(dir)
+    await testZip(output)
+    const rows = Object.fromEntries((await listZip(output)).map((r) => [r.name, r]))
+    assert.equal(rows['assets/blob.bin'].method, 'stor')
+    assert.equal(rows['assets/photo.jpg'].method, 'stor')
+    assert.equal(rows['big.txt'].method, 'defN')
+    const out = await tempDir()
+    await run('unzip', ['-q', output, '-d', out])
+    assert.deepEqual(await readFile(path.join(out, 'big.txt')), text)
+    assert.deepEqual(await readFile(path.join(out, 'assets/blob.bin')), random)
+    assert.equal((await stat(path.join(out, 'handler'))).mode & 0o777, 0o755)
+  })
+
+  test('refuses secrets unless --include-secrets, and never packs local.settings.json by default', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'.env': 'TOKEN=secret', 'keys/id_rsa': 'x'}))
+    await assert.rejects(packApp(dir), (error: ChdError) => {
+      assert.equal(error.code, 'CHECKS_FAILED')
+      assert.match(error.message, /SECRET_WOULD_BE_PACKED: \.env would be packed/)
+      return true
+    })
+    const forced = await packApp(dir, {force: true})
+    assert.deepEqual((await listZip(forced.output)).map((r) => r.name).sort(), ['handler', 'hello/function.json', 'host.json'])
+    const included = await packApp(dir, {includeSecrets: true})
+    assert.deepEqual((await listZip(included.output)).map((r) => r.name).sort(), ['.env', 'handler', 'hello/function.json', 'host.json', 'keys/id_rsa', 'local.settings.json'])
+  })
+
+  test('refuses a link that leaves the folder and a link loop, naming them', async () => {
+    const exe = {copy: await goHandler('linux-amd64')}
+    for (const [name, target] of [['escape', '/etc/hostname'], ['loop/again', '..']] as const) {
+      const dir = await makeApp(goodApp(exe, {[name]: {symlink: target}}))
+      await assert.rejects(packApp(dir), (error: ChdError) => {
+        assert.equal(error.code, 'CHECKS_FAILED')
+        assert.match(error.message, new RegExp(`SYMLINK_UNPACKABLE: ${name}`))
+        return true
+      })
+    }
+    const inside = await makeApp(goodApp(exe, {'alias.json': {symlink: 'host.json'}}))
+    const {output} = await packApp(inside)
+    assert.ok((await listZip(output)).some((r) => r.name === 'alias.json' && r.mode === '-rw-r--r--'))
+  })
+
+  test('error findings stop the pack; --force packs anyway', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-arm64')}))
+    await assert.rejects(packApp(dir), /EXECUTABLE_WRONG_ARCH/)
+    const {result} = await packApp(dir, {force: true})
+    assert.equal(result.entries, 3)
+  })
+
+  test('a package written inside the app folder is not packed into itself', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
+    const output = path.join(dir, 'app.zip')
+    await pack({dir, output, target: 'linux-x64'}, silentProgress)
+    await pack({dir, output, target: 'linux-x64'}, silentProgress)
+    assert.ok(!(await listZip(output)).some((r) => r.name === 'app.zip'))
+  })
+})
+
+describe('zip writer', () => {
+  function memoryFile(name: string, data: Buffer, mode: ZipSourceFile['mode'] = 0o644): ZipSourceFile {
+    return {name, size: data.length, mode, read: async (o, target) => data.copy(target, 0, o, o + target.length)}
+  }
+
+  test('without modes on disk, executables found by content get 0755 (the Windows case)', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'w.zip')
+    const byContent = (head: Buffer) => (head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644
+    await writeZip([
+      memoryFile('bin/tool', Buffer.from('\x7fELF\x02\x01\x01rest', 'latin1'), byContent),
+      memoryFile('run.sh', Buffer.from('#!/bin/sh\n'), byContent),
+      memoryFile('notes.txt', Buffer.from('hello'), byContent),
+    ], createWriteStream(file))
+    const modes = Object.fromEntries((await listZip(file)).map((r) => [r.name, r.mode]))
+    assert.deepEqual(modes, {'bin/tool': '-rwxr-xr-x', 'run.sh': '-rwxr-xr-x', 'notes.txt': '-rw-r--r--'})
+  })
+
+  test('more than 65,535 entries switch to zip64 and stay readable', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'many.zip')
+    const files = Array.from({length: 70_000}, (_, i) => memoryFile(`f/${String(i).padStart(6, '0')}`, Buffer.alloc(0)))
+    const result = await writeZip(files, createWriteStream(file))
+    assert.equal(result.entries, 70_000)
+    await testZip(file)
+    const {stdout} = await promisify(execFile)('unzip', ['-Z', '-1', file], {maxBuffer: 64 * 1024 * 1024})
+    assert.equal(stdout.trim().split('\n').length, 70_000)
+  })
+
+  test('non-ASCII names are flagged UTF-8', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'u.zip')
+    await writeZip([memoryFile('données/été.txt', Buffer.from('x'))], createWriteStream(file))
+    assert.deepEqual((await listZip(file)).map((r) => r.name), ['données/été.txt'])
+  })
+})
