@@ -12,6 +12,15 @@ export abstract class ChdCommand extends Command {
 
   private progressPromise?: Promise<Progress>
 
+  override async init(): Promise<void> {
+    await super.init()
+    // Ctrl-C ends quietly with 130; services remove their temporary files in 'exit' handlers.
+    process.on('SIGINT', () => {
+      process.stderr.write('\nInterrupted.\n')
+      process.exit(ExitCode.interrupted)
+    })
+  }
+
   protected progress(): Promise<Progress> {
     this.progressPromise ??= createProgress({json: this.jsonEnabled()})
     return this.progressPromise

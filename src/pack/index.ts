@@ -1,4 +1,4 @@
-import {createWriteStream} from 'node:fs'
+import {createWriteStream, rmSync} from 'node:fs'
 import {mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -89,6 +89,9 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
     throw fsError(error, path.dirname(output), 'Output folder')
   }
   const temp = `${output}.${process.pid}.tmp`
+  // Interrupted (Ctrl-C exits the process) or failed: never leave a half-written zip behind.
+  const removeTemp = () => rmSync(temp, {force: true})
+  process.on('exit', removeTemp)
   try {
     const result = await writeZip(files, createWriteStream(temp), {
       level: options.level,
@@ -113,6 +116,7 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
     if (error instanceof ChdError) throw error
     throw fsError(error, (error as NodeJS.ErrnoException).path ?? temp, 'Package file')
   } finally {
+    process.off('exit', removeTemp)
     await source.close()
   }
 }
