@@ -43,7 +43,7 @@ function toAppPath(written: string, base: string, os: Os): {app: string} | {outs
   if (os === 'windows' && WINDOWS_ROOT.test(p)) return {app: path.posix.normalize(p.replace(WINDOWS_ROOT, '')).replace(/^\.$/, '')}
   if (p.startsWith('/') || /^[a-z]:\//i.test(p)) return {outside: p}
   const joined = path.posix.normalize(path.posix.join(base, p))
-  if (joined === '.' ) return {app: ''}
+  if (joined === '.') return {app: ''}
   if (joined.startsWith('../') || joined === '..') return {outside: joined}
   return {app: joined}
 }

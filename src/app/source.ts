@@ -1,4 +1,4 @@
-import {lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
+import {lstat, readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
 
@@ -138,7 +138,6 @@ export async function openFolder(root: string): Promise<AppSource> {
 }
 
 async function readLinkText(abs: string): Promise<string> {
-  const {readlink} = await import('node:fs/promises')
   try {
     return await readlink(abs)
   } catch {

@@ -1,6 +1,5 @@
 import {lineOf} from '../app/jsonc.js'
-import {elfMachineName} from '../platform/elf.js'
-import {compareVersions} from '../platform/elf.js'
+import {compareVersions, elfMachineName} from '../platform/elf.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {interpreterName, parseShebang} from '../platform/script.js'
 import {type CheckContext, finding} from './context.js'

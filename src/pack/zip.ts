@@ -39,7 +39,7 @@ export interface ZipResult {
 
 export interface ZipOptions {
   level?: number
-  /** Chunks being deflated or waiting to be written at once. */
+  /** Pieces (chunks or small files) read ahead of the one being written. */
   inFlight?: number
   onEntry?: (done: number, total: number, bytesIn: number) => void
 }
