@@ -6,7 +6,7 @@ import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
 import {targetFlags} from '../src/flags.js'
 import type {Plan} from '../src/platform/targets.js'
-import {renderCatalogue, renderFindings} from '../src/ui/findings.js'
+import {renderCatalogue, renderFindings, renderProbe} from '../src/ui/findings.js'
 
 export default class Doctor extends ChdCommand {
   static override summary = 'Judge a function app folder or .zip package before it is deployed.'
@@ -32,6 +32,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       default: true,
       allowNo: true,
     }),
+    'startup-timeout': Flags.integer({summary: 'Seconds to wait for the handler to answer GET / (default: host.json initializationTimeout, else 30, as the host).', min: 1, helpValue: 'SECONDS'}),
     'list-checks': Flags.boolean({summary: 'Print the catalogue of finding codes and exit.'}),
   }
 
@@ -41,9 +42,17 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       this.say(renderCatalogue())
       return {checks: CATALOGUE}
     }
-    const result = await runDoctor({path: args.path, target: flags.target, glibc: flags.glibc, plan: flags.plan as Plan | undefined}, await this.progress())
+    const result = await runDoctor({
+      path: args.path,
+      target: flags.target,
+      glibc: flags.glibc,
+      plan: flags.plan as Plan | undefined,
+      start: flags.start,
+      startupTimeoutMs: flags['startup-timeout'] === undefined ? undefined : flags['startup-timeout'] * 1000,
+    }, await this.progress())
     if (result.executable?.description) this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
     this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
+    if (result.probe?.ran) this.say(renderProbe(result.probe))
     this.say()
     this.say(renderFindings(result.findings))
     this.say()

@@ -40,6 +40,16 @@ export const CATALOGUE: CheckInfo[] = [
   {code: 'LOCAL_SETTINGS_INVALID', severity: 'warning', summary: 'local.settings.json does not parse.'},
   {code: 'SECRET_WOULD_BE_PACKED', severity: 'error', summary: 'A file that usually holds secrets (.env, *.pem, *.key, id_rsa …) would be packed.'},
   {code: 'SYMLINK_UNPACKABLE', severity: 'error', summary: 'A symbolic link leaves the app folder, loops, or points nowhere.'},
+  {code: 'HANDLER_START_FAILED', severity: 'error', summary: 'The handler process could not be started: not found, permission denied, or exec format error.'},
+  {code: 'HANDLER_EXITED', severity: 'error', summary: 'The handler exited before it answered GET / (exit code and last stderr lines).'},
+  {code: 'HANDLER_NOT_READY', severity: 'error', summary: 'Nothing answered GET http://127.0.0.1:PORT/ within the host\'s initialization timeout.'},
+  {code: 'HANDLER_WRONG_PORT', severity: 'error', summary: 'The handler listens, but not on FUNCTIONS_CUSTOMHANDLER_PORT.'},
+  {code: 'HANDLER_IPV6_ONLY', severity: 'error', summary: 'The handler listens on ::1 only; the host dials 127.0.0.1.'},
+  {code: 'HANDLER_SLOW_START', severity: 'warning', summary: 'The handler was ready, but after more than half the host\'s initialization timeout.'},
+  {code: 'INVOCATION_FAILED', severity: 'error', summary: 'A mock invocation failed: non-2xx status, empty body, or no answer.'},
+  {code: 'RESPONSE_NOT_JSON', severity: 'error', summary: 'A mock invocation was answered with something other than the JSON the host reads.'},
+  {code: 'RESPONSE_OUTPUT_MISSING', severity: 'error', summary: 'The response leaves out an output binding the function declares (or sends ReturnValue without $return).'},
+  {code: 'PROBE_SKIPPED', severity: 'info', summary: 'The startup probe did not run (the executable cannot run on this machine, or the source is a zip).'},
   {code: 'EXECUTABLE_NOT_CHECKED', severity: 'info', summary: 'The executable is resolved outside the app (PATH or an absolute path) and was not inspected.'},
 ]
 

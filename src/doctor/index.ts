@@ -1,16 +1,22 @@
+import path from 'node:path'
+
 import {loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
-import {type Finding, hasErrors} from '../checks/finding.js'
+import {type Finding, hasErrors, sortFindings} from '../checks/finding.js'
 import {runStaticChecks} from '../checks/run.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {type Plan, targetProfile} from '../platform/targets.js'
 import type {Progress} from '../ui/progress.js'
+import {type ProbeResult, runProbe} from './probe.js'
 
 export interface DoctorOptions {
   path: string
   target: string
   glibc?: string
   plan?: Plan
+  /** Start the handler and send mock invocations after the static checks. */
+  start?: boolean
+  startupTimeoutMs?: number
 }
 
 export interface DoctorResult {
@@ -22,11 +28,12 @@ export interface DoctorResult {
   findings: Finding[]
   summary: {errors: number; warnings: number; info: number}
   ok: boolean
+  probe?: ProbeResult
 }
 
 /**
- * Judges an app folder or package against a target platform. The startup probe (running the
- * handler behind a local stand-in for the host) plugs in after the static checks.
+ * Judges an app folder or package against a target platform, then (unless start is false) runs
+ * the handler behind the local stand-in for the host and sends each function a mock invocation.
  */
 export async function runDoctor(options: DoctorOptions, progress: Progress): Promise<DoctorResult> {
   const target = targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
@@ -34,7 +41,16 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
   const source = await openSource(options.path)
   try {
     const app = await loadApp(source)
-    const {findings, context} = await runStaticChecks(app, target)
+    const checked = await runStaticChecks(app, target)
+    const {context} = checked
+    let findings = checked.findings
+    let probe: ProbeResult | undefined
+    if (options.start) {
+      step.update('starting the handler')
+      const probed = await runProbe(app, path.resolve(options.path), context, {startupTimeoutMs: options.startupTimeoutMs})
+      probe = probed.probe
+      findings = sortFindings([...findings, ...probed.findings])
+    }
     const summary = {
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
@@ -59,6 +75,7 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       findings,
       summary,
       ok,
+      ...(probe ? {probe} : {}),
     }
   } finally {
     await source.close()

@@ -2,6 +2,7 @@ import {ux} from '@oclif/core'
 
 import {CATALOGUE} from '../checks/catalogue.js'
 import type {Finding} from '../checks/finding.js'
+import type {ProbeResult} from '../doctor/probe.js'
 
 const MARK = {error: ux.colorize('red', '✖ error  '), warning: ux.colorize('yellow', '⚠ warning'), info: ux.colorize('cyan', 'ℹ info   ')}
 
@@ -18,4 +19,19 @@ export function renderFindings(findings: Finding[]): string {
 export function renderCatalogue(): string {
   const width = Math.max(...CATALOGUE.map((c) => c.code.length))
   return CATALOGUE.map((c) => `${c.code.padEnd(width)}  ${c.severity.padEnd(7)}  ${c.summary}`).join('\n')
+}
+
+export function renderProbe(probe: ProbeResult): string {
+  const lines = [`Startup: ${probe.command}`]
+  lines.push(probe.ready ? `  ready in ${probe.startupMs} ms on 127.0.0.1:${probe.port} (host timeout ${probe.timeoutMs} ms)` : `  not ready after ${probe.startupMs} ms (port ${probe.port})`)
+  for (const inv of probe.invocations) {
+    const mark = inv.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
+    lines.push(`  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`)
+  }
+  const output = probe.output.slice(-10)
+  if (output.length > 0) {
+    lines.push('  handler output (last lines):')
+    for (const l of output) lines.push(`    ${l.level === 'Information' ? ' ' : l.level === 'Warning' ? ux.colorize('yellow', '!') : ux.colorize('red', '!')} ${l.text}`)
+  }
+  return lines.join('\n')
 }

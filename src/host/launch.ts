@@ -1,0 +1,202 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {createServer} from 'node:net'
+import path from 'node:path'
+
+import {type FunctionApp, HOST_VARIABLES} from '../app/model.js'
+import {expandVariables, resolveDirectory, resolveExecutable} from '../app/resolve.js'
+import {ChdError, ExitCode} from '../errors.js'
+
+export interface LaunchPlan {
+  /** What Process.Start would be given: an absolute path, or a bare name looked up on PATH. */
+  file: string
+  args: string[]
+  /** The single command line the host builds (for messages). */
+  commandLine: string
+  cwd: string
+  env: Record<string, string>
+  port: number
+  workerId: string
+  /** %NAME% pairs the host deletes from the arguments. */
+  deleted: string[]
+}
+
+/** Picks a port the way WorkerUtilities.GetUnusedTcpPort does: bind 127.0.0.1:0, read, close. */
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number}
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Splits a command line with the rules .NET uses on every OS for ProcessStartInfo.Arguments
+ * (whitespace separates, double quotes group, backslashes escape quotes), so an argument with a
+ * space becomes two argv entries exactly as on Azure.
+ */
+export function splitCommandLine(line: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  let inQuotes = false
+  let has = false
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (c === '\\') {
+      let n = 0
+      while (line[i] === '\\') { n++; i++ }
+      if (line[i] === '"') {
+        cur += '\\'.repeat(Math.floor(n / 2))
+        if (n % 2 === 1) cur += '"'
+        else { inQuotes = !inQuotes; has = true }
+      } else {
+        cur += '\\'.repeat(n)
+        i--
+      }
+      has = true
+    } else if (c === '"') {
+      inQuotes = !inQuotes
+      has = true
+    } else if (!inQuotes && /\s/.test(c)) {
+      if (has || cur) out.push(cur)
+      cur = ''
+      has = false
+    } else {
+      cur += c
+      has = true
+    }
+  }
+  if (has || cur) out.push(cur)
+  return out
+}
+
+/** Builds the handler's command line, environment and port as the host does (host-protocol §3–4). */
+export async function planLaunch(app: FunctionApp, root: string, options: {port?: number; extraEnv?: Record<string, string>} = {}): Promise<LaunchPlan> {
+  const ch = app.customHandler
+  const os = process.platform === 'win32' ? 'windows' : 'linux'
+  const exe = resolveExecutable(app, os)
+  if (exe.kind === 'empty' || !ch) {
+    throw new ChdError('EXECUTABLE_PATH_EMPTY', 'host.json has no customHandler.description.defaultExecutablePath to start', {exit: ExitCode.failed})
+  }
+  const configuredPort = ch.port === undefined ? undefined : Number.parseInt(expandVariables(ch.port, app.settings), 10)
+  const port = options.port ?? (configuredPort && configuredPort > 0 && configuredPort < 65536 ? configuredPort : await unusedPort())
+  const workerId = randomUUID()
+  const hostVars: Record<string, string> = {
+    FUNCTIONS_CUSTOMHANDLER_PORT: String(port),
+    FUNCTIONS_HTTPWORKER_PORT: String(port),
+    FUNCTIONS_CUSTOMHANDLER_WORKER_ID: workerId,
+    FUNCTIONS_HTTPWORKER_ID: workerId,
+    FUNCTIONS_APP_ROOT_PATH: root,
+  }
+  // The handler inherits the host's environment, which on Azure holds every app setting.
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  Object.assign(env, app.settings, options.extraEnv, hostVars)
+
+  const file = exe.kind === 'app' ? path.join(root, ...exe.path.split('/'))
+    : exe.kind === 'missing' ? path.join(root, ...exe.path.split('/'))
+    : exe.kind === 'outside' ? exe.path
+    : exe.name
+  const substitute = (s: string) => {
+    let out = expandVariables(s, env)
+    for (const v of HOST_VARIABLES) out = out.replaceAll(`%${v}%`, hostVars[v])
+    return out
+  }
+  let line = ''
+  for (const a of ch.arguments) line += ` ${substitute(a)}`
+  if (ch.defaultWorkerPath) line += ` "${expandVariables(ch.defaultWorkerPath, env)}"`
+  for (const a of ch.workerArguments) line += ` ${substitute(a)}`
+  const deleted = [...line.matchAll(/%(.+?)%/g)].map((m) => m[0])
+  line = line.replaceAll(/%(.+?)%/g, '')
+
+  const wd = resolveDirectory(app, ch.workingDirectory, os)
+  const cwd = wd.kind === 'app' ? path.join(root, ...wd.path.split('/').filter(Boolean)) : wd.path
+  return {file: substitute(file), args: splitCommandLine(line), commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
+}
+
+export interface StartedProcess {
+  child: ChildProcess
+  /** Every line the handler wrote, labelled like the host logs them. */
+  lines: Array<{stream: 'stdout' | 'stderr'; text: string}>
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  /** The spawn error (ENOENT, EACCES, ENOEXEC…), when the process never started. */
+  spawnError?: NodeJS.ErrnoException
+  stop(): Promise<void>
+}
+
+const running = new Set<StartedProcess>()
+let exitHookInstalled = false
+
+/** Kills every handler still running when chd exits, whatever the reason (no orphans). */
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const p of running) killTree(p.child, 'SIGKILL')
+  })
+}
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return
+  try {
+    // The handler leads its own process group, so its children go with it.
+    if (process.platform === 'win32') child.kill(signal)
+    else process.kill(-child.pid, signal)
+  } catch {}
+}
+
+export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'stderr', text: string) => void): StartedProcess {
+  if (plan.cwd && !existsSync(plan.cwd)) {
+    const err = Object.assign(new Error(`An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`), {code: 'ENOENT', syscall: 'chdir', path: plan.cwd})
+    return {child: undefined as unknown as ChildProcess, lines: [], exited: Promise.resolve({code: null, signal: null}), spawnError: err, stop: async () => {}}
+  }
+  installExitHook()
+  const child = spawn(plan.file, plan.args, {cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true})
+  const lines: StartedProcess['lines'] = []
+  const started: StartedProcess = {
+    child,
+    lines,
+    exited: new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({code, signal}))
+      child.once('error', () => resolve({code: null, signal: null}))
+    }),
+    async stop() {
+      running.delete(started)
+      if (started.spawnError) return
+      killTree(child, 'SIGTERM')
+      const timer = setTimeout(() => killTree(child, 'SIGKILL'), 1000)
+      await started.exited
+      clearTimeout(timer)
+      // Children that ignored SIGTERM or outlived the leader.
+      killTree(child, 'SIGKILL')
+    },
+  }
+  child.once('error', (error) => { started.spawnError = error as NodeJS.ErrnoException })
+  running.add(started)
+  for (const stream of ['stdout', 'stderr'] as const) {
+    let buf = ''
+    child[stream]!.setEncoding('utf8')
+    child[stream]!.on('data', (d: string) => {
+      buf += d
+      let nl
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const text = buf.slice(0, nl).replace(/\r$/, '')
+        buf = buf.slice(nl + 1)
+        lines.push({stream, text})
+        onLine?.(stream, text)
+      }
+    })
+    child[stream]!.on('end', () => {
+      if (buf) {
+        lines.push({stream, text: buf})
+        onLine?.(stream, buf)
+        buf = ''
+      }
+    })
+  }
+  return started
+}
