@@ -149,6 +149,16 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {}
 }
 
+function groupAlive(pgid: number | undefined): boolean {
+  if (pgid === undefined || process.platform === 'win32') return false
+  try {
+    process.kill(-pgid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'stderr', text: string) => void): StartedProcess {
   if (plan.cwd && !existsSync(plan.cwd)) {
     const err = Object.assign(new Error(`An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`), {code: 'ENOENT', syscall: 'chdir', path: plan.cwd})
@@ -171,8 +181,9 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
       const timer = setTimeout(() => killTree(child, 'SIGKILL'), 1000)
       await started.exited
       clearTimeout(timer)
-      // Children that ignored SIGTERM or outlived the leader.
+      // Children that ignored SIGTERM or outlived the leader; wait until the group is gone.
       killTree(child, 'SIGKILL')
+      for (let i = 0; i < 40 && groupAlive(child.pid); i++) await new Promise((r) => setTimeout(r, 25))
     },
   }
   child.once('error', (error) => { started.spawnError = error as NodeJS.ErrnoException })

@@ -95,31 +95,35 @@ export interface RawExchange {
  * without Content-Length, as the host's HttpClient sends it.
  */
 export function postInvocation(port: number, path: string, payload: InvocationPayload, invocationId: string, timeoutMs: number): Promise<RawExchange> {
+  return exchange({
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    timeout: timeoutMs,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Azure-Functions-HostVersion': HOST_VERSION,
+      'X-Azure-Functions-InvocationId': invocationId,
+      'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
+      'Transfer-Encoding': 'chunked',
+    },
+  }, Buffer.from(JSON.stringify(payload)))
+}
+
+/** One request to the handler, its whole answer collected; `timeout` bounds a silent handler. */
+function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined): Promise<RawExchange> {
   const start = Date.now()
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path,
-      method: 'POST',
-      agent: false,
-      timeout: timeoutMs,
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        'X-Azure-Functions-HostVersion': HOST_VERSION,
-        'X-Azure-Functions-InvocationId': invocationId,
-        'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
-        'Transfer-Encoding': 'chunked',
-      },
-    }, (res) => {
+    const req = http.request({...options, agent: false}, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - start}))
       res.on('error', reject)
     })
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})))
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})))
     req.on('error', reject)
-    req.end(JSON.stringify(payload))
+    req.end(body)
   })
 }
 
@@ -238,23 +242,14 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
  * handler at its original path; its answer is relayed verbatim, whatever the status.
  */
 export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number): Promise<RawExchange> {
-  const start = Date.now()
   const headers: http.OutgoingHttpHeaders = {}
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding') headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
   headers['X-Azure-Functions-InvocationId'] = invocationId
   const ua = req.headers['user-agent']
   headers['User-Agent'] = `${ua ? `${Array.isArray(ua) ? ua.join(' ') : ua} ` : ''}Azure-Functions-Host/${HOST_VERSION}`
-  if (req.body && req.body.length > 0) headers['Content-Length'] = String(req.body.length)
-  return new Promise((resolve, reject) => {
-    const out = http.request({host: '127.0.0.1', port, path: req.url, method: req.method, agent: false, timeout: timeoutMs, headers}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - start}))
-      res.on('error', reject)
-    })
-    out.on('timeout', () => out.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})))
-    out.on('error', reject)
-    out.end(req.body && req.body.length > 0 ? req.body : undefined)
-  })
+  // The host streams a body only when the client sent a Content-Length.
+  const body = req.body && req.body.length > 0 ? req.body : undefined
+  if (body) headers['Content-Length'] = String(body.length)
+  return exchange({host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers}, body)
 }
