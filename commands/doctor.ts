@@ -4,7 +4,7 @@ import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
-import {targetFlags} from '../src/flags.js'
+import {secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import type {Plan} from '../src/platform/targets.js'
 import {renderCatalogue, renderFindings, renderProbe} from '../src/ui/findings.js'
 
@@ -32,7 +32,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       default: true,
       allowNo: true,
     }),
-    'startup-timeout': Flags.integer({summary: 'Seconds to wait for the handler to answer GET / (default: host.json initializationTimeout, else 30, as the host).', min: 1, helpValue: 'SECONDS'}),
+    'startup-timeout': startupTimeoutFlag,
     'list-checks': Flags.boolean({summary: 'Print the catalogue of finding codes and exit.'}),
   }
 
@@ -48,7 +48,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       glibc: flags.glibc,
       plan: flags.plan as Plan | undefined,
       start: flags.start,
-      startupTimeoutMs: flags['startup-timeout'] === undefined ? undefined : flags['startup-timeout'] * 1000,
+      startupTimeoutMs: secondsToMs(flags['startup-timeout']),
     }, await this.progress())
     if (result.executable?.description) this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
     this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)

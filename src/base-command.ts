@@ -9,6 +9,8 @@ import {createProgress, type Progress} from './ui/progress.js'
  */
 export abstract class ChdCommand extends Command {
   static override enableJsonFlag = true
+  /** Long-running commands print one JSON event per line under --json; their errors too. */
+  static ndjson = false
 
   private progressPromise?: Promise<Progress>
 
@@ -43,16 +45,22 @@ export abstract class ChdCommand extends Command {
     if (isChdError(err)) {
       // oclif v4 drops custom exit codes under --json and prints stacks for non-CLIErrors: do both here.
       process.exitCode = err.exit
-      if (this.jsonEnabled()) this.logJson(this.toErrorJson(err))
+      if (this.jsonEnabled()) this.printJsonError(err)
       else process.stderr.write(renderError(err))
       return undefined
     }
     if (this.jsonEnabled()) {
       process.exitCode = err.oclif?.exit ?? ExitCode.failed
-      this.logJson(this.toErrorJson(err))
+      this.printJsonError(err)
       return undefined
     }
     return super.catch(err)
+  }
+
+  private printJsonError(err: unknown): void {
+    const doc = this.toErrorJson(err) as {error: Record<string, unknown>}
+    if ((this.constructor as typeof ChdCommand).ndjson) process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), type: 'error', ...doc.error})}\n`)
+    else this.logJson(doc)
   }
 }
 

@@ -19,3 +19,14 @@ export const targetFlags = {
     options: ['consumption', 'flex', 'premium', 'dedicated'],
   }),
 }
+
+/** The host's readiness window, overridable; undefined keeps host.json initializationTimeout, else 30 s. */
+export const startupTimeoutFlag = Flags.integer({
+  summary: "Seconds to wait for the handler to answer GET / (default: host.json initializationTimeout, else 30, as the host).",
+  min: 1,
+  helpValue: 'SECONDS',
+})
+
+export function secondsToMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : seconds * 1000
+}

@@ -95,10 +95,11 @@ async function invokeOnce(host: LocalHost, fn: FunctionDef, route: ReturnType<ty
     url: `${samplePath(route)}?name=chd`,
     headers: {host: 'localhost:7071', 'user-agent': 'chd-doctor'},
   } : undefined
-  if (http && host.forwards(fn)) {
+  const forwarding = host.forwards(fn)
+  if (http && forwarding) {
     const start = Date.now()
     try {
-      const raw = await forwardHttp(host.port!, http, randomUUID(), 30_000)
+      const raw = await forwardHttp(host.port!, http, randomUUID(), 30_000, forwarding)
       return {function: fn.name, mode: 'forwarded', request: `${http.method} ${http.url}`, status: raw.status, ms: Date.now() - start, ok: true}
     } catch (error) {
       return {function: fn.name, mode: 'forwarded', request: `${http.method} ${http.url}`, ms: Date.now() - start, ok: false, code: 'INVOCATION_FAILED', error: (error as Error).message}

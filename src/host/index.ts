@@ -148,10 +148,15 @@ export class LocalHost {
     return {invocationId, payload, raw, result: readInvocationResponse(fn, raw), ms: Date.now() - start}
   }
 
-  /** Forwarding and proxying send the original request; the handler's answer goes back as is. */
-  forwards(fn: FunctionDef): boolean {
+  /**
+   * Forwarding and proxying send the original request and relay the answer as is; proxying wins
+   * when both are set. Only HTTP in-and-out functions qualify. False: the JSON payload.
+   */
+  forwards(fn: FunctionDef): 'proxy' | 'forward' | false {
     const ch = this.app.customHandler
-    return Boolean(ch && (ch.enableForwardingHttpRequest || ch.enableProxyingHttpRequest || ch.section === 'httpWorker') && isHttpInAndOut(fn))
+    if (!ch || !isHttpInAndOut(fn)) return false
+    if (ch.enableProxyingHttpRequest) return 'proxy'
+    return ch.enableForwardingHttpRequest || ch.section === 'httpWorker' ? 'forward' : false
   }
 
   get exited(): Promise<{code: number | null; signal: NodeJS.Signals | null}> | undefined {

@@ -241,13 +241,18 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
  * Forwarding (enableForwardingHttpRequest) and proxying: the original request goes to the
  * handler at its original path; its answer is relayed verbatim, whatever the status.
  */
-export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number): Promise<RawExchange> {
+export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number, mode: 'forward' | 'proxy' = 'forward'): Promise<RawExchange> {
   const headers: http.OutgoingHttpHeaders = {}
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding') headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
   headers['X-Azure-Functions-InvocationId'] = invocationId
-  const ua = req.headers['user-agent']
-  headers['User-Agent'] = `${ua ? `${Array.isArray(ua) ? ua.join(' ') : ua} ` : ''}Azure-Functions-Host/${HOST_VERSION}`
+  if (mode === 'proxy') {
+    // YARP proxying adds the correlation header and leaves User-Agent alone.
+    headers['x-ms-invocation-id'] = invocationId
+  } else {
+    const ua = req.headers['user-agent']
+    headers['User-Agent'] = `${ua ? `${Array.isArray(ua) ? ua.join(' ') : ua} ` : ''}Azure-Functions-Host/${HOST_VERSION}`
+  }
   // The host streams a body only when the client sent a Content-Length.
   const body = req.body && req.body.length > 0 ? req.body : undefined
   if (body) headers['Content-Length'] = String(body.length)

@@ -1,0 +1,95 @@
+import {randomUUID} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+
+import {isObject} from '../app/jsonc.js'
+import {ChdError, ExitCode, fsError} from '../errors.js'
+import type {HostLine} from '../host/index.js'
+import {forwardHttp, type HttpRequestInput, type InvocationPayload, type InvocationResult} from '../host/protocol.js'
+import {httpRoutes, samplePath} from '../host/routes.js'
+import type {Progress} from '../ui/progress.js'
+import {findFunction, startLocal} from './session.js'
+
+export interface InvokeOptions {
+  dir: string
+  function: string
+  /** Request body (HTTP) or trigger value; "@file" reads a file. */
+  data?: string
+  triggerMetadata?: string
+  method?: string
+  query?: string
+  startupTimeoutMs?: number
+}
+
+export interface InvokeResult {
+  function: string
+  invocationId: string
+  mode: 'payload' | 'forwarded'
+  startupMs: number
+  request: {method: string; path: string; payload?: InvocationPayload; body?: string}
+  response?: {status: number; headers: Record<string, unknown>; body: string}
+  result?: InvocationResult
+  ok: boolean
+  ms: number
+  output: HostLine[]
+}
+
+async function readData(data: string | undefined): Promise<string | undefined> {
+  if (data === undefined || !data.startsWith('@')) return data
+  try {
+    return await readFile(data.slice(1), 'utf8')
+  } catch (error) {
+    throw fsError(error, data.slice(1), '--data file')
+  }
+}
+
+function parseValue(text: string | undefined): unknown {
+  if (text === undefined) return 'chd invoke test message'
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Starts the handler, sends one invocation shaped as the host shapes it, stops the handler. */
+export async function runInvoke(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {
+  const data = await readData(options.data)
+  let metadata: Record<string, unknown> | undefined
+  if (options.triggerMetadata !== undefined) {
+    const parsed = parseValue(options.triggerMetadata)
+    if (!isObject(parsed)) throw new ChdError('INVALID_METADATA', '--trigger-metadata must be a JSON object', {exit: ExitCode.usage, suggestions: [`--trigger-metadata '{"DequeueCount": 1}'`]})
+    metadata = parsed
+  }
+  const step = progress.step(`Starting ${options.dir}`)
+  const output: HostLine[] = []
+  const {app, host, report} = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: (l) => output.push(l)}).catch((error) => {
+    step.fail()
+    throw error
+  })
+  step.succeed(`ready in ${report.ms} ms on port ${report.port}`)
+  try {
+    const fn = findFunction(app, options.function)
+    const fromHost = (r: Awaited<ReturnType<typeof host.invoke>>): InvokeResult => ({
+      function: fn.name, invocationId: r.invocationId, mode: 'payload', startupMs: report.ms,
+      request: {method: 'POST', path: `/${fn.name}`, payload: r.payload},
+      response: r.raw && {status: r.raw.status, headers: r.raw.headers, body: r.raw.body.toString('utf8')},
+      result: r.result, ok: r.result.ok, ms: r.ms, output,
+    })
+    const route = httpRoutes(app).find((r) => r.fn === fn)
+    if (route) {
+      const method = (options.method ?? (data === undefined ? route.methods?.[0] ?? 'GET' : 'POST')).toUpperCase()
+      const url = `${samplePath(route)}${options.query ? `?${options.query.replace(/^\?/, '')}` : ''}`
+      const http: HttpRequestInput = {method, url, headers: {host: 'localhost:7071', 'user-agent': 'chd-invoke', ...(data === undefined ? {} : {'content-type': isObject(parseValue(data)) ? 'application/json' : 'text/plain', 'content-length': String(Buffer.byteLength(data))})}, body: data === undefined ? undefined : Buffer.from(data)}
+      const forwarding = host.forwards(fn)
+      if (forwarding) {
+        const invocationId = randomUUID()
+        const raw = await forwardHttp(host.port!, http, invocationId, 230_000, forwarding)
+        return {function: fn.name, invocationId, mode: 'forwarded', startupMs: report.ms, request: {method, path: url, body: data}, response: {status: raw.status, headers: raw.headers, body: raw.body.toString('utf8')}, ok: true, ms: raw.ms, output}
+      }
+      return fromHost(await host.invoke(fn, {http}))
+    }
+    return fromHost(await host.invoke(fn, {value: parseValue(data), metadata}))
+  } finally {
+    await host.stop()
+  }
+}

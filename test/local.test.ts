@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {after, describe, test} from 'node:test'
+
+import {unusedPort} from '../src/host/launch.js'
+import {runInvoke} from '../src/local/invoke.js'
+import {silentProgress} from '../src/ui/progress.js'
+import {goodApp, hostJson, HTTP_FUNCTION, makeApp} from './helpers/app.js'
+import {chd} from './helpers/cli.js'
+import {goHandler, goSkip} from './helpers/go.js'
+import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
+
+/** A handler that answers with everything it received, so tests can check what the host sent. */
+const ECHO = nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid))
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: JSON.stringify({method: req.method, url: req.url, headers: req.headers, payload: JSON.parse(raw)})}}, Logs: ['echoed']}))`)
+
+const QUEUE_FUNCTION = {bindings: [{type: 'queueTrigger', direction: 'in', name: 'msg', queueName: 'jobs', connection: 'AzureWebJobsStorage'}]}
+const BUNDLE = {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'}}
+/** Running, not merely a zombie waiting for init to reap it. */
+async function alive(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40; i++) {
+    let state: string
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    } catch {
+      return false
+    }
+    if (state === 'Z') return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return true
+}
+
+describe('chd invoke sends what the host sends', () => {
+  test('HTTP trigger: request line, headers and Data.req field by field', async () => {
+    const dir = await makeApp(handlerApp(ECHO))
+    const r = await runInvoke({dir, function: 'hello', query: 'name=a&name=b&x=1', data: 'hi there', method: 'POST'}, silentProgress)
+    assert.equal(r.ok, true)
+    const seen = JSON.parse(String(r.result!.http!.body))
+    assert.equal(seen.method, 'POST')
+    assert.equal(seen.url, '/hello')
+    assert.equal(seen.headers['content-type'], 'application/json; charset=utf-8')
+    assert.equal(seen.headers['transfer-encoding'], 'chunked')
+    assert.equal(seen.headers['content-length'], undefined)
+    assert.match(seen.headers['x-azure-functions-hostversion'], /^4\.\d+\.\d+$/)
+    assert.equal(seen.headers['x-azure-functions-invocationid'], r.invocationId)
+    assert.match(seen.headers['user-agent'], /^Azure-Functions-Host\//)
+    const req = seen.payload.Data.req
+    assert.deepEqual(Object.keys(req).sort(), ['Body', 'Headers', 'Identities', 'Method', 'Params', 'Query', 'Url'])
+    assert.equal(req.Url, 'http://localhost:7071/api/hello?name=a&name=b&x=1')
+    assert.equal(req.Method, 'POST')
+    assert.deepEqual(req.Query, {name: 'a,b', x: '1'})
+    assert.deepEqual(req.Headers.host, ['localhost:7071'])
+    for (const v of Object.values(req.Headers)) assert.ok(Array.isArray(v) && v.every((s) => typeof s === 'string'))
+    assert.equal(req.Body, 'hi there')
+    assert.deepEqual(req.Params, {})
+    assert.deepEqual(req.Identities, [])
+    assert.equal(seen.payload.Metadata.sys.MethodName, 'hello')
+    assert.match(seen.payload.Metadata.sys.UtcNow, /^\d{4}-\d\d-\d\dT/)
+    assert.match(seen.payload.Metadata.sys.RandGuid, /^[0-9a-f-]{36}$/)
+    assert.deepEqual(r.result!.logs, ['echoed'])
+    assert.equal(await alive(Number(await readFile(path.join(dir, 'pid'), 'utf8'))), false, 'the handler is stopped')
+  })
+
+  test('GET without a body has no Body field', async () => {
+    const r = await runInvoke({dir: await makeApp(handlerApp(ECHO)), function: 'hello'}, silentProgress)
+    assert.equal('Body' in JSON.parse(String(r.result!.http!.body)).payload.Data.req, false)
+  })
+
+  test('queue trigger: a string arrives as its JSON text, an object as an object; metadata encoded, *Trigger keys dropped', async () => {
+    const files = handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: [raw]}))`), {
+      'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
+      'work/function.json': QUEUE_FUNCTION,
+    })
+    const dir = await makeApp(files)
+    const text = await runInvoke({dir, function: 'work', data: 'HelloWorld', triggerMetadata: '{"DequeueCount": 4, "Id": "abc", "QueueTrigger": "HelloWorld", "Empty": null}'}, silentProgress)
+    const sent = JSON.parse(text.result!.logs[0])
+    assert.equal(sent.Data.msg, '"HelloWorld"')
+    assert.equal(sent.Metadata.DequeueCount, '4')
+    assert.equal(sent.Metadata.Id, '"abc"')
+    assert.equal('QueueTrigger' in sent.Metadata, false)
+    assert.equal('Empty' in sent.Metadata, false)
+    assert.equal(sent.Metadata.sys.MethodName, 'work')
+    const obj = await runInvoke({dir, function: 'work', data: '{"id": 7}'}, silentProgress)
+    assert.deepEqual(JSON.parse(obj.result!.logs[0]).Data.msg, {id: 7})
+  })
+
+  test('CLI: --json gives the raw exchange; a failed invocation exits 1; unknown function exits 4', async () => {
+    const dir = await makeApp(handlerApp(ECHO))
+    const ok = await chd(['invoke', dir, 'hello', '--json'])
+    assert.equal(ok.code, 0, ok.stderr)
+    const doc = ok.json()
+    assert.equal(doc.request.path, '/hello')
+    assert.equal(doc.response.status, 200)
+    assert.ok(doc.request.payload.Data.req)
+    const bad = await makeApp(handlerApp(nodeHandler("res.setHeader('Content-Type', 'text/plain'); res.end('oops')")))
+    const failed = await chd(['invoke', bad, 'hello'])
+    assert.equal(failed.code, 1)
+    assert.match(failed.stdout, /RESPONSE_NOT_JSON/)
+    const missing = await chd(['invoke', dir, 'nope'])
+    assert.equal(missing.code, 4)
+    assert.match(missing.stderr, /FUNCTION_NOT_FOUND.*nope/)
+  })
+
+  test('a handler that cannot start is a clear error, exit 1', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(JSON_OK, "console.error('boom'); process.exit(2)")))
+    const r = await chd(['invoke', dir, 'hello'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /HANDLER_EXITED.*exited with code 2.*boom/)
+  })
+})
+
+interface Started {
+  port: number
+  events: any[]
+  child: ReturnType<typeof spawn>
+  closed: Promise<number | null>
+  waitFor(pred: (e: any) => boolean): Promise<any>
+}
+
+async function startServer(dir: string): Promise<Started> {
+  const port = await unusedPort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', String(port), '--json'], {
+    cwd: path.resolve(import.meta.dirname, '..'), env: {...process.env, NODE_ENV: 'test'}, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const events: any[] = []
+  const waiters: Array<{pred: (e: any) => boolean; resolve: (e: any) => void}> = []
+  let buf = ''
+  child.stdout!.on('data', (d) => {
+    buf += d
+    let nl
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      const e = JSON.parse(buf.slice(0, nl))
+      buf = buf.slice(nl + 1)
+      events.push(e)
+      for (const w of waiters.filter((x) => x.pred(e))) w.resolve(e)
+    }
+  })
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+  // A failed assertion must not leave the server (and its handler) running.
+  after(() => { if (child.exitCode === null) child.kill('SIGINT') })
+  const waitFor = (pred: (e: any) => boolean) => {
+    const hit = events.find(pred)
+    if (hit) return Promise.resolve(hit)
+    return Promise.race([
+      new Promise((resolve) => waiters.push({pred, resolve})),
+      new Promise((_r, reject) => setTimeout(() => reject(new Error(`timed out; events: ${JSON.stringify(events)}`)), 15_000)),
+    ])
+  }
+  await waitFor((e) => e.type === 'ready')
+  return {port, events, child, closed, waitFor}
+}
+
+describe('chd start', () => {
+  test('serves /api/<function> with the http output mapped like the host; Ctrl-C stops everything, exit 130', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid)); ${JSON_OK}`)))
+    const s = await startServer(dir)
+    const ready = s.events[0]
+    assert.equal(ready.urls[0].url, `http://localhost:${s.port}/api/hello`)
+    const res = await fetch(`http://127.0.0.1:${s.port}/api/hello?x=1`)
+    assert.equal(res.status, 201)
+    assert.equal(res.headers.get('x-from'), 'handler')
+    assert.equal(await res.text(), 'made')
+    const inv = await s.waitFor((e) => e.type === 'invocation')
+    assert.equal(inv.function, 'hello')
+    assert.equal(inv.status, 201)
+    assert.deepEqual(inv.logs, ['did it'])
+    assert.match(inv.invocationId, /^[0-9a-f-]{36}$/)
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/other`)).status, 404)
+    const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'))
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+    assert.equal(await alive(pid), false, 'no handler survives Ctrl-C')
+  })
+
+  test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})}))
+    const s = await startServer(dir)
+    const res = await fetch(`http://127.0.0.1:${s.port}/api/hello`)
+    assert.equal(res.status, 200)
+    // The Go handler answers every path with its JSON; forwarded, it reaches the caller unchanged.
+    assert.deepEqual((await res.json()).Logs, ['handled /api/hello'])
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+  })
+
+  test('restarts a crashing handler within the host limits, then shuts down (exit 1)', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(`${JSON_OK}; setTimeout(() => process.exit(3), 20)`)))
+    const s = await startServer(dir)
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await s.waitFor(() => s.events.filter((x) => x.type === 'restarted').length === i)
+      assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/hello`)).status, 201)
+      await s.waitFor((e) => e.type === 'exit' && s.events.filter((x) => x.type === 'exit').length === i + 1)
+    }
+    const exits = s.events.filter((e) => e.type === 'exit')
+    assert.deepEqual(exits.map((e) => e.action), ['restart', 'restart', 'shutdown'])
+    assert.equal(await s.closed, 1)
+  })
+
+  test('non-HTTP functions through POST /admin/functions/<name>', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + JSON.parse(raw).Data.msg]}))`), {
+      'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
+      'work/function.json': QUEUE_FUNCTION,
+      'hello/function.json': HTTP_FUNCTION,
+    }))
+    const s = await startServer(dir)
+    assert.deepEqual(s.events[0].other, ['work'])
+    const res = await fetch(`http://127.0.0.1:${s.port}/admin/functions/work`, {method: 'POST', body: JSON.stringify({input: 'job-1'})})
+    assert.equal(res.status, 202)
+    const inv = await s.waitFor((e) => e.type === 'invocation' && e.function === 'work')
+    assert.deepEqual(inv.logs, ['got "job-1"'])
+    s.child.kill('SIGINT')
+    await s.closed
+  })
+})
