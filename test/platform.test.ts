@@ -4,6 +4,7 @@ import {describe, test} from 'node:test'
 import {bufferReader, fileReader} from '../src/platform/bytes.js'
 import type {ElfInfo} from '../src/platform/elf.js'
 import {inspectExecutable} from '../src/platform/inspect.js'
+import {peHeader} from './helpers/elf.js'
 import {goHandler, goSkip} from './helpers/go.js'
 
 async function inspectFile(file: string) {
@@ -100,14 +101,7 @@ describe('inspectExecutable on hand-made headers', () => {
   })
 
   test('PE for arm64 and a bare MZ stub', async () => {
-    const pe = Buffer.alloc(0x80 + 24 + 72)
-    pe.write('MZ', 0, 'latin1')
-    pe.writeUInt32LE(0x80, 0x3c)
-    pe.write('PE\0\0', 0x80, 'latin1')
-    pe.writeUInt16LE(0xaa64, 0x84)
-    pe.writeUInt16LE(0x20b, 0x80 + 24)
-    pe.writeUInt16LE(2, 0x80 + 24 + 68)
-    assert.deepEqual(await inspectExecutable(bufferReader(pe)), {format: 'pe', machine: 0xaa64, arch: 'arm64', bits: 64, subsystem: 'gui'})
+    assert.deepEqual(await inspectExecutable(bufferReader(peHeader(0xaa64, 2))), {format: 'pe', machine: 0xaa64, arch: 'arm64', bits: 64, subsystem: 'gui'})
     const dos = Buffer.alloc(0x40)
     dos.write('MZ', 0, 'latin1')
     assert.equal((await inspectExecutable(bufferReader(dos))).format, 'unknown')

@@ -26,13 +26,16 @@ export function elfWithInterpreter(interpreter: string, machine = 0x3e): Buffer 
   return b
 }
 
-export function guiPe(): Buffer {
+/** A PE header: MZ stub, PE signature, COFF machine, PE32+ optional header with a subsystem. */
+export function peHeader(machine: number, subsystem: number): Buffer {
   const pe = Buffer.alloc(0x80 + 24 + 72)
   pe.write('MZ', 0, 'latin1')
   pe.writeUInt32LE(0x80, 0x3c)
   pe.write('PE\0\0', 0x80, 'latin1')
-  pe.writeUInt16LE(0x8664, 0x84)
+  pe.writeUInt16LE(machine, 0x84)
   pe.writeUInt16LE(0x20b, 0x80 + 24)
-  pe.writeUInt16LE(2, 0x80 + 24 + 68)
+  pe.writeUInt16LE(subsystem, 0x80 + 24 + 68)
   return pe
 }
+
+export const guiPe = () => peHeader(0x8664, 2)
