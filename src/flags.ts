@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import type {AuthMode} from './azure/credential.js'
 import {TARGET_NAMES} from './platform/targets.js'
 
 /** Flags that say which platform the app is judged against; shared by doctor, pack and deploy. */
@@ -29,4 +30,19 @@ export const startupTimeoutFlag = Flags.integer({
 
 export function secondsToMs(seconds: number | undefined): number | undefined {
   return seconds === undefined ? undefined : seconds * 1000
+}
+
+/** Which app, in which subscription and cloud, with which credential: shared by every Azure command. */
+export const azureFlags = {
+  app: Flags.string({char: 'a', summary: 'Function app name.', required: true, env: 'CHD_APP'}),
+  'resource-group': Flags.string({char: 'g', summary: 'Resource group (default: found by listing the subscription\'s apps).', env: 'CHD_RESOURCE_GROUP'}),
+  slot: Flags.string({summary: 'Deployment slot.'}),
+  subscription: Flags.string({summary: 'Subscription id (default: AZURE_SUBSCRIPTION_ID, else the az CLI default).'}),
+  cloud: Flags.string({summary: 'Azure cloud.', options: ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'], default: 'AzureCloud'}),
+  'arm-endpoint': Flags.string({summary: 'ARM endpoint for other clouds (Azure Stack) or the local fake.', env: 'CHD_ARM_ENDPOINT'}),
+  auth: Flags.string({summary: 'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.', options: ['default', 'cli', 'env', 'device', 'managed-identity', 'token'], default: 'default'}),
+}
+
+export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: string}) {
+  return {subscription: flags.subscription, cloud: flags.cloud, armEndpoint: flags['arm-endpoint'], auth: flags.auth as AuthMode}
 }

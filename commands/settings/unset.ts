@@ -1,0 +1,21 @@
+import {Args} from '@oclif/core'
+
+import {ChdCommand} from '../../src/base-command.js'
+import {azureFlags, azureOptions} from '../../src/flags.js'
+import {changeSettings} from '../../src/remote/settings.js'
+import {renderSettingsDiff} from '../../src/ui/remote.js'
+
+export default class SettingsUnset extends ChdCommand {
+  static override summary = 'Remove app settings, keeping every other one.'
+  static override strict = false
+  static override args = {keys: Args.string({description: 'KEY …', required: true})}
+  static override examples = ['<%= config.bin %> <%= command.id %> --app my-func OLD_FLAG']
+  static override flags = {...azureFlags}
+
+  async run() {
+    const {flags, argv} = await this.parse(SettingsUnset)
+    const result = await changeSettings({app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}, {unset: argv as string[]}, await this.progress())
+    this.say(renderSettingsDiff(result.diff))
+    return result
+  }
+}

@@ -1,0 +1,70 @@
+import {randomBytes, randomUUID} from 'node:crypto'
+
+export type PlanKind = 'dedicated' | 'premium' | 'consumption' | 'flex'
+
+export interface FakeDeployment {
+  id: string
+  status: number
+  status_text: string
+  message: string
+  deployer: string
+  received_time: string
+  start_time: string
+  end_time: string | null
+  complete: boolean
+  active: boolean
+  log: Array<{log_time: string; id: string; message: string; type: number}>
+}
+
+export interface FakeSite {
+  name: string
+  resourceGroup: string
+  linux: boolean
+  plan: PlanKind
+  planName: string
+  settings: Record<string, string>
+  /** Bumped on every settings write, so tests can count writers. */
+  settingsWrites: number
+  runtimeName?: string
+  sitePort: number
+  scmPort: number
+  deployments: FakeDeployment[]
+  /** The last package deployed, as uploaded. */
+  packageZip?: Buffer
+  /** Function names found in the last package. */
+  functions: string[]
+  masterKey: string
+  functionKey: string
+  syncs: number
+}
+
+const SKU: Record<PlanKind, {name: string; tier: string; siteSku: string}> = {
+  dedicated: {name: 'S1', tier: 'Standard', siteSku: 'Standard'},
+  premium: {name: 'EP1', tier: 'ElasticPremium', siteSku: 'ElasticPremium'},
+  consumption: {name: 'Y1', tier: 'Dynamic', siteSku: 'Dynamic'},
+  flex: {name: 'FC1', tier: 'FlexConsumption', siteSku: 'FlexConsumption'},
+}
+
+export function planSku(plan: PlanKind) {
+  return SKU[plan]
+}
+
+export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string}): FakeSite {
+  return {
+    ...init,
+    planName: `${init.name}-plan`,
+    settingsWrites: 0,
+    sitePort: 0,
+    scmPort: 0,
+    deployments: [],
+    functions: [],
+    masterKey: randomBytes(24).toString('base64url'),
+    functionKey: randomBytes(24).toString('base64url'),
+    syncs: 0,
+  }
+}
+
+export function newDeployment(deployer: string): FakeDeployment {
+  const now = new Date().toISOString()
+  return {id: randomUUID().replaceAll('-', ''), status: 0, status_text: 'Receiving changes.', message: 'Created via a push deployment', deployer, received_time: now, start_time: now, end_time: null, complete: false, active: false, log: []}
+}
