@@ -12,6 +12,7 @@ import {streamReader} from '../src/platform/bytes.js'
 import {silentProgress} from '../src/ui/progress.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {goHandler, goSkip} from './helpers/go.js'
+import {dosZip} from './helpers/zip.js'
 
 const run = promisify(execFile)
 const doctorCodes = async (p: string) => (await runDoctor({path: p, target: 'linux-x64'}, silentProgress)).findings.map((f) => f.code)
@@ -41,16 +42,7 @@ describe('chd doctor on a .zip package', {skip: goSkip()}, () => {
   test('a zip made on a system without Unix modes (MS-DOS "made by") is not executable on Linux', async () => {
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
     const zip = path.join(await tempDir(), 'dos.zip')
-    await run('python3', ['-c', `
-import zipfile, os, sys
-src, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
-    for name in ['host.json', 'hello/function.json', 'handler']:
-        info = zipfile.ZipInfo(name)
-        info.create_system = 0
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with open(os.path.join(src, name), 'rb') as f: z.writestr(info, f.read())
-`, dir, zip])
+    await dosZip(dir, ['host.json', 'hello/function.json', 'handler'], zip)
     assert.deepEqual(await doctorCodes(zip), ['EXECUTABLE_NOT_EXECUTABLE'])
   })
 

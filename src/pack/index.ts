@@ -3,7 +3,8 @@ import {mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadApp} from '../app/model.js'
-import {openSource} from '../app/source.js'
+import {type AppEntry, type AppSource, openSource} from '../app/source.js'
+import type {ByteReader} from '../platform/bytes.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
@@ -22,14 +23,8 @@ export interface PackOptions {
   level?: number
 }
 
-export interface PackResult {
+export interface PackResult extends WrittenPackage {
   output: string
-  entries: number
-  bytes: number
-  inputBytes: number
-  sha256: string
-  stored: number
-  deflated: number
   excluded: Array<{path: string; reason: string}>
   findings: Finding[]
 }
@@ -62,15 +57,36 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
   }
   checkStep.succeed(errors.length > 0 ? `${errors.length} error(s) ignored (--force)` : `${findings.length} finding(s)`)
 
-  const exePath = context.exe.kind === 'app' ? context.exe.path : undefined
-  const files: ZipSourceFile[] = selection.included.map((entry) => {
+  try {
+    const written = await writePackage(selection.included, context.exe.kind === 'app' ? context.exe.path : undefined, output, options.level, progress)
+    return {output, ...written, excluded: selection.excluded, findings}
+  } finally {
+    await source.close()
+  }
+}
+
+export interface WrittenPackage {
+  entries: number
+  bytes: number
+  inputBytes: number
+  sha256: string
+  stored: number
+  deflated: number
+}
+
+/**
+ * Writes the selected files of an app folder to `output` atomically (temp file + rename), with
+ * real modes, or modes by content where the file system has none.
+ */
+export async function writePackage(included: AppEntry[], exePath: string | undefined, output: string, level: number | undefined, progress: Progress): Promise<WrittenPackage> {
+  const files: ZipSourceFile[] = included.map((entry) => {
     let handle: ReturnType<typeof open> | undefined
     return {
       name: entry.path,
       size: entry.size,
       path: entry.absPath,
       // Without modes on disk (Windows), mark what must run: the executable, ELF files, #! scripts.
-      mode: entry.mode ?? ((head: Buffer) => (entry.path === exePath || head.subarray(0, 4).equals(ELF) || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644)),
+      mode: entry.mode ?? modeByContent(entry.path, exePath),
       async read(offset, target) {
         handle ??= open(entry.absPath!, 'r')
         const {bytesRead} = await (await handle).read(target, 0, target.length, offset)
@@ -94,22 +110,12 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
   process.on('exit', removeTemp)
   try {
     const result = await writeZip(files, createWriteStream(temp), {
-      level: options.level,
+      level,
       onEntry: (done, total) => { if (done % 200 === 0) step.update(`${done}/${total}`) },
     })
     await rename(temp, output)
     step.succeed(`${result.entries} entries, ${result.bytes} bytes`)
-    return {
-      output,
-      entries: result.entries,
-      bytes: result.bytes,
-      inputBytes: result.inputBytes,
-      sha256: result.sha256,
-      stored: result.stored,
-      deflated: result.deflated,
-      excluded: selection.excluded,
-      findings,
-    }
+    return {entries: result.entries, bytes: result.bytes, inputBytes: result.inputBytes, sha256: result.sha256, stored: result.stored, deflated: result.deflated}
   } catch (error) {
     step.fail()
     await rm(temp, {force: true})
@@ -117,6 +123,36 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
     throw fsError(error, (error as NodeJS.ErrnoException).path ?? temp, 'Package file')
   } finally {
     process.off('exit', removeTemp)
-    await source.close()
   }
+}
+
+/** The mode a file gets when its source records none: executable if it is the handler or looks runnable. */
+export function modeByContent(path: string, exePath: string | undefined): (head: Buffer) => number {
+  return (head) => (path === exePath || head.subarray(0, 4).equals(ELF) || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644)
+}
+
+/**
+ * Rewrites a package whose entries carry no Unix modes (zipped on Windows) so the executable,
+ * ELF files and #! scripts keep an execute bit on Linux; entries that have modes keep them.
+ */
+export async function repackWithModes(source: AppSource, exePath: string | undefined, output: string): Promise<{entries: number; bytes: number; sha256: string}> {
+  const files: ZipSourceFile[] = source.entries.filter((e) => !e.badLink).map((entry) => {
+    let reader: Promise<ByteReader> | undefined
+    return {
+      name: entry.path,
+      size: entry.size,
+      mode: entry.mode ?? modeByContent(entry.path, exePath),
+      async read(offset, target) {
+        reader ??= source.reader(entry.path)
+        const chunk = await (await reader).read(offset, target.length)
+        chunk.copy(target)
+        return chunk.length
+      },
+      async close() {
+        if (reader) await (await reader).close()
+      },
+    }
+  })
+  const result = await writeZip(files, createWriteStream(output))
+  return {entries: result.entries, bytes: result.bytes, sha256: result.sha256}
 }

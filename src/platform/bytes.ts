@@ -43,8 +43,16 @@ export function streamReader(size: number, openStream: () => Promise<Readable>):
   let have = 0
   let stream: Readable | undefined
   let ended = false
+  // Reads may overlap (the zip writer reads ahead); fills run one at a time on the one stream.
+  let queue: Promise<void> = Promise.resolve()
 
-  async function fill(upTo: number): Promise<void> {
+  function fill(upTo: number): Promise<void> {
+    const next = queue.then(() => fillNow(upTo))
+    queue = next.catch(() => {})
+    return next
+  }
+
+  async function fillNow(upTo: number): Promise<void> {
     if (have >= upTo || ended) return
     stream ??= await openStream()
     const s = stream

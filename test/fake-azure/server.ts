@@ -219,7 +219,18 @@ export class FakeAzure {
     return this.siteRoute(site, req, res, rest.replace(/^\/slots\/[^/]+/i, ''), body)
   }
 
-  private siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): void {
+  /** Like the platform after a sync: the app now runs the package WEBSITE_RUN_FROM_PACKAGE names. */
+  private async loadRunFromPackage(site: FakeSite): Promise<void> {
+    const url = site.settings.WEBSITE_RUN_FROM_PACKAGE
+    if (!url || !/^https:/.test(url)) return
+    const key = decodeURIComponent(new URL(url).pathname).split('/').slice(2).join('/')
+    const zip = this.blobs.get(key)
+    if (!zip) return
+    site.packageZip = zip
+    site.functions = (await zipNames(zip)).map((n) => /^([^/]+)\/function\.json$/i.exec(n)?.[1]).filter((x): x is string => Boolean(x))
+  }
+
+  private async siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): Promise<void> {
     const route = `${req.method} ${rest.toLowerCase()}`
     switch (route) {
       case 'GET ':
@@ -246,6 +257,7 @@ export class FakeAzure {
         return json(res, 200, {masterKey: site.masterKey, functionKeys: {default: site.functionKey}, systemKeys: {}})
       case 'POST /syncfunctiontriggers':
         site.syncs++
+        await this.loadRunFromPackage(site)
         // The service answers 200 with an empty body, though the spec says 204.
         res.writeHead(200)
         return void res.end()
@@ -337,6 +349,7 @@ export class FakeAzure {
         return text(res, 409, 'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.')
       }
       const dep = newDeployment(url.searchParams.get('deployer') ?? url.searchParams.get('Deployer') ?? (p === '/api/publish' ? 'OneDeploy' : 'ZipDeploy'))
+      dep.message = url.searchParams.get('message') ?? dep.message
       site.deployments.unshift(dep)
       setTimeout(() => void this.finishDeployment(site, dep, body), this.deployMs)
       if (p === '/api/publish') {

@@ -25,3 +25,17 @@ export async function listZip(file: string): Promise<ZipListing[]> {
 export async function testZip(file: string): Promise<void> {
   await run('unzip', ['-tq', file])
 }
+
+/** A zip as Windows tools write it: MS-DOS "made by", so no Unix modes at all (Python's zipfile). */
+export async function dosZip(srcDir: string, names: string[], out: string): Promise<void> {
+  await run('python3', ['-c', `
+import zipfile, os, sys
+src, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+    for name in names:
+        info = zipfile.ZipInfo(name)
+        info.create_system = 0
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(os.path.join(src, name), 'rb') as f: z.writestr(info, f.read())
+`, srcDir, out, ...names])
+}

@@ -1,0 +1,129 @@
+import {createReadStream} from 'node:fs'
+
+import type {HttpClient, Pipeline, PipelineResponse} from '@azure/core-rest-pipeline'
+
+import {ChdError, ExitCode} from '../errors.js'
+import type {AzureContext} from './arm.js'
+import {USER_AGENT} from './arm.js'
+import {azureError} from './errors.js'
+
+export interface KuduDeployment {
+  id: string
+  status: number
+  status_text?: string
+  message?: string
+  complete?: boolean
+  active?: boolean
+  end_time?: string | null
+  log_url?: string
+}
+
+export interface KuduLogEntry {
+  log_time: string
+  message: string
+  type: number
+  details_url?: string | null
+}
+
+/** Deployment status codes (Kudu DeployStatus, plus Flex's 5, 6, -1). */
+export const DEPLOY_STATUS: Record<number, string> = {0: 'Pending', 1: 'Building', 2: 'Deploying', 3: 'Failed', 4: 'Success', 5: 'Conflict', 6: 'PartialSuccess', [-1]: 'Cancelled'}
+
+/**
+ * Kudu (SCM) through @azure/core-rest-pipeline: retries, Retry-After and bearer tokens come from
+ * the SDK. Tokens are for App Service first; on 401/403 the older management audience is tried.
+ */
+export class KuduClient {
+  private pipeline!: Pipeline
+  private httpClient!: HttpClient
+  private scopeIndex = 0
+  private sdk!: typeof import('@azure/core-rest-pipeline')
+
+  constructor(private readonly ctx: AzureContext, readonly host: string) {}
+
+  get baseUrl(): string {
+    return `https://${this.host}`
+  }
+
+  private async init(): Promise<void> {
+    if (this.sdk) return
+    this.sdk = await import('@azure/core-rest-pipeline')
+    this.httpClient = this.sdk.createDefaultHttpClient()
+    this.build()
+  }
+
+  private build(): void {
+    this.pipeline = this.sdk.createPipelineFromOptions({
+      retryOptions: {maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 8000},
+      userAgentOptions: {userAgentPrefix: USER_AGENT},
+      ...(this.ctx.ca ? {tlsOptions: {ca: this.ctx.ca}} : {}),
+    })
+    this.pipeline.addPolicy(this.sdk.bearerTokenAuthenticationPolicy({credential: this.ctx.credential, scopes: this.ctx.cloud.scmScopes[this.scopeIndex]}))
+  }
+
+  async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: {body?: () => NodeJS.ReadableStream; headers?: Record<string, string>; timeout?: number; stream?: boolean; abortSignal?: AbortSignal} = {}): Promise<PipelineResponse> {
+    await this.init()
+    for (;;) {
+      const request = this.sdk.createPipelineRequest({
+        url: `${this.baseUrl}${path}`,
+        method,
+        headers: this.sdk.createHttpHeaders(options.headers ?? {}),
+        body: options.body as never,
+        // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
+        // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
+        abortSignal: options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined),
+        ...(options.stream ? {streamResponseStatusCodes: new Set([200, 206])} : {}),
+      })
+      let response: PipelineResponse
+      try {
+        response = await this.pipeline.sendRequest(this.httpClient, request)
+      } catch (error) {
+        throw azureError(error, `calling Kudu ${method} ${path}`)
+      }
+      if ((response.status === 401 || response.status === 403) && this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length) {
+        this.scopeIndex++
+        this.build()
+        continue
+      }
+      return response
+    }
+  }
+
+  /** Raises a ChdError carrying Kudu's own text for a status the caller did not expect. */
+  fail(response: PipelineResponse, doing: string): never {
+    const body = (response.bodyAsText ?? '').trim()
+    const requestId = response.headers.get('x-ms-request-id')
+    throw new ChdError(`KUDU_HTTP_${response.status}`, `Kudu answered ${response.status} while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`, {
+      exit: response.status === 401 || response.status === 403 ? ExitCode.auth : response.status === 404 ? ExitCode.notFound : ExitCode.remoteFailed,
+      suggestions: response.status === 401 || response.status === 403 ? ['Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing credentials are not used'] : [],
+    })
+  }
+
+  uploadBody(file: string): () => NodeJS.ReadableStream {
+    // A factory, so a retry re-sends the whole file.
+    return () => createReadStream(file)
+  }
+
+  async deployment(id: string): Promise<{status: number; deployment?: KuduDeployment}> {
+    const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}`)
+    if (r.status === 404) return {status: 404}
+    if (r.status !== 200 && r.status !== 202) this.fail(r, `reading deployment ${id}`)
+    return {status: r.status, deployment: r.bodyAsText ? JSON.parse(r.bodyAsText) as KuduDeployment : undefined}
+  }
+
+  async deploymentLog(id: string): Promise<KuduLogEntry[]> {
+    const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
+    if (r.status !== 200) return []
+    const entries = JSON.parse(r.bodyAsText || '[]') as KuduLogEntry[]
+    const out: KuduLogEntry[] = []
+    for (const e of entries) {
+      out.push(e)
+      // Build output hides behind details_url.
+      if (e.details_url) {
+        const path = new URL(e.details_url, this.baseUrl).pathname
+        const d = await this.send('GET', path)
+        if (d.status === 200) out.push(...(JSON.parse(d.bodyAsText || '[]') as KuduLogEntry[]))
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,79 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {ChdError, ExitCode} from '../errors.js'
+import {DEPLOY_STATUS, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
+
+export interface UploadOutcome {
+  deploymentId?: string
+  status?: number
+  bytes: number
+  log?: string[]
+}
+
+function retryAfterMs(header: string | undefined, fallback: number): number {
+  const s = Number(header)
+  return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, 30_000) : fallback
+}
+
+/**
+ * POSTs the package to Kudu (zipdeploy, or OneDeploy /api/publish on Flex). A 409 "deployment in
+ * progress" is waited out and retried until the deadline; other failures carry Kudu's text.
+ */
+export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish', file: string, bytes: number, message: string, deadline: number): Promise<{poll: string; deploymentId?: string}> {
+  const query = kind === 'zipdeploy'
+    ? `/api/zipdeploy?isAsync=true&deployer=chd&message=${encodeURIComponent(message)}`
+    : `/api/publish?RemoteBuild=false&Deployer=chd&message=${encodeURIComponent(message)}`
+  for (;;) {
+    const r = await kudu.send('POST', query, {body: kudu.uploadBody(file), headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'}, timeout: Math.max(60_000, deadline - Date.now())})
+    if (r.status === 202 || r.status === 200) {
+      if (kind === 'publish') {
+        const id = (r.bodyAsText ?? '').trim().replaceAll('"', '')
+        return {poll: `/api/deployments/${encodeURIComponent(id)}`, deploymentId: id}
+      }
+      const location = r.headers.get('location')
+      return {poll: location ? new URL(location, kudu.baseUrl).pathname + new URL(location, kudu.baseUrl).search : '/api/deployments/latest'}
+    }
+    if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
+      await sleep(retryAfterMs(r.headers.get('retry-after'), 3000))
+      continue
+    }
+    if (r.status === 409) {
+      throw new ChdError('DEPLOY_CONFLICT', `Kudu refused the package (409): ${(r.bodyAsText ?? '').trim()}`, {
+        exit: ExitCode.remoteFailed,
+        suggestions: /RUN_FROM_PACKAGE|USE_ZIP/i.test(r.bodyAsText ?? '') ? [`chd settings unset --app ${kudu.host.split('.')[0]} WEBSITE_RUN_FROM_PACKAGE, then deploy again`] : ['Wait for the running deployment to finish, or raise --timeout'],
+      })
+    }
+    kudu.fail(r, `uploading the package to ${query.split('?')[0]}`)
+  }
+}
+
+/** Polls a deployment until it completes; a failure shows Kudu's deployment log. */
+export async function waitForDeployment(kudu: KuduClient, poll: string, deadline: number, onStatus?: (text: string) => void): Promise<KuduDeployment> {
+  let last: KuduDeployment | undefined
+  for (;;) {
+    const r = await kudu.send('GET', poll)
+    if (r.status === 200 || r.status === 202) {
+      const d = JSON.parse(r.bodyAsText || '{}') as KuduDeployment
+      if (d.id) {
+        last = d
+        // A stable id to poll from now on: "latest" could later mean someone else's deployment.
+        poll = `/api/deployments/${encodeURIComponent(d.id)}`
+        onStatus?.(DEPLOY_STATUS[d.status] ?? `status ${d.status}`)
+        if (d.complete || [3, 4, 5, 6, -1].includes(d.status)) {
+          if (d.status === 4 || d.status === 6) return d
+          const log = await kudu.deploymentLog(d.id)
+          throw new ChdError('DEPLOYMENT_FAILED', `The deployment ${DEPLOY_STATUS[d.status] ?? `ended with status ${d.status}`}${d.status_text ? `: ${d.status_text}` : ''}\n${log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`).join('\n')}`, {
+            exit: ExitCode.remoteFailed,
+            details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},
+          })
+        }
+      }
+    } else if (r.status !== 404) {
+      kudu.fail(r, 'polling the deployment')
+    }
+    if (Date.now() > deadline) {
+      throw new ChdError('DEPLOY_TIMEOUT', `The deployment${last ? ` ${last.id}` : ''} did not finish before --timeout`, {exit: ExitCode.remoteFailed, suggestions: ['Raise --timeout, or watch it with chd logs'], details: {deploymentId: last?.id}})
+    }
+    await sleep(1000)
+  }
+}
