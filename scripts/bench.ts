@@ -99,6 +99,76 @@ try {
   console.log(`  → peak RSS median ${median(rssRuns).toFixed(0)} MB (min ${Math.min(...rssRuns).toFixed(0)}, max ${Math.max(...rssRuns).toFixed(0)}; target ≤ 150 MB)`)
   const sizes = execFileSync('ls', ['-l', zipOut, chdOut], {encoding: 'utf8'})
   console.log(`\n${sizes}`)
+
+  await benchUpload(chdOut)
 } finally {
   rmSync(path.join(root, 'oclif.manifest.json'), {force: true})
+}
+
+/**
+ * Upload: chd's Kudu upload path (core-rest-pipeline, bearer policy, stream factory) against a
+ * bare https.request of the same bytes to the same fake endpoint; then an unchanged redeploy.
+ */
+async function benchUpload(zip: string): Promise<void> {
+  const {FakeAzure, SUBSCRIPTION} = await import('../test/fake-azure/server.js')
+  const {connect} = await import('../src/azure/arm.js')
+  const {staticTokenCredential} = await import('../src/azure/credential.js')
+  const {KuduClient} = await import('../src/azure/kudu.js')
+  const https = await import('node:https')
+  const {statSync, createReadStream} = await import('node:fs')
+  const fake = await new FakeAzure().start()
+  fake.deployMs = 10
+  try {
+    const site = fake.site('demo-linux-dedicated')
+    const bytes = statSync(zip).size
+    const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential: staticTokenCredential('chd-fake-token'), ca: fake.tls.caPem})
+    const kudu = new KuduClient(ctx, `127.0.0.1:${site.scmPort}`)
+    const settle = () => new Promise((r) => setTimeout(r, 50))
+    const raw = async () => {
+      const start = process.hrtime.bigint()
+      await new Promise<void>((resolve, reject) => {
+        const req = https.request({host: '127.0.0.1', port: site.scmPort, path: '/api/zipdeploy?isAsync=true', method: 'POST', ca: fake.tls.caPem, headers: {authorization: 'Bearer chd-fake-token', 'content-type': 'application/zip', 'content-length': bytes}}, (res) => { res.resume(); res.on('end', resolve) })
+        req.on('error', reject)
+        createReadStream(zip).pipe(req)
+      })
+      return Number(process.hrtime.bigint() - start) / 1e6
+    }
+    const ours = async () => {
+      const start = process.hrtime.bigint()
+      const r = await kudu.send('POST', '/api/zipdeploy?isAsync=true', {body: kudu.uploadBody(zip), headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes)}})
+      if (r.status !== 202) throw new Error(`upload answered ${r.status}`)
+      return Number(process.hrtime.bigint() - start) / 1e6
+    }
+    const rawTimes: number[] = []
+    const ourTimes: number[] = []
+    await ours()
+    for (let i = 0; i < runs; i++) {
+      await settle()
+      rawTimes.push(await raw())
+      await settle()
+      ourTimes.push(await ours())
+    }
+    const r = median(rawTimes)
+    const o = median(ourTimes)
+    console.log(`\n${'raw https POST (same bytes)'.padEnd(34)} median ${r.toFixed(0).padStart(6)} ms   (${(bytes / 1e6).toFixed(1)} MB)`)
+    console.log(`${'chd upload (Kudu client)'.padEnd(34)} median ${o.toFixed(0).padStart(6)} ms`)
+    console.log(`  → ${(o / r).toFixed(2)}× raw (target ≤ 1.1×)`)
+
+    // The fake lives in this process, so the CLI runs asynchronously (spawnSync would starve it).
+    const {execFile} = await import('node:child_process')
+    const {promisify} = await import('node:util')
+    const app = path.join(root, 'examples/hello-node')
+    const env = {...process.env, ...fake.env(), CHD_SETTINGS_SETTLE_MS: '0'}
+    const cli = (args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'bin/run.js'), 'deploy', app, '--app', 'demo-linux-premium', ...args], {env})
+    await cli(['--force'])
+    const again: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const start = process.hrtime.bigint()
+      await cli([])
+      again.push(Number(process.hrtime.bigint() - start) / 1e6)
+    }
+    console.log(`${'unchanged redeploy (whole CLI)'.padEnd(34)} median ${median(again).toFixed(0).padStart(6)} ms   (0 bytes uploaded)`)
+  } finally {
+    await fake.stop()
+  }
 }

@@ -175,3 +175,19 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     assert.match(r.stderr, /chd settings unset/)
   })
 })
+
+describe('--no-wait', {skip: goSkip()}, () => {
+  test('returns once the upload is accepted, with the deployment id, and sets the settings', async () => {
+    fake.deployMs = 3000
+    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--no-wait', '--force', '--json'], {env})
+    fake.deployMs = 150
+    assert.equal(r.code, 0, r.stderr)
+    const doc = r.json()
+    assert.equal(doc.verify, undefined)
+    const pending = fake.site('demo-linux-premium').deployments[0]
+    assert.equal(pending.complete, false, 'chd did not wait for the deployment')
+    assert.equal(doc.deployment.id, pending.id)
+    assert.equal(fake.site('demo-linux-premium').settings.FUNCTIONS_WORKER_RUNTIME, 'custom')
+    await new Promise((resolve) => setTimeout(resolve, 3200))
+  })
+})

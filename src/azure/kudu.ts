@@ -98,9 +98,16 @@ export class KuduClient {
     })
   }
 
-  uploadBody(file: string): () => NodeJS.ReadableStream {
-    // A factory, so a retry re-sends the whole file.
-    return () => createReadStream(file)
+  /** A factory, so a retry re-sends the whole file; `onProgress` sees the bytes read so far. */
+  uploadBody(file: string, onProgress?: (sent: number) => void): () => NodeJS.ReadableStream {
+    return () => {
+      const stream = createReadStream(file, {highWaterMark: 256 * 1024})
+      if (onProgress) {
+        let sent = 0
+        stream.on('data', (c) => { sent += c.length; onProgress(sent) })
+      }
+      return stream
+    }
   }
 
   async deployment(id: string): Promise<{status: number; deployment?: KuduDeployment}> {

@@ -212,7 +212,13 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         }
         const kudu = new KuduClient(ctx, site.scmHost)
         const started = Date.now()
-        const pushed = await pushPackage(kudu, route === 'publish' ? 'publish' : 'zipdeploy', pkg.file, pkg.bytes, shaMarker(pkg.sha256), deadline)
+        let shown = 0
+        const pushed = await pushPackage(kudu, route === 'publish' ? 'publish' : 'zipdeploy', pkg.file, pkg.bytes, shaMarker(pkg.sha256), deadline, (sent) => {
+          if (Date.now() - shown < 200 && sent < pkg.bytes) return
+          shown = Date.now()
+          const secs = Math.max(0.001, (shown - started) / 1000)
+          update(`${Math.round((sent / pkg.bytes) * 100)}% of ${(pkg.bytes / 1e6).toFixed(1)} MB, ${(sent / 1e6 / secs).toFixed(1)} MB/s`)
+        })
         result.package.uploaded = true
         const rate = `${(pkg.bytes / 1024 / 1024 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s`
         if (options.noWait) {

@@ -19,19 +19,22 @@ function retryAfterMs(header: string | undefined, fallback: number): number {
  * POSTs the package to Kudu (zipdeploy, or OneDeploy /api/publish on Flex). A 409 "deployment in
  * progress" is waited out and retried until the deadline; other failures carry Kudu's text.
  */
-export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish', file: string, bytes: number, message: string, deadline: number): Promise<{poll: string; deploymentId?: string}> {
+export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish', file: string, bytes: number, message: string, deadline: number, onProgress?: (sent: number) => void): Promise<{poll: string; deploymentId?: string}> {
   const query = kind === 'zipdeploy'
-    ? `/api/zipdeploy?isAsync=true&deployer=chd&message=${encodeURIComponent(message)}`
+    ? `/api/zipdeploy?isAsync=true&trackDeploymentProgress=true&deployer=chd&message=${encodeURIComponent(message)}`
     : `/api/publish?RemoteBuild=false&Deployer=chd&message=${encodeURIComponent(message)}`
   for (;;) {
-    const r = await kudu.send('POST', query, {body: kudu.uploadBody(file), headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'}, timeout: Math.max(60_000, deadline - Date.now())})
+    const r = await kudu.send('POST', query, {body: kudu.uploadBody(file, onProgress), headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'}, timeout: Math.max(60_000, deadline - Date.now())})
     if (r.status === 202 || r.status === 200) {
       if (kind === 'publish') {
         const id = (r.bodyAsText ?? '').trim().replaceAll('"', '')
         return {poll: `/api/deployments/${encodeURIComponent(id)}`, deploymentId: id}
       }
+      // trackDeploymentProgress=true makes Kudu name the deployment in SCM-DEPLOYMENT-ID.
+      const id = r.headers.get('scm-deployment-id') ?? undefined
       const location = r.headers.get('location')
-      return {poll: location ? new URL(location, kudu.baseUrl).pathname + new URL(location, kudu.baseUrl).search : '/api/deployments/latest'}
+      const poll = id ? `/api/deployments/${encodeURIComponent(id)}` : location ? new URL(location, kudu.baseUrl).pathname + new URL(location, kudu.baseUrl).search : '/api/deployments/latest'
+      return {poll, deploymentId: id}
     }
     if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
       await sleep(retryAfterMs(r.headers.get('retry-after'), 3000))

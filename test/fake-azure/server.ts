@@ -356,7 +356,11 @@ export class FakeAzure {
         res.writeHead(202, {'content-type': 'text/plain'})
         return void res.end(dep.id)
       }
-      res.writeHead(202, {location: `https://127.0.0.1:${site.scmPort}/api/deployments/latest?deployer=${dep.deployer}&time=${dep.received_time}`, 'retry-after': '1'})
+      res.writeHead(202, {
+        location: `https://127.0.0.1:${site.scmPort}/api/deployments/latest?deployer=${dep.deployer}&time=${dep.received_time}`,
+        'retry-after': '1',
+        ...(url.searchParams.get('trackDeploymentProgress') === 'true' ? {'scm-deployment-id': dep.id} : {}),
+      })
       return void res.end()
     }
     const dm = /^\/api\/deployments(?:\/([^/]+))?(\/log)?$/.exec(p)
