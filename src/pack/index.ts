@@ -1,4 +1,4 @@
-import {createWriteStream, rmSync} from 'node:fs'
+import {createWriteStream, openSync, rmSync} from 'node:fs'
 import {mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -105,11 +105,18 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
     throw fsError(error, path.dirname(output), 'Output folder')
   }
   const temp = `${output}.${process.pid}.tmp`
-  // Interrupted (Ctrl-C exits the process) or failed: never leave a half-written zip behind.
+  // Interrupted (Ctrl-C exits the process) or failed: never leave a half-written zip behind. The
+  // file is created here, synchronously, so no asynchronous open can recreate it after removal.
+  let fd: number
+  try {
+    fd = openSync(temp, 'w')
+  } catch (error) {
+    throw fsError(error, temp, 'Package file')
+  }
   const removeTemp = () => rmSync(temp, {force: true})
   process.on('exit', removeTemp)
   try {
-    const result = await writeZip(files, createWriteStream(temp), {
+    const result = await writeZip(files, createWriteStream(temp, {fd}), {
       level,
       onEntry: (done, total) => { if (done % 200 === 0) step.update(`${done}/${total}`) },
     })
