@@ -191,3 +191,13 @@ describe('--no-wait', {skip: goSkip()}, () => {
     await new Promise((resolve) => setTimeout(resolve, 3200))
   })
 })
+
+describe('--slot', {skip: goSkip()}, () => {
+  test('every ARM call goes to the slot', async () => {
+    const r = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--slot', 'staging', '--force'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const arm = since().filter((q) => q.host === 'arm' && /\/sites\/demo-linux-dedicated\//.test(q.path))
+    assert.ok(arm.length > 0)
+    for (const q of arm) assert.match(q.path, /\/sites\/demo-linux-dedicated\/slots\/staging/, q.path)
+  })
+})

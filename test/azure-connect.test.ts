@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import {mkdir, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {after, before, describe, test} from 'node:test'
+
+import type {AccessToken, TokenCredential} from '@azure/core-auth'
+
+import {connect} from '../src/azure/arm.js'
+import {resolveCloud} from '../src/azure/cloud.js'
+import {KuduClient} from '../src/azure/kudu.js'
+import {resolveSubscription} from '../src/azure/subscription.js'
+import {tempDir} from './helpers/app.js'
+import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
+
+describe('connecting', () => {
+  test('clouds: audiences per cloud, --arm-endpoint replaces only the endpoint, http refused', () => {
+    assert.equal(resolveCloud().armEndpoint, 'https://management.azure.com')
+    assert.deepEqual(resolveCloud('AzureChinaCloud').scmScopes[0], 'https://appservice.azure.cn/.default')
+    assert.equal(resolveCloud('AzureUSGovernment').armScope, 'https://management.usgovcloudapi.net/.default')
+    const stack = resolveCloud('AzureCloud', 'https://management.local.azurestack.external/')
+    assert.equal(stack.armEndpoint, 'https://management.local.azurestack.external')
+    assert.throws(() => resolveCloud('AzureCloud', 'http://127.0.0.1:1'), {code: 'INVALID_ARM_ENDPOINT'})
+    assert.throws(() => resolveCloud('Mars'), {code: 'UNKNOWN_CLOUD'})
+  })
+
+  test('subscription: flag, then AZURE_SUBSCRIPTION_ID, then the az CLI profile (with its BOM)', async () => {
+    const saved = {sub: process.env.AZURE_SUBSCRIPTION_ID, dir: process.env.AZURE_CONFIG_DIR}
+    try {
+      const dir = await tempDir()
+      process.env.AZURE_CONFIG_DIR = dir
+      delete process.env.AZURE_SUBSCRIPTION_ID
+      await assert.rejects(resolveSubscription(), {code: 'SUBSCRIPTION_UNKNOWN'})
+      await mkdir(dir, {recursive: true})
+      await writeFile(path.join(dir, 'azureProfile.json'), '\uFEFF' + JSON.stringify({subscriptions: [{id: 'other', isDefault: false}, {id: 'from-profile', isDefault: true}]}))
+      assert.equal(await resolveSubscription(), 'from-profile')
+      process.env.AZURE_SUBSCRIPTION_ID = 'from-env'
+      assert.equal(await resolveSubscription(), 'from-env')
+      assert.equal(await resolveSubscription('from-flag'), 'from-flag')
+    } finally {
+      if (saved.sub === undefined) delete process.env.AZURE_SUBSCRIPTION_ID
+      else process.env.AZURE_SUBSCRIPTION_ID = saved.sub
+      if (saved.dir === undefined) delete process.env.AZURE_CONFIG_DIR
+      else process.env.AZURE_CONFIG_DIR = saved.dir
+    }
+  })
+})
+
+describe('Kudu tokens', () => {
+  let fake: FakeAzure
+  before(async () => { fake = await new FakeAzure().start() })
+  after(() => fake.stop())
+
+  test('App Service audience first; on 401 the older management audience is tried', async () => {
+    const asked: string[] = []
+    // One token per audience; the fake accepts only the management one, like a tenant where the
+    // App Service audience is not yet consented.
+    const credential: TokenCredential = {
+      getToken: async (scopes): Promise<AccessToken> => {
+        const scope = Array.isArray(scopes) ? scopes[0] : scopes
+        asked.push(scope)
+        return {token: scope.includes('appservice') ? 'appservice-token' : 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
+      },
+    }
+    const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential, ca: fake.tls.caPem})
+    const kudu = new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`)
+    const r = await kudu.send('GET', '/api/settings')
+    assert.equal(r.status, 200)
+    assert.deepEqual(asked, ['https://appservice.azure.com/.default', 'https://management.core.windows.net//.default'])
+  })
+})
