@@ -61,6 +61,8 @@ export default class Deploy extends ChdCommand {
     if (result.deployment?.id) this.say(`deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`)
     if (result.verify) {
       this.say(`host: ${result.verify.hostState ?? 'unknown'}${result.verify.hostVersion ? ` (${result.verify.hostVersion})` : ''}`)
+      for (const e of result.verify.hostErrors ?? []) this.say(`  error: ${e}`)
+      if (result.verify.hostState !== 'Running') this.say(`  Run chd doctor --app ${result.app} to find out why.`)
       for (const f of result.verify.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
       if (result.verify.hostState !== 'Running') process.exitCode = ExitCode.remoteFailed
     }

@@ -7,6 +7,8 @@ import type {SiteInfo} from '../azure/site.js'
 export interface VerifyResult {
   hostState?: string
   hostVersion?: string
+  /** What the host reports when it is in Error. */
+  hostErrors?: string[]
   functions: Array<{name: string; url?: string}>
 }
 
@@ -23,15 +25,20 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {sho
   const client = sdk.createDefaultHttpClient()
   let state: string | undefined
   let version: string | undefined
+  let errors: string[] | undefined
+  let errorsSeen = 0
   while (Date.now() < options.deadline) {
     try {
       const r = await pipeline.sendRequest(client, sdk.createPipelineRequest({url: `https://${site.defaultHostName}/admin/host/status`, headers: sdk.createHttpHeaders({'x-functions-key': keys.masterKey ?? ''}), timeout: 20_000}))
       if (r.status === 200) {
-        const doc = JSON.parse(r.bodyAsText || '{}') as {state?: string; version?: string}
+        const doc = JSON.parse(r.bodyAsText || '{}') as {state?: string; version?: string; errors?: string[]}
         state = doc.state
         version = doc.version
+        errors = doc.errors
         options.onStatus?.(`host ${state}`)
         if (state === 'Running') break
+        // An Error that persists across two looks is the answer; a restart in progress is not.
+        if (state === 'Error' && ++errorsSeen >= 2) break
       }
     } catch {}
     await sleep(2000)
@@ -48,5 +55,5 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {sho
   } catch (error) {
     throw azureError(error, `listing the functions of ${site.name}`)
   }
-  return {hostState: state, hostVersion: version, functions}
+  return {hostState: state, hostVersion: version, ...(errors?.length ? {hostErrors: errors} : {}), functions}
 }

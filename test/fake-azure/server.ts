@@ -8,6 +8,7 @@ import path from 'node:path'
 import yauzl from 'yauzl'
 
 import {type FakeTls, makeTls} from './certs.js'
+import {SiteRuntime} from './runtime.js'
 import {type FakeDeployment, type FakeSite, newDeployment, newSite, type PlanKind, planSku} from './state.js'
 
 /**
@@ -56,6 +57,10 @@ export class FakeAzure {
   readonly tokens = new Set<string>(['chd-fake-token'])
   /** Milliseconds a deployment takes to go from accepted to done. */
   deployMs = 150
+  /** The host's initialization window for deployed handlers (30 s on Azure; short here). */
+  hostTimeoutMs = 4000
+  /** Idle time after which the logstream writes its "No new trace" keep-alive (1 min on Azure). */
+  heartbeatMs = 60_000
   tls!: FakeTls
   port = 0
   private servers: https.Server[] = []
@@ -93,7 +98,9 @@ export class FakeAzure {
   }
 
   async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; resourceGroup?: string}): Promise<FakeSite> {
-    const site = newSite({resourceGroup: RESOURCE_GROUP, ...init})
+    const base = newSite({resourceGroup: RESOURCE_GROUP, ...init})
+    const site: FakeSite = {...base, runtime: undefined as unknown as SiteRuntime}
+    site.runtime = new SiteRuntime(site.plan, site.linux, () => site.settings, () => this.hostTimeoutMs)
     this.sites.set(`${site.resourceGroup}/${site.name}`.toLowerCase(), site)
     site.scmPort = await this.listen(0, (req, res, url, body) => this.scm(site, req, res, url, body))
     site.sitePort = await this.listen(0, (req, res, url, body) => this.siteHost(site, req, res, url, body))
@@ -108,6 +115,7 @@ export class FakeAzure {
   }
 
   async stop(): Promise<void> {
+    await Promise.all([...this.sites.values()].map((s) => s.runtime.stop()))
     await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
   }
 
@@ -228,6 +236,7 @@ export class FakeAzure {
     if (!zip) return
     site.packageZip = zip
     site.functions = (await zipNames(zip)).map((n) => /^([^/]+)\/function\.json$/i.exec(n)?.[1]).filter((x): x is string => Boolean(x))
+    void site.runtime.load(zip)
   }
 
   private async siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): Promise<void> {
@@ -363,6 +372,7 @@ export class FakeAzure {
       })
       return void res.end()
     }
+    if (req.method === 'GET' && /^\/(api\/)?logstream(\/|$)/.test(p)) return this.logstream(site, req, res)
     const dm = /^\/api\/deployments(?:\/([^/]+))?(\/log)?$/.exec(p)
     if (req.method === 'GET' && dm) {
       if (!dm[1]) return json(res, 200, site.deployments.map((d) => this.deploymentJson(site, d)))
@@ -372,6 +382,38 @@ export class FakeAzure {
       return json(res, dm[1] === 'latest' && !dep.complete ? 202 : 200, this.deploymentJson(site, dep))
     }
     return text(res, 404, `No route for ${req.method} ${url.pathname}`)
+  }
+
+  /**
+   * Kudu's log stream: a welcome line, then each new host log line as the file logger writes it,
+   * and a "No new trace" keep-alive when idle. `dropStreamAfter` cuts it to test reconnects.
+   */
+  dropStreamAfter?: number
+
+  private logstream(site: FakeSite, req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache'})
+    const stamp = () => new Date().toISOString().slice(0, 19)
+    res.write(`${stamp()}  Welcome, you are now connected to log-streaming service.\n`)
+    let sent = 0
+    let idle: NodeJS.Timeout | undefined
+    const beat = () => {
+      idle = setTimeout(() => { res.write(`${stamp()}  No new trace in the past 1 min(s).\n`); beat() }, this.heartbeatMs)
+    }
+    beat()
+    const unsubscribe = site.runtime.subscribe((l) => {
+      if (l.level === 'Debug') return
+      res.write(`${l.time.replace('Z', '')} [${l.level}] ${l.message}\n`)
+      sent++
+      clearTimeout(idle)
+      beat()
+      if (this.dropStreamAfter !== undefined && sent >= this.dropStreamAfter) {
+        this.dropStreamAfter = undefined
+        req.socket.destroy()
+      }
+    })
+    const end = () => { clearTimeout(idle); unsubscribe() }
+    req.on('close', end)
+    res.on('close', end)
   }
 
   private deploymentJson(site: FakeSite, d: FakeDeployment) {
@@ -395,6 +437,8 @@ export class FakeAzure {
       Object.assign(dep, {status: 4, status_text: '', complete: true, active: true, end_time: new Date().toISOString()})
       for (const other of site.deployments) if (other !== dep) other.active = false
       log('Deployment successful.')
+      // Like the platform: the host restarts on the new content.
+      void site.runtime.load(zip)
     } catch (error) {
       log(`Deployment Failed. ${(error as Error).message}`, 2)
       Object.assign(dep, {status: 3, status_text: (error as Error).message, complete: true, end_time: new Date().toISOString()})
@@ -403,11 +447,13 @@ export class FakeAzure {
 
   // ---- the site host: admin API ----
 
-  private siteHost(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, _body: Buffer): void {
+  private async siteHost(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     if (url.pathname.toLowerCase() === '/admin/host/status') {
       if (req.headers['x-functions-key'] !== site.masterKey) return text(res, 401, '')
-      return json(res, 200, {id: site.name, state: site.packageZip || site.settings.WEBSITE_RUN_FROM_PACKAGE ? 'Running' : 'Default', version: '4.1037.0.0', processUptime: 1000})
+      const errors = site.runtime.logs.filter((l) => l.level === 'Error').slice(-3).map((l) => l.message)
+      return json(res, 200, {id: site.name, state: site.runtime.state, version: '4.1037.0.0', processUptime: 1000, ...(site.runtime.state === 'Error' ? {errors} : {})})
     }
+    if (url.pathname.toLowerCase().startsWith('/api/')) return site.runtime.invoke(req, res, url, body)
     return text(res, 404, '')
   }
 

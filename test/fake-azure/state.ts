@@ -36,6 +36,8 @@ export interface FakeSite {
   masterKey: string
   functionKey: string
   syncs: number
+  /** Runs what was deployed (set by the server). */
+  runtime: import('./runtime.js').SiteRuntime
 }
 
 const SKU: Record<PlanKind, {name: string; tier: string; siteSku: string}> = {
@@ -49,7 +51,7 @@ export function planSku(plan: PlanKind) {
   return SKU[plan]
 }
 
-export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string}): FakeSite {
+export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string}): Omit<FakeSite, 'runtime'> {
   return {
     ...init,
     planName: `${init.name}-plan`,
