@@ -11,6 +11,8 @@ export abstract class ChdCommand extends Command {
   static override enableJsonFlag = true
   /** Long-running commands print one JSON event per line under --json; their errors too. */
   static ndjson = false
+  /** Streaming commands end on Ctrl-C without a word (still exit 130). */
+  static quietInterrupt = false
 
   private progressPromise?: Promise<Progress>
 
@@ -18,7 +20,7 @@ export abstract class ChdCommand extends Command {
     await super.init()
     // Ctrl-C ends quietly with 130; services remove their temporary files in 'exit' handlers.
     process.on('SIGINT', () => {
-      process.stderr.write('\nInterrupted.\n')
+      if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write('\nInterrupted.\n')
       process.exit(ExitCode.interrupted)
     })
   }

@@ -21,6 +21,7 @@ export const SUBSCRIPTION = '00000000-0000-0000-0000-00000000c4d0'
 export const RESOURCE_GROUP = 'demo-rg'
 export const API_VERSIONS = new Set(['2025-05-01', '2025-03-01', '2024-11-01', '2024-04-01', '2023-12-01', '2023-01-01', '2022-09-01'])
 export const STORAGE_ACCOUNT = 'demostore'
+export const INSTRUMENTATION_KEY = '00000000-0000-0000-0000-000000000001'
 const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
 
 export interface Fault {
@@ -59,6 +60,8 @@ export class FakeAzure {
   deployMs = 150
   /** The host's initialization window for deployed handlers (30 s on Azure; short here). */
   hostTimeoutMs = 4000
+  /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
+  ingestionDelayMs = 0
   /** Idle time after which the logstream writes its "No new trace" keep-alive (1 min on Azure). */
   heartbeatMs = 60_000
   tls!: FakeTls
@@ -89,7 +92,7 @@ export class FakeAzure {
         FUNCTIONS_EXTENSION_VERSION: '~4',
         ...(plan === 'flex' ? {} : {FUNCTIONS_WORKER_RUNTIME: 'node'}),
         AzureWebJobsStorage: this.storageConnectionString,
-        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://127.0.0.1/',
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=https://127.0.0.1/`,
         GREETING: 'hello from the portal',
         DATABASE_URL: 'postgres://app:s3cret-password@db.internal/app',
       }, runtimeName: plan === 'flex' ? 'node' : undefined})
@@ -128,6 +131,7 @@ export class FakeAzure {
       NODE_EXTRA_CA_CERTS: ca,
       AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
       CHD_ACCESS_TOKEN: [...this.tokens][0],
+      CHD_LOGS_ENDPOINT: `${this.armEndpoint}/v1`,
     }
   }
 
@@ -200,6 +204,16 @@ export class FakeAzure {
   private async armOrBlob(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     if (url.pathname.startsWith(`/${STORAGE_ACCOUNT}/`) || url.pathname === `/${STORAGE_ACCOUNT}`) return this.blob(req, res, url, body)
     if (!this.authorized(req, res)) return
+    if (req.method === 'POST' && /^\/v1\/.*\/query$/i.test(url.pathname)) return this.insightsQuery(res, body)
+    if (req.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Insights\/components$/i.test(url.pathname)) {
+      return json(res, 200, {value: [{
+        id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/components/demo-insights`,
+        name: 'demo-insights',
+        type: 'microsoft.insights/components',
+        location: 'westeurope',
+        properties: {InstrumentationKey: INSTRUMENTATION_KEY, AppId: '11111111-1111-1111-1111-111111111111', ConnectionString: `InstrumentationKey=${INSTRUMENTATION_KEY}`},
+      }]})
+    }
     const apiVersion = url.searchParams.get('api-version')
     if (!apiVersion || !API_VERSIONS.has(apiVersion)) {
       return json(res, 400, {error: {code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is invalid. The supported versions are '${[...API_VERSIONS].join(',')}'.`}})
@@ -291,6 +305,33 @@ export class FakeAzure {
 
   private siteId(site: FakeSite): string {
     return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}`
+  }
+
+  /**
+   * The Log Analytics query API over the sites' host logs. It reads only what chd's queries
+   * depend on: the lower time bound and the cloud_RoleName filter.
+   */
+  private insightsQuery(res: ServerResponse, body: Buffer): void {
+    const doc = JSON.parse(body.toString() || '{}') as {query?: string}
+    const query = doc.query ?? ''
+    const since = Date.parse(/datetime\(([^)]+)\)/.exec(query)?.[1] ?? '1970-01-01')
+    const role = /cloud_RoleName =~ '([^']+)'/.exec(query)?.[1]?.toLowerCase()
+    const visibleBefore = Date.now() - this.ingestionDelayMs
+    const rows: unknown[][] = []
+    for (const site of this.sites.values()) {
+      if (role && site.name.toLowerCase() !== role) continue
+      for (const l of site.runtime.logs) {
+        const t = Date.parse(l.time)
+        if (t <= since || t > visibleBefore || l.level === 'Debug') continue
+        const severity = {Debug: 0, Information: 1, Warning: 2, Error: 3}[l.level]
+        rows.push([l.time, l.id, 'trace', l.message, severity, l.functionName ?? '', l.invocationId ?? ''])
+      }
+    }
+    rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+    json(res, 200, {tables: [{name: 'PrimaryResult', columns: [
+      {name: 'timestamp', type: 'datetime'}, {name: 'itemId', type: 'string'}, {name: 'itemType', type: 'string'}, {name: 'message', type: 'string'},
+      {name: 'severityLevel', type: 'int'}, {name: 'operation_Name', type: 'string'}, {name: 'InvocationId', type: 'string'},
+    ], rows}]})
   }
 
   private siteConfig(site: FakeSite) {
@@ -389,11 +430,20 @@ export class FakeAzure {
    * and a "No new trace" keep-alive when idle. `dropStreamAfter` cuts it to test reconnects.
    */
   dropStreamAfter?: number
+  logstreamConnections = 0
 
   private logstream(site: FakeSite, req: IncomingMessage, res: ServerResponse): void {
+    this.logstreamConnections++
     res.writeHead(200, {'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache'})
     const stamp = () => new Date().toISOString().slice(0, 19)
     res.write(`${stamp()}  Welcome, you are now connected to log-streaming service.\n`)
+    const format = (l: {time: string; level: string; message: string}) => `${l.time.replace('Z', '')} [${l.level}] ${l.message}\n`
+    if (site.linux) {
+      // KuduLite replays the end of the log before the live lines.
+      res.write('Starting Log Tail -n 10 of existing logs ----\n')
+      for (const l of site.runtime.logs.filter((x) => x.level !== 'Debug').slice(-10)) res.write(format(l))
+      res.write('Ending Log Tail of existing logs ---\nStarting Live Log Stream ---\n')
+    }
     let sent = 0
     let idle: NodeJS.Timeout | undefined
     const beat = () => {
@@ -402,7 +452,7 @@ export class FakeAzure {
     beat()
     const unsubscribe = site.runtime.subscribe((l) => {
       if (l.level === 'Debug') return
-      res.write(`${l.time.replace('Z', '')} [${l.level}] ${l.message}\n`)
+      res.write(format(l))
       sent++
       clearTimeout(idle)
       beat()

@@ -1,0 +1,123 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {AzureContext} from '../azure/arm.js'
+import {azureError} from '../azure/errors.js'
+import {ChdError, ExitCode} from '../errors.js'
+import {enrich, type LogEvent, type LogLevel} from './event.js'
+
+const SEVERITY: LogLevel[] = ['Trace', 'Information', 'Warning', 'Error', 'Critical']
+
+/** "30m", "2h", "1d", "90s" → milliseconds. */
+export function parseSince(text: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)$/i.exec(text.trim())
+  if (!m) throw new ChdError('INVALID_SINCE', `--since "${text}" is not a duration like 30m, 2h or 1d`, {exit: ExitCode.usage})
+  return Number(m[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2].toLowerCase() as 's' | 'm' | 'h' | 'd']
+}
+
+function instrumentationKey(settings: Record<string, string>): string {
+  const cs = settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+  const key = cs ? /InstrumentationKey=([^;]+)/i.exec(cs)?.[1] : settings.APPINSIGHTS_INSTRUMENTATIONKEY
+  if (!key) {
+    throw new ChdError('INSIGHTS_MISSING', 'The app has no APPLICATIONINSIGHTS_CONNECTION_STRING setting, so there is nowhere to read its logs from', {
+      exit: ExitCode.failed,
+      suggestions: ['Connect an Application Insights resource to the app (portal: Settings > Application Insights), which sets APPLICATIONINSIGHTS_CONNECTION_STRING'],
+    })
+  }
+  return key.trim()
+}
+
+/** The Application Insights resource id for an instrumentation key, from ARM. */
+async function componentId(ctx: AzureContext, key: string): Promise<string> {
+  const sdk = await import('@azure/core-rest-pipeline')
+  let url: string | undefined = `${ctx.cloud.armEndpoint}/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Insights/components?api-version=2020-02-02`
+  while (url) {
+    let r
+    try {
+      r = await ctx.arm.pipeline.sendRequest(sdk.createDefaultHttpClient(), sdk.createPipelineRequest({url, method: 'GET'}))
+    } catch (error) {
+      throw azureError(error, 'listing Application Insights resources')
+    }
+    if (r.status !== 200) throw azureError(Object.assign(new Error(`Unexpected status code: ${r.status}`), {statusCode: r.status, response: r}), 'listing Application Insights resources')
+    const doc = JSON.parse(r.bodyAsText || '{}') as {value?: Array<{id: string; properties?: {InstrumentationKey?: string}}>; nextLink?: string}
+    const hit = doc.value?.find((c) => c.properties?.InstrumentationKey?.toLowerCase() === key.toLowerCase())
+    if (hit) return hit.id
+    url = doc.nextLink
+  }
+  throw new ChdError('INSIGHTS_NOT_FOUND', `No Application Insights resource with the app's instrumentation key in subscription ${ctx.subscriptionId}`, {exit: ExitCode.notFound, suggestions: ['The resource may be in another subscription: pass --subscription']})
+}
+
+function kql(app: string, since: Date): string {
+  return [
+    'union traces, requests, exceptions',
+    `| where timestamp > datetime(${since.toISOString()})`,
+    `| where cloud_RoleName =~ '${app.replaceAll("'", "\\'")}'`,
+    '| project timestamp, itemId, itemType, message = coalesce(message, outerMessage, strcat(name, " ", resultCode)), severityLevel, operation_Name, InvocationId = tostring(customDimensions.InvocationId)',
+    '| order by timestamp asc',
+  ].join('\n')
+}
+
+interface Row {
+  itemId: string
+  event: LogEvent
+}
+
+async function runQuery(ctx: AzureContext, resourceId: string, app: string, since: Date): Promise<Row[]> {
+  const {LogsQueryClient} = await import('@azure/monitor-query-logs')
+  const client = new LogsQueryClient(ctx.credential, {endpoint: ctx.cloud.logsEndpoint, credentials: {scopes: [ctx.cloud.logsScope]}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})} as never)
+  let result
+  try {
+    // A resource id with a leading slash doubles it in the URL template.
+    result = await client.queryResource(resourceId.replace(/^\//, ''), kql(app, since), {startTime: since, endTime: new Date(Date.now() + 60_000)})
+  } catch (error) {
+    throw azureError(error, 'querying Application Insights')
+  }
+  const table = (result as {tables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).tables?.[0]
+    ?? (result as {partialTables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).partialTables?.[0]
+  if (!table) return []
+  const col = (name: string) => table.columnDescriptors.findIndex((c) => c.name === name)
+  const [t, id, msg, sev, op, inv, type] = ['timestamp', 'itemId', 'message', 'severityLevel', 'operation_Name', 'InvocationId', 'itemType'].map(col)
+  return table.rows.map((r) => {
+    const time = r[t] instanceof Date ? (r[t] as Date).toISOString() : String(r[t])
+    const level = r[type] === 'exception' ? 'Error' : SEVERITY[Number(r[sev] ?? 1)] ?? 'Information'
+    return {
+      itemId: String(r[id] ?? `${time}|${r[msg]}`),
+      event: enrich({time, level, message: String(r[msg] ?? ''), source: 'insights', ...(r[op] ? {function: String(r[op])} : {}), ...(r[inv] ? {invocationId: String(r[inv])} : {})}),
+    }
+  })
+}
+
+async function target(ctx: AzureContext, settings: Record<string, string>) {
+  return componentId(ctx, instrumentationKey(settings))
+}
+
+export async function queryInsights(ctx: AzureContext, settings: Record<string, string>, app: string, options: {sinceMs: number}): Promise<LogEvent[]> {
+  const id = await target(ctx, settings)
+  return (await runQuery(ctx, id, app, new Date(Date.now() - options.sinceMs))).map((r) => r.event)
+}
+
+/**
+ * Polls with a window that overlaps the last one (rows are ingested late and out of order),
+ * drops rows already shown by itemId, and yields in time order.
+ */
+export async function* followInsights(ctx: AzureContext, settings: Record<string, string>, app: string, options: {sinceMs: number; signal?: AbortSignal}): AsyncGenerator<LogEvent> {
+  const id = await target(ctx, settings)
+  const pollMs = Number(process.env.CHD_INSIGHTS_POLL_MS ?? 10_000)
+  const overlapMs = 5 * 60_000
+  const seen = new Set<string>()
+  let since = new Date(Date.now() - options.sinceMs)
+  while (!options.signal?.aborted) {
+    const rows = await runQuery(ctx, id, app, since)
+    for (const r of rows) {
+      if (seen.has(r.itemId)) continue
+      seen.add(r.itemId)
+      yield r.event
+    }
+    const newest = rows.at(-1)?.event.time
+    if (newest) since = new Date(Math.max(since.getTime(), Date.parse(newest) - overlapMs))
+    try {
+      await sleep(pollMs, undefined, {signal: options.signal})
+    } catch {
+      return
+    }
+  }
+}
