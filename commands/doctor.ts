@@ -4,7 +4,10 @@ import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
-import {secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {azureFlags, azureOptions, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import type {Plan} from '../src/platform/targets.js'
 import {renderCatalogue, renderFindings, renderProbe} from '../src/ui/findings.js'
 
@@ -19,6 +22,8 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     '<%= config.bin %> <%= command.id %> app.zip --target linux-x64 --plan dedicated',
     '<%= config.bin %> <%= command.id %> . --json',
     '<%= config.bin %> <%= command.id %> --list-checks',
+    '<%= config.bin %> <%= command.id %> --app my-func',
+    '<%= config.bin %> <%= command.id %> ./app --app my-func --no-start',
   ]
 
   static override args = {
@@ -27,6 +32,8 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
 
   static override flags = {
     ...targetFlags,
+    ...azureFlags,
+    app: Flags.string({char: 'a', summary: 'Also diagnose this live function app (its settings, last deployment, host status and recent host log lines); its platform replaces --target.', env: 'CHD_APP'}),
     start: Flags.boolean({
       summary: 'Start the handler and send it mock invocations after the static checks (--no-start skips it).',
       default: true,
@@ -37,12 +44,18 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
   }
 
   async run(): Promise<DoctorResult | {checks: typeof CATALOGUE}> {
-    const {args, flags} = await this.parse(Doctor)
+    const {args, flags, raw} = await this.parse(Doctor)
+    const pathGiven = raw.some((r) => r.type === 'arg')
     if (flags['list-checks']) {
       this.say(renderCatalogue())
       return {checks: CATALOGUE}
     }
     const result = await runDoctor({
+      ...azureOptions(flags),
+      app: flags.app,
+      resourceGroup: flags['resource-group'],
+      slot: flags.slot,
+      local: !flags.app || pathGiven || existsSync(path.join(args.path, 'host.json')),
       path: args.path,
       target: flags.target,
       glibc: flags.glibc,
@@ -51,7 +64,8 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       startupTimeoutMs: secondsToMs(flags['startup-timeout']),
     }, await this.progress())
     if (result.executable?.description) this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
-    this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
+    if (result.remote) this.say(`Live app: ${result.remote.app} (${result.remote.resourceGroup}), ${result.remote.os} ${result.remote.plan}, host ${result.remote.hostState ?? 'unknown'}`)
+    if (!result.remote || result.functions.length > 0) this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
     if (result.probe?.ran) this.say(renderProbe(result.probe))
     this.say()
     this.say(renderFindings(result.findings))

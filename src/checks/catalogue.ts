@@ -50,6 +50,12 @@ export const CATALOGUE: CheckInfo[] = [
   {code: 'RESPONSE_NOT_JSON', severity: 'error', summary: 'A mock invocation was answered with something other than the JSON the host reads.'},
   {code: 'RESPONSE_OUTPUT_MISSING', severity: 'error', summary: 'The response leaves out an output binding the function declares (or sends ReturnValue without $return).'},
   {code: 'PROBE_SKIPPED', severity: 'info', summary: 'The startup probe did not run (the executable cannot run on this machine, or the source is a zip).'},
+  {code: 'REMOTE_WORKER_RUNTIME', severity: 'warning', summary: 'The live app\'s FUNCTIONS_WORKER_RUNTIME (or Flex runtime) is not "custom".'},
+  {code: 'REMOTE_STORAGE_MISSING', severity: 'error', summary: 'The live app has no AzureWebJobsStorage setting (nor identity-based __accountName).'},
+  {code: 'RUN_FROM_PACKAGE_STALE', severity: 'error', summary: 'WEBSITE_RUN_FROM_PACKAGE points at a URL that no longer answers (deleted blob, expired SAS).'},
+  {code: 'LAST_DEPLOYMENT_FAILED', severity: 'error', summary: 'The last Kudu deployment failed (its log lines are quoted).'},
+  {code: 'HOST_NOT_RUNNING', severity: 'error', summary: 'The Functions host reports a state other than Running.'},
+  {code: 'HOST_STARTUP_ERROR', severity: 'error', summary: 'The host logged a startup error that matches no known cause (the line is quoted).'},
   {code: 'EXECUTABLE_NOT_CHECKED', severity: 'info', summary: 'The executable is resolved outside the app (PATH or an absolute path) and was not inspected.'},
 ]
 

@@ -1,7 +1,9 @@
 import {spawn} from 'node:child_process'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
 
 export interface CliResult {
   code: number | null
@@ -13,7 +15,8 @@ export interface CliResult {
 /** Runs the real CLI entry point as a user would, from TypeScript sources (NODE_ENV=test). */
 export function chd(args: string[], options: {cwd?: string; env?: Record<string, string>} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/run.js'), ...args], {
+    // tsx by absolute URL: `--import tsx` would be resolved from the (test-chosen) cwd.
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bin/run.js'), ...args], {
       cwd: options.cwd ?? ROOT,
       env: {...process.env, NODE_ENV: 'test', COLUMNS: '120', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env},
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +29,13 @@ export function chd(args: string[], options: {cwd?: string; env?: Record<string,
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({code, stdout, stderr, json: () => JSON.parse(stdout)})
+      resolve({code, stdout, stderr, json: () => {
+        try {
+          return JSON.parse(stdout)
+        } catch {
+          throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
+        }
+      }})
     })
   })
 }
