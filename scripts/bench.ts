@@ -118,12 +118,17 @@ async function benchUpload(zip: string): Promise<void> {
   const {statSync, createReadStream} = await import('node:fs')
   const fake = await new FakeAzure().start()
   fake.deployMs = 10
+  fake.runApps = false
   try {
     const site = fake.site('demo-linux-dedicated')
     const bytes = statSync(zip).size
     const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential: staticTokenCredential('chd-fake-token'), ca: fake.tls.caPem})
     const kudu = new KuduClient(ctx, `127.0.0.1:${site.scmPort}`)
-    const settle = () => new Promise((r) => setTimeout(r, 50))
+    // Between uploads: let the fake finish the previous deployment, so Kudu does not answer 409.
+    const settle = async () => {
+      while (site.deployments.some((d) => !d.complete)) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 50))
+    }
     const raw = async () => {
       const start = process.hrtime.bigint()
       await new Promise<void>((resolve, reject) => {
@@ -157,6 +162,7 @@ async function benchUpload(zip: string): Promise<void> {
     // The fake lives in this process, so the CLI runs asynchronously (spawnSync would starve it).
     const {execFile} = await import('node:child_process')
     const {promisify} = await import('node:util')
+    fake.runApps = true
     const app = path.join(root, 'examples/hello-node')
     const env = {...process.env, ...fake.env(), CHD_SETTINGS_SETTLE_MS: '0'}
     const cli = (args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'bin/run.js'), 'deploy', app, '--app', 'demo-linux-premium', ...args], {env})

@@ -58,6 +58,8 @@ export class FakeAzure {
   readonly tokens = new Set<string>(['chd-fake-token'])
   /** Milliseconds a deployment takes to go from accepted to done. */
   deployMs = 150
+  /** Run deployed packages (off for benchmarks that only measure uploads). */
+  runApps = true
   /** The host's initialization window for deployed handlers (30 s on Azure; short here). */
   hostTimeoutMs = 4000
   /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
@@ -250,7 +252,7 @@ export class FakeAzure {
     if (!zip) return
     site.packageZip = zip
     site.functions = (await zipNames(zip)).map((n) => /^([^/]+)\/function\.json$/i.exec(n)?.[1]).filter((x): x is string => Boolean(x))
-    void site.runtime.load(zip)
+    if (this.runApps) void site.runtime.load(zip)
   }
 
   private async siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): Promise<void> {
@@ -488,7 +490,7 @@ export class FakeAzure {
       for (const other of site.deployments) if (other !== dep) other.active = false
       log('Deployment successful.')
       // Like the platform: the host restarts on the new content.
-      void site.runtime.load(zip)
+      if (this.runApps) void site.runtime.load(zip)
     } catch (error) {
       log(`Deployment Failed. ${(error as Error).message}`, 2)
       Object.assign(dep, {status: 3, status_text: (error as Error).message, complete: true, end_time: new Date().toISOString()})
