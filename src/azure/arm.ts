@@ -2,6 +2,7 @@ import type {TokenCredential} from '@azure/core-auth'
 import type {WebSiteManagementClient} from '@azure/arm-appservice'
 
 import {type AuthMode, getCredential} from './credential.js'
+import {azureError} from './errors.js'
 import {type Cloud, resolveCloud} from './cloud.js'
 import {resolveSubscription} from './subscription.js'
 
@@ -41,4 +42,28 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
     ...(options.ca ? {tlsOptions: {ca: options.ca}} : {}),
   })
   return {ca: options.ca, cloud, credential, subscriptionId, arm}
+}
+
+/**
+ * A request the SDK has no operation for (Flex functionAppConfig, other resource providers),
+ * sent through the ARM client's own pipeline: same token, retries and TLS settings. Any status
+ * outside `ok` becomes a ChdError with Azure's message and request id.
+ */
+export async function armRequest(ctx: AzureContext, method: 'GET' | 'PATCH', url: string, doing: string, options: {body?: unknown; ok?: number[]} = {}): Promise<unknown> {
+  const sdk = await import('@azure/core-rest-pipeline')
+  const request = sdk.createPipelineRequest({
+    url: url.startsWith('https://') ? url : `${ctx.cloud.armEndpoint}${url}`,
+    method,
+    ...(options.body === undefined ? {} : {headers: sdk.createHttpHeaders({'content-type': 'application/json'}), body: JSON.stringify(options.body)}),
+  })
+  let response
+  try {
+    response = await ctx.arm.pipeline.sendRequest(sdk.createDefaultHttpClient(), request)
+  } catch (error) {
+    throw azureError(error, doing)
+  }
+  if (!(options.ok ?? [200]).includes(response.status)) {
+    throw azureError(Object.assign(new Error(`Unexpected status code: ${response.status}`), {statusCode: response.status, response}), doing)
+  }
+  return response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined
 }

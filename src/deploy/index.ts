@@ -1,11 +1,13 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {getCI, isObject} from '../app/jsonc.js'
+import {getCI, isObject, parseJsonc} from '../app/jsonc.js'
 import {loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
-import {type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
+import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {KuduClient} from '../azure/kudu.js'
 import {applyChange, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
@@ -15,7 +17,7 @@ import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
-import type {Progress} from '../ui/progress.js'
+import {type Progress, silentProgress} from '../ui/progress.js'
 import {storageFromSettings, uploadRunFromPackage} from './blob.js'
 import {pushPackage, waitForDeployment} from './upload.js'
 import {verifyApp, type VerifyResult} from './verify.js'
@@ -86,8 +88,6 @@ function shaMarker(sha: string): string {
 
 /** Local settings worth pushing: the Values of local.settings.json, minus what only makes sense locally. */
 async function settingsFromFile(file: string): Promise<Record<string, string>> {
-  const {parseJsonc} = await import('../app/jsonc.js')
-  const {readFile} = await import('node:fs/promises')
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -117,6 +117,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const ctx: AzureContext = await connect(options)
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
   const route = routeFor(site)
+  const kudu = new KuduClient(ctx, site.scmHost)
   const target = targetProfile(site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc})
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
   try {
@@ -163,8 +164,6 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
           repacked = true
         } else {
           file = path.resolve(options.package)
-          const {createHash} = await import('node:crypto')
-          const {createReadStream} = await import('node:fs')
           const hash = createHash('sha256')
           let bytes = 0
           for await (const c of createReadStream(file)) { hash.update(c as Buffer); bytes += (c as Buffer).length }
@@ -172,9 +171,9 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         }
       } else {
         file = path.join(work, `${site.name}.zip`)
-        info = await writePackage(local.selection.included, local.exePath, file, 6, {step: () => ({update() {}, succeed() {}, fail() {}}), info() {}, warn() {}})
+        info = await writePackage(local.selection.included, local.exePath, file, 6, silentProgress)
       }
-      const live = await liveSha(ctx, site, route, remote.current)
+      const live = await liveSha(kudu, route, remote.current)
       const same = live === info.sha256 && !options.force
       return {value: {file, ...info, repacked, same}, detail: `${info.entries ?? '?'} entries, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 12)}…${repacked ? ' (modes added)' : ''}${same ? ' — same as the live package' : ''}`}
     })
@@ -210,7 +209,6 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
           result.package.uploaded = true
           return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${uploaded.identity ? 'managed identity' : 'SAS, 10 years'})`}
         }
-        const kudu = new KuduClient(ctx, site.scmHost)
         const started = Date.now()
         let shown = 0
         const pushed = await pushPackage(kudu, route === 'publish' ? 'publish' : 'zipdeploy', pkg.file, pkg.bytes, shaMarker(pkg.sha256), deadline, (sent) => {
@@ -265,9 +263,8 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
 }
 
 /** The sha256 of what runs now, when chd deployed it: from Kudu's last deployment or the package URL. */
-async function liveSha(ctx: AzureContext, site: SiteInfo, route: Route, settings: Record<string, string>): Promise<string | undefined> {
+async function liveSha(kudu: KuduClient, route: Route, settings: Record<string, string>): Promise<string | undefined> {
   if (route === 'run-from-package') return /-([0-9a-f]{64})\.zip/.exec(settings.WEBSITE_RUN_FROM_PACKAGE ?? '')?.[1]
-  const kudu = new KuduClient(ctx, site.scmHost)
   const r = await kudu.send('GET', '/api/deployments')
   if (r.status !== 200) return undefined
   const list = JSON.parse(r.bodyAsText || '[]') as Array<{status: number; active?: boolean; message?: string; complete?: boolean}>
@@ -280,24 +277,9 @@ async function liveSha(ctx: AzureContext, site: SiteInfo, route: Route, settings
  * so the PATCH goes through the client's own pipeline (same auth, retries and TLS settings).
  */
 async function setFlexRuntime(ctx: AzureContext, site: SiteInfo): Promise<void> {
-  const sdk = await import('@azure/core-rest-pipeline')
   const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${site.slot ? `/slots/${site.slot}` : ''}`
   const body = {properties: {functionAppConfig: {...site.site.functionAppConfig, runtime: {name: 'custom', version: ''}}}}
-  const request = sdk.createPipelineRequest({
-    url: `${ctx.cloud.armEndpoint}${id}?api-version=2025-05-01`,
-    method: 'PATCH',
-    headers: sdk.createHttpHeaders({'content-type': 'application/json'}),
-    body: JSON.stringify(body),
-  })
-  let response
-  try {
-    response = await ctx.arm.pipeline.sendRequest(sdk.createDefaultHttpClient(), request)
-  } catch (error) {
-    throw azureError(error, `setting the Flex runtime of ${site.name} to custom`)
-  }
-  if (response.status !== 200 && response.status !== 202) {
-    throw azureError(Object.assign(new Error(`Unexpected status code: ${response.status}`), {statusCode: response.status, response}), `setting the Flex runtime of ${site.name} to custom`)
-  }
+  await armRequest(ctx, 'PATCH', `${id}?api-version=2025-05-01`, `setting the Flex runtime of ${site.name} to custom`, {body, ok: [200, 202]})
 }
 
 /** syncFunctionTriggers: the SDK accepts only 204, the service often answers 200; both are success. */

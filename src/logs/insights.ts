@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {AzureContext} from '../azure/arm.js'
+import {armRequest, type AzureContext} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {ChdError, ExitCode} from '../errors.js'
 import {enrich, type LogEvent, type LogLevel} from './event.js'
@@ -28,17 +28,9 @@ function instrumentationKey(settings: Record<string, string>): string {
 
 /** The Application Insights resource id for an instrumentation key, from ARM. */
 async function componentId(ctx: AzureContext, key: string): Promise<string> {
-  const sdk = await import('@azure/core-rest-pipeline')
-  let url: string | undefined = `${ctx.cloud.armEndpoint}/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Insights/components?api-version=2020-02-02`
+  let url: string | undefined = `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Insights/components?api-version=2020-02-02`
   while (url) {
-    let r
-    try {
-      r = await ctx.arm.pipeline.sendRequest(sdk.createDefaultHttpClient(), sdk.createPipelineRequest({url, method: 'GET'}))
-    } catch (error) {
-      throw azureError(error, 'listing Application Insights resources')
-    }
-    if (r.status !== 200) throw azureError(Object.assign(new Error(`Unexpected status code: ${r.status}`), {statusCode: r.status, response: r}), 'listing Application Insights resources')
-    const doc = JSON.parse(r.bodyAsText || '{}') as {value?: Array<{id: string; properties?: {InstrumentationKey?: string}}>; nextLink?: string}
+    const doc = await armRequest(ctx, 'GET', url, 'listing Application Insights resources') as {value?: Array<{id: string; properties?: {InstrumentationKey?: string}}>; nextLink?: string}
     const hit = doc.value?.find((c) => c.properties?.InstrumentationKey?.toLowerCase() === key.toLowerCase())
     if (hit) return hit.id
     url = doc.nextLink
