@@ -81,11 +81,15 @@ describe('each finding code is triggered', {skip}, () => {
     })), 'EXECUTABLE_PATH_EMPTY')
   })
 
-  test('%VAR% in defaultExecutablePath expands from local.settings.json', async () => {
-    assert.deepEqual(await findings(goodApp(await linux(), {
+  test('%VAR% in defaultExecutablePath set only by local.settings.json: judged with it, and Azure must have it', async () => {
+    const fs = await findings(goodApp(await linux(), {
       'host.json': hostJson({defaultExecutablePath: '%HANDLER%'}),
       'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', HANDLER: 'handler'}},
-    })), [])
+    }))
+    const f = expectOnly(fs, 'ARGUMENT_VARIABLE_UNSET')
+    assert.equal(f.severity, 'info')
+    assert.match(f.message, /only local\.settings\.json sets/)
+    assert.deepEqual(fs.filter((x) => x.severity !== 'info'), [])
   })
 
   test('EXECUTABLE_NOT_FOUND: missing path, unknown command, case and .exe near misses', async () => {
@@ -156,10 +160,12 @@ describe('each finding code is triggered', {skip}, () => {
     assert.equal(other.file, 'scripts/setup.sh')
   })
 
-  test('SCRIPT_INTERPRETER_UNAVAILABLE: deno is not shipped (error), node depends on the stack (warning)', async () => {
+  test('SCRIPT_INTERPRETER_UNAVAILABLE: deno is in no image (error); node needs the Node stack (info while the stack is unknown)', async () => {
     assert.equal(expectOnly(await findings(goodApp({content: '#!/usr/bin/env deno\n', mode: 0o755})), 'SCRIPT_INTERPRETER_UNAVAILABLE').severity, 'error')
-    assert.equal(expectOnly(await findings(goodApp({content: '#!/usr/bin/env node\n', mode: 0o755})), 'SCRIPT_INTERPRETER_UNAVAILABLE').severity, 'warning')
-    assert.equal(expectOnly(await findings(goodApp(await linux(), {'host.json': hostJson({defaultExecutablePath: 'node', defaultWorkerPath: 'server.js'}), 'server.js': ''})), 'SCRIPT_INTERPRETER_UNAVAILABLE').severity, 'warning')
+    assert.equal(expectOnly(await findings(goodApp({content: '#!/usr/bin/env node\n', mode: 0o755})), 'SCRIPT_INTERPRETER_UNAVAILABLE').severity, 'info')
+    const node = expectOnly(await findings(goodApp(await linux(), {'host.json': hostJson({defaultExecutablePath: 'node', defaultWorkerPath: 'server.js'}), 'server.js': ''})), 'SCRIPT_INTERPRETER_UNAVAILABLE')
+    assert.equal(node.severity, 'info')
+    assert.match(node.message, /Node\.js stack/)
   })
 
   test('WORKER_PATH_NOT_FOUND resolves against workingDirectory', async () => {
@@ -177,9 +183,14 @@ describe('each finding code is triggered', {skip}, () => {
       'host.json': hostJson({defaultExecutablePath: 'handler', arguments: ['--port', '%FUNCTIONS_CUSTOMHANDLER_PORT%', '--key=%API_KEY%', '--fmt=%d%s', '--name=%NAME%']}),
       'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', NAME: 'x'}},
     }))
-    assert.deepEqual(codes(fs), ['ARGUMENT_VARIABLE_UNSET', 'ARGUMENT_VARIABLE_UNSET'])
-    assert.match(fs[0].message + fs[1].message, /API_KEY/)
-    assert.match(fs[0].message + fs[1].message, /%d%/)
+    const warnings = fs.filter((f) => f.severity === 'warning')
+    assert.deepEqual(codes(warnings), ['ARGUMENT_VARIABLE_UNSET', 'ARGUMENT_VARIABLE_UNSET'])
+    assert.match(warnings[0].message + warnings[1].message, /API_KEY/)
+    assert.match(warnings[0].message + warnings[1].message, /%d%/)
+    // NAME comes from local.settings.json only: Azure must get it as an app setting (info).
+    const local = fs.filter((f) => f.severity === 'info')
+    assert.deepEqual(codes(local), ['ARGUMENT_VARIABLE_UNSET'])
+    assert.match(local[0].message, /%NAME%.*only local\.settings\.json/)
   })
 
   test('ARGUMENT_SPLIT: an argument with spaces', async () => {

@@ -6,7 +6,7 @@ import {loadApp} from '../src/app/model.js'
 import {openFolder} from '../src/app/source.js'
 import {runDoctor} from '../src/doctor/index.js'
 import {LocalHost, parseTimeSpan} from '../src/host/index.js'
-import {splitCommandLine} from '../src/host/launch.js'
+import {splitCommandLine} from '../src/app/commandline.js'
 import {silentProgress} from '../src/ui/progress.js'
 import {goodApp, hostJson, makeApp} from './helpers/app.js'
 import {goHandler, goSkip} from './helpers/go.js'
@@ -95,7 +95,8 @@ describe('doctor startup probe against real processes', () => {
     assert.deepEqual(probeCodes(empty), ['INVOCATION_FAILED'])
     const missing = await probe(handlerApp(nodeHandler("res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: []}))")))
     assert.deepEqual(probeCodes(missing), ['RESPONSE_OUTPUT_MISSING'])
-    assert.match(missing.findings[0].message, /res/)
+    assert.equal(missing.findings[0].severity, 'warning')
+    assert.match(missing.findings[0].message, /Outputs\.res/)
   })
 
   test('no handler process survives the probe, even one that starts children', async () => {

@@ -15,12 +15,53 @@ const HTTP = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'ht
 const RETURN = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: '$return'}])
 const QUEUE = fn([{type: 'queueTrigger', direction: 'in', name: 'msg'}])
 
-test('names are matched case-insensitively; statusCode wins, status is ignored', () => {
-  const r = readInvocationResponse(HTTP, json({outputs: {RES: {StatusCode: '204', status: 500}}, logs: ['a']}))
+const GO_SAMPLE = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: 'res'}])
+
+test('member names are case-insensitive, Outputs keys are not (HttpScriptInvocationResult: a Dictionary); statusCode wins, status is ignored', () => {
+  const r = readInvocationResponse(HTTP, json({outputs: {res: {StatusCode: '204', status: 500}}, logs: ['a']}))
   assert.equal(r.ok, true)
   assert.equal(r.http!.status, 204)
   assert.deepEqual(r.logs, ['a'])
   assert.equal(readInvocationResponse(HTTP, json({Outputs: {res: {status: 500}}})).http!.status, 200)
+  const upper = readInvocationResponse(HTTP, json({Outputs: {RES: {statusCode: 201}}}))
+  assert.equal(upper.ok, true)
+  assert.deepEqual(upper.http, {status: 200, headers: {}, body: '{}'})
+  assert.match(upper.warnings[0].message, /Outputs has "RES": output names are case-sensitive/)
+})
+
+test('ReturnValue null or "" without $return is no error: the Go sample shape (HttpScriptInvocationResultExtensions.ToScriptInvocationResult)', () => {
+  for (const rv of [null, '']) {
+    const r = readInvocationResponse(GO_SAMPLE, json({Outputs: {res: {statusCode: 200, body: 'hi'}}, Logs: ['x'], ReturnValue: rv}))
+    assert.equal(r.ok, true, JSON.stringify(r))
+    assert.deepEqual(r.warnings, [])
+    assert.equal(r.http!.body, 'hi')
+  }
+})
+
+test('a JSON-object ReturnValue without $return overwrites Outputs per key; other values are not merged (WorkerFunctionInvoker.HandleOutputDictionary)', () => {
+  const merged = readInvocationResponse(HTTP, json({Outputs: {res: {body: 'outputs'}}, ReturnValue: {res: {statusCode: 202, body: 'return'}}}))
+  assert.equal(merged.http!.status, 202)
+  assert.equal(merged.http!.body, 'return')
+  const queue = readInvocationResponse(QUEUE, json({Outputs: {}, ReturnValue: 'x'}))
+  assert.equal(queue.ok, true)
+  assert.deepEqual(queue.warnings, [])
+})
+
+test('a missing output is legal; only an HTTP function left without its http output is warned about', () => {
+  const out = fn([{type: 'queueTrigger', direction: 'in', name: 'msg'}, {type: 'queue', direction: 'out', name: 'next'}])
+  const skipped = readInvocationResponse(out, json({Outputs: {}}))
+  assert.equal(skipped.ok, true)
+  assert.deepEqual(skipped.missing, ['next'])
+  assert.deepEqual(skipped.warnings, [])
+  // Outputs present without res: the host binds an empty object, the caller gets 200 "{}".
+  const empty = readInvocationResponse(HTTP, json({Outputs: {}, Logs: []}))
+  assert.equal(empty.ok, true)
+  assert.deepEqual(empty.http, {status: 200, headers: {}, body: '{}'})
+  assert.equal(empty.warnings[0].code, 'RESPONSE_OUTPUT_MISSING')
+  assert.match(empty.warnings[0].message, /no Outputs\.res, so the caller gets 200 with the body \{\}/)
+  // No Outputs at all: the trigger answers with ReturnValue (HttpBinding.SetResponse).
+  assert.deepEqual(readInvocationResponse(HTTP, json({ReturnValue: 'plain'})).http, {status: 200, headers: {'Content-Type': 'text/plain; charset=utf-8'}, body: 'plain'})
+  assert.equal(readInvocationResponse(HTTP, json({Logs: []})).warnings[0].code, 'RESPONSE_OUTPUT_MISSING')
 })
 
 test('a $return http binding reads ReturnValue, also when it is a JSON string', () => {
@@ -28,19 +69,23 @@ test('a $return http binding reads ReturnValue, also when it is a JSON string', 
   assert.equal(r.ok, true)
   assert.equal(r.http!.status, 202)
   const missing = readInvocationResponse(RETURN, json({Outputs: {}}))
-  assert.equal(missing.code, 'RESPONSE_OUTPUT_MISSING')
+  assert.equal(missing.ok, true)
+  assert.equal(missing.warnings[0].code, 'RESPONSE_OUTPUT_MISSING')
   assert.deepEqual(missing.missing, ['$return'])
 })
 
-test('ReturnValue without a $return binding is reported', () => {
-  const r = readInvocationResponse(QUEUE, json({Outputs: {}, ReturnValue: 'x'}))
-  assert.equal(r.code, 'RESPONSE_OUTPUT_MISSING')
+test('an http output that is null or not JSON fails the invocation: "Failed while trying to Deserialize to httpOutputBindingResponse"', () => {
+  for (const res of [null, 'SomeBlah', 42]) {
+    const r = readInvocationResponse(HTTP, json({Outputs: {res}}))
+    assert.equal(r.ok, false)
+    assert.equal(r.code, 'INVOCATION_FAILED')
+    assert.match(r.error!, /Deserialize to httpOutputBindingResponse/)
+  }
 })
 
 test('malformed answers fail as the host fails them', () => {
   assert.equal(readInvocationResponse(HTTP, json({Logs: 'not an array', Outputs: {res: {}}})).code, 'RESPONSE_NOT_JSON')
   assert.equal(readInvocationResponse(HTTP, json('{"Outputs": ')).code, 'RESPONSE_NOT_JSON')
-  assert.equal(readInvocationResponse(HTTP, json({Outputs: {res: 'SomeBlah'}})).code, 'INVOCATION_FAILED')
   assert.match(readInvocationResponse(HTTP, json({}, 404)).error!, /404 \(OK\)/)
   assert.equal(readInvocationResponse(HTTP, json('null')).code, 'INVOCATION_FAILED')
   assert.match(readInvocationResponse(HTTP, json('hi', 200, 'text/json')).code!, /RESPONSE_NOT_JSON/)

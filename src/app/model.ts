@@ -45,8 +45,16 @@ export interface FunctionApp {
   customHandler?: CustomHandlerConfig
   functions: FunctionDef[]
   localSettings?: JsonDoc
-  /** local.settings.json Values, as strings. */
+  /** local.settings.json Values, as strings. Never deployed: they matter only where the app runs here. */
+  localValues: Record<string, string>
+  /**
+   * The settings of the environment the app is judged for, which `customHandler` applies as
+   * AzureFunctionsJobHost__customHandler__… overrides: local.settings.json Values for a local run
+   * (start, invoke, the probe), the live or deployed app settings for Azure.
+   */
   settings: Record<string, string>
+  /** Where `settings` come from; 'unknown' when judging for Azure without the app's settings. */
+  settingsFrom: 'local' | 'azure' | 'unknown'
   funcignore?: string
 }
 
@@ -86,9 +94,27 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
     customHandler: readCustomHandler(hostJson, settings),
     functions,
     localSettings,
+    localValues: settings,
     settings,
+    settingsFrom: 'local',
     funcignore: await text('.funcignore'),
   }
+}
+
+/**
+ * The app as Azure will run it: local.settings.json is never deployed, so only host.json and the
+ * app settings that will really be there (the live ones, or those deploy pushes) shape the handler.
+ */
+export function forAzure(app: FunctionApp, settings?: Record<string, string>): FunctionApp {
+  const s = settings ?? {}
+  return {...app, settings: s, settingsFrom: settings ? 'azure' : 'unknown', customHandler: readCustomHandler(app.hostJson, s)}
+}
+
+/** AzureFunctionsJobHost__customHandler__a__b settings, as host.json key paths under the section. */
+export function customHandlerOverrides(settings: Record<string, string>): Array<{setting: string; keys: string[]; value: string}> {
+  return Object.entries(settings)
+    .filter(([k]) => k.toLowerCase().startsWith(SETTINGS_OVERRIDE_PREFIX))
+    .map(([k, value]) => ({setting: k, keys: k.slice(SETTINGS_OVERRIDE_PREFIX.length).split('__'), value}))
 }
 
 function str(value: unknown): string | undefined {

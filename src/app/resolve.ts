@@ -28,9 +28,14 @@ export function expandVariables(value: string, known: Record<string, string>): s
   })
 }
 
-/** Values the host would know when it builds the command line: app settings and its own variables. */
+/**
+ * Values the host would know when it builds the command line: app settings and its own variables.
+ * Judging for Azure without the app's settings, local.settings.json Values stand in for them (the
+ * checks say so where one is used).
+ */
 export function knownVariables(app: FunctionApp, extra: Record<string, string> = {}): Record<string, string> {
-  const vars: Record<string, string> = {...app.settings, ...extra}
+  const guessed = app.settingsFrom === 'unknown' ? app.localValues : {}
+  const vars: Record<string, string> = {...guessed, ...app.settings, ...extra}
   for (const v of HOST_VARIABLES) vars[v] ??= `<${v}>`
   return vars
 }

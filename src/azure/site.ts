@@ -1,6 +1,7 @@
 import type {Site} from '@azure/arm-appservice'
 
 import {ChdError, ExitCode} from '../errors.js'
+import {isContainer, type Stack, stackFrom} from '../platform/stacks.js'
 import type {Plan} from '../platform/targets.js'
 import type {AzureContext} from './arm.js'
 import {azureError} from './errors.js'
@@ -77,4 +78,27 @@ export async function resolveSite(ctx: AzureContext, name: string, resourceGroup
     flexRuntime: site.functionAppConfig?.runtime?.name,
     site,
   }
+}
+
+/**
+ * The language stack that picks the app's image (and so what is on PATH, and the glibc): the Flex
+ * runtime, linuxFxVersion on other Linux plans ("" for the custom stack, DOCKER|… for a container),
+ * FUNCTIONS_WORKER_RUNTIME on Windows.
+ */
+export async function siteStack(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{stack?: Stack; container: boolean}> {
+  if (site.plan === 'flex') {
+    const rt = site.site.functionAppConfig?.runtime
+    return {stack: rt?.name ? {runtime: rt.name.toLowerCase(), ...(rt.version ? {version: rt.version} : {})} : undefined, container: false}
+  }
+  if (!site.linux) return {stack: stackFrom(settings.FUNCTIONS_WORKER_RUNTIME), container: false}
+  let fx: string | undefined
+  try {
+    const config = site.slot
+      ? await ctx.arm.webApps.getConfigurationSlot(site.resourceGroup, site.name, site.slot)
+      : await ctx.arm.webApps.getConfiguration(site.resourceGroup, site.name)
+    fx = config.linuxFxVersion ?? ''
+  } catch (error) {
+    throw azureError(error, `reading the site configuration of ${site.name}`)
+  }
+  return {stack: stackFrom(settings.FUNCTIONS_WORKER_RUNTIME, fx), container: isContainer(fx)}
 }

@@ -2,6 +2,7 @@ import {lineOf} from '../app/jsonc.js'
 import {compareVersions, elfMachineName} from '../platform/elf.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {interpreterName, parseShebang} from '../platform/script.js'
+import {KNOWN_INTERPRETERS, lookupOnPath, programFamily, type Stack} from '../platform/stacks.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
 
@@ -91,18 +92,63 @@ export function executableRules(ctx: CheckContext): Finding[] {
 }
 
 function commandRules(ctx: CheckContext, name: string, hint: string | undefined, where: {file: string; line?: number}): Finding[] {
-  const {target} = ctx
-  const base = target.os === 'windows' ? name.toLowerCase() : name
   if (hint) return [finding('EXECUTABLE_NOT_FOUND', `defaultExecutablePath "${name}" is not a file the host finds: ${hint}`, {...where, fix: `Correct defaultExecutablePath: ${hint}`})]
-  if (target.shippedInterpreters.includes(base)) return []
-  if (target.stackInterpreters.includes(base)) {
-    return [finding('SCRIPT_INTERPRETER_UNAVAILABLE', `defaultExecutablePath "${name}" is looked up on PATH; ${target.name} images have it only for the matching language stack`, {
-      ...where, severity: 'warning', fix: `Ship ${name} inside the app and point defaultExecutablePath at it, or make sure the app's stack provides it`,
+  return pathRules(ctx, name, `defaultExecutablePath "${name}"`, where, 'defaultExecutablePath')
+}
+
+/**
+ * One rule for every program the host (or a #! line) looks up on PATH: what the platform image
+ * really has (platform/stacks.ts), judged against the app's stack when it is known.
+ */
+function pathRules(ctx: CheckContext, name: string, what: string, where: {file: string; line?: number}, pointer: 'defaultExecutablePath' | 'the #! line'): Finding[] {
+  const {target, app} = ctx
+  if (target.container) {
+    return [finding('EXECUTABLE_NOT_CHECKED', `${what} is looked up on PATH in your container image; chd cannot see the image, so make sure its Dockerfile installs ${name}`, where)]
+  }
+  const found = lookupOnPath(target.os, name, target.stack)
+  if (found.kind === 'present') return []
+  const known = KNOWN_INTERPRETERS.some((k) => programFamily(k) === programFamily(name))
+  // Interpreters get one code wherever they are named; any other program on PATH is "not found".
+  const code = known || pointer === 'the #! line' ? 'SCRIPT_INTERPRETER_UNAVAILABLE' : 'EXECUTABLE_NOT_FOUND'
+  const docker = app.source.get('Dockerfile') ? ' A Dockerfile is here: if the app runs as a custom container, judge it with --target container.' : ''
+  const ship = `ship ${name} inside the app and point ${pointer} at it, or run the app as a custom container`
+  if (found.kind === 'java-home') {
+    return [finding(code, `${what}: Linux images set JAVA_HOME but put no java on PATH (the Java stack's own worker runs %JAVA_HOME%/bin/java)`, {
+      ...where, severity: 'warning', fix: `Use "%JAVA_HOME%/bin/java" with the Java stack, or ${ship}`,
     })]
   }
-  return [finding('EXECUTABLE_NOT_FOUND', `defaultExecutablePath "${name}" is not in the app, so the host looks it up on PATH, where the ${target.name} image has no such program`, {
-    ...where, fix: `Build the handler into the app as ./${name} (the host resolves it relative to the app root)`,
+  if (found.kind === 'stack') {
+    if (found.stackKnown && found.supplied) return []
+    if (found.stackKnown) {
+      return [finding(code, `${what}: the app's ${describeStack(target.stack!)} image has no ${name} on PATH; the ${found.label} stack has it`, {
+        ...where, fix: `Run the app on the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}, chd keeps it at deploy), or ${ship}`,
+      })]
+    }
+    const local = localRuntime(ctx)
+    return [finding(code, `${what} is found on Azure only when the app runs the ${found.label} stack, whose image has it on PATH${local ? ` (local.settings.json names ${local})` : ''}; chd doctor --app NAME checks the live app`, {
+      ...where, severity: 'info', fix: `Create the app with the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}; chd deploy keeps it), or ${ship}`,
+    })]
+  }
+  const near = KNOWN_INTERPRETERS.find((k) => k !== name && k.toLowerCase() === name.toLowerCase())
+  if (near && target.os === 'linux') {
+    return [finding(code, `${what}: Linux looks names up case-sensitively, and the program is called ${near}`, {...where, fix: `Write "${near}"`})]
+  }
+  return [finding(code, known
+    ? `${what}: no ${target.os === 'linux' ? 'Linux' : 'Windows'} Functions image has ${name} on PATH, whatever the stack.${docker}`
+    : `${what} is not in the app, so the host looks it up on PATH, where the ${target.name} image has no such program.${docker}`, {
+    ...where,
+    fix: known ? `Ship ${name} inside the app (a static build, or deno compile / a single binary) and point ${pointer} at it, or run the app as a custom container` : `Build the handler into the app as ./${name} (the host resolves it relative to the app root)`,
   })]
+}
+
+function describeStack(stack: Stack): string {
+  return stack.runtime === 'custom' ? 'custom stack (default .NET)' : `${stack.runtime}${stack.version ? ` ${stack.version}` : ''}`
+}
+
+/** FUNCTIONS_WORKER_RUNTIME as local.settings.json has it: a hint of the stack the user means. */
+function localRuntime(ctx: CheckContext): string | undefined {
+  const key = Object.keys(ctx.app.localValues).find((k) => k.toLowerCase() === 'functions_worker_runtime')
+  return key ? `FUNCTIONS_WORKER_RUNTIME=${ctx.app.localValues[key]}` : undefined
 }
 
 function shebangRules(ctx: CheckContext, path: string, info: NonNullable<ReturnType<typeof parseShebang>>, isExecutable: boolean): Finding[] {
@@ -117,12 +163,8 @@ function shebangRules(ctx: CheckContext, path: string, info: NonNullable<ReturnT
   const name = interpreterName(info.interpreter)
   if (!name) {
     out.push(finding('SCRIPT_INTERPRETER_UNAVAILABLE', `${path} has an empty #! line`, {...where, fix: 'Write the interpreter after #!, e.g. #!/bin/sh'}))
-  } else if (!target.shippedInterpreters.includes(name)) {
-    const stack = target.stackInterpreters.includes(name)
-    out.push(finding('SCRIPT_INTERPRETER_UNAVAILABLE', `${path} runs with ${info.interpreter}, which the ${target.name} image ${stack ? 'has only for the matching language stack' : 'does not ship'}`, {
-      ...where, severity: stack ? 'warning' : isExecutable ? 'error' : 'warning',
-      fix: name === 'deno' ? 'Use deno compile --target x86_64-unknown-linux-gnu to ship a single binary' : `Ship ${name} inside the app and start it explicitly, or compile to a single binary`,
-    }))
+  } else {
+    out.push(...pathRules(ctx, name, `${path} runs with ${info.interpreter}`, where, 'the #! line'))
   }
   return out
 }

@@ -1,7 +1,8 @@
 import {getCI, isObject, lineOf} from '../app/jsonc.js'
-import {HOST_VARIABLES} from '../app/model.js'
+import {customHandlerOverrides, HOST_VARIABLES} from '../app/model.js'
 import {resolveDirectory, resolveWorkerPath} from '../app/resolve.js'
 import {type CheckContext, finding} from './context.js'
+import {chooseRuntime, neededPrograms} from './runtime.js'
 import type {Finding} from './finding.js'
 
 /** Variables Azure sets in every Functions host environment, so %NAME% of these expands on Azure. */
@@ -111,27 +112,52 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
       file: 'host.json', line: line('defaultWorkerPath'), fix: 'defaultWorkerPath is opened relative to workingDirectory; correct the path',
     }))
   }
+  out.push(...pathVariableRules(ctx))
   out.push(...argumentRules(ctx, 'arguments', ch.arguments), ...argumentRules(ctx, 'workerArguments', ch.workerArguments))
+  return out
+}
+
+/** %NAME% in the description's paths that only local.settings.json defines: Azure must have it too. */
+function pathVariableRules(ctx: CheckContext): Finding[] {
+  const {app} = ctx
+  const ch = app.customHandler!
+  const out: Finding[] = []
+  for (const key of ['defaultExecutablePath', 'defaultWorkerPath', 'workingDirectory', 'workerDirectory'] as const) {
+    for (const m of (ch[key] ?? '').matchAll(/%([^%]+)%/g)) {
+      if (unsetVariable(app, m[1]) !== 'local-only') continue
+      out.push(finding('ARGUMENT_VARIABLE_UNSET', `${key} "${ch[key]}" uses %${m[1]}%, which only local.settings.json sets; it was judged with that value, but local.settings.json is never deployed`, {
+        file: 'host.json', line: lineOf(app.hostJson, [ch.section, 'description', key]), severity: 'info',
+        fix: `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+      }))
+    }
+  }
   return out
 }
 
 function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', args: string[]): Finding[] {
   const {app} = ctx
   const ch = app.customHandler!
-  const known = new Set([...Object.keys(app.settings), ...HOST_VARIABLES, ...PLATFORM_VARIABLES].map((k) => k.toLowerCase()))
   const out: Finding[] = []
   args.forEach((arg, i) => {
     const line = lineOf(app.hostJson, [ch.section, 'description', key, i])
     // The host deletes whatever its regex %(.+?)% still matches after expansion.
     for (const m of arg.matchAll(/%(.+?)%/g)) {
-      if (known.has(m[1].toLowerCase())) continue
-      const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
-      out.push(finding('ARGUMENT_VARIABLE_UNSET', looksLikeVariable
-        ? `${key}[${i}] "${arg}" uses %${m[1]}%, which neither local.settings.json nor the host sets: the host deletes it silently`
-        : `${key}[${i}] "${arg}" contains "${m[0]}", which the host deletes as an unset variable`, {
-        file: 'host.json', line,
-        fix: looksLikeVariable ? `Define ${m[1]} as an app setting (and in local.settings.json Values), or drop it` : 'Avoid a pair of % signs in arguments, or read the value from an app setting in the handler',
-      }))
+      const problem = unsetVariable(app, m[1])
+      if (!problem) continue
+      const what = `${key}[${i}] "${arg}"`
+      if (problem === 'local-only') {
+        out.push(finding('ARGUMENT_VARIABLE_UNSET', `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never deployed, so on Azure it must be an app setting or the host deletes it`, {
+          file: 'host.json', line, severity: 'info', fix: `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+        }))
+      } else {
+        const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
+        out.push(finding('ARGUMENT_VARIABLE_UNSET', looksLikeVariable
+          ? `${what} uses %${m[1]}%, which ${app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'}: the host deletes it silently`
+          : `${what} contains "${m[0]}", which the host deletes as an unset variable`, {
+          file: 'host.json', line,
+          fix: looksLikeVariable ? `Define ${m[1]} as an app setting (and in local.settings.json Values), or drop it` : 'Avoid a pair of % signs in arguments, or read the value from an app setting in the handler',
+        }))
+      }
     }
     if (/[\s"]/.test(arg)) {
       out.push(finding('ARGUMENT_SPLIT', `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`, {
@@ -142,19 +168,69 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
   return out
 }
 
+/**
+ * Whether %NAME% expands on Azure: undefined when it does (an app setting there, or a variable the
+ * host or platform sets), 'local-only' when only local.settings.json has it and the app's Azure
+ * settings are not known, 'unset' otherwise.
+ */
+function unsetVariable(app: CheckContext['app'], name: string): 'local-only' | 'unset' | undefined {
+  const has = (names: Iterable<string>) => [...names].some((k) => k.toLowerCase() === name.toLowerCase())
+  if (has(Object.keys(app.settings)) || has(HOST_VARIABLES) || has(PLATFORM_VARIABLES)) return undefined
+  if (app.settingsFrom === 'unknown' && has(Object.keys(app.localValues))) return 'local-only'
+  return 'unset'
+}
+
 export function settingsRules(ctx: CheckContext): Finding[] {
   const doc = ctx.app.localSettings
   if (!doc) return []
   if (doc.error) {
     return [finding('LOCAL_SETTINGS_INVALID', `local.settings.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {file: 'local.settings.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'})]
   }
-  const runtimeKey = Object.keys(ctx.app.settings).find((k) => k.toLowerCase() === 'functions_worker_runtime')
-  const runtime = runtimeKey === undefined ? undefined : ctx.app.settings[runtimeKey]
-  if (runtime !== undefined && runtime.toLowerCase() !== 'custom') {
-    return [finding('WORKER_RUNTIME_MISMATCH', `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}"; a custom handler app runs with "custom"`, {
-      file: 'local.settings.json', line: lineOf(doc, ['Values', runtimeKey!]), fix: 'Set "FUNCTIONS_WORKER_RUNTIME": "custom" (chd deploy sets it on Azure)',
-    })]
-  }
-  return []
+  return [...runtimeRules(ctx), ...localOverrideRules(ctx)]
 }
 
+function runtimeRules(ctx: CheckContext): Finding[] {
+  const doc = ctx.app.localSettings!
+  const runtimeKey = Object.keys(ctx.app.localValues).find((k) => k.toLowerCase() === 'functions_worker_runtime')
+  const runtime = runtimeKey === undefined ? undefined : ctx.app.localValues[runtimeKey]
+  if (runtime === undefined) return []
+  const choice = chooseRuntime(ctx.target.os, runtime, {runtime: runtime.toLowerCase()}, neededPrograms(ctx))
+  if (choice.keep) return []
+  return [finding('WORKER_RUNTIME_MISMATCH', `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this handler needs; a custom handler app runs with "custom" (a language stack is kept only when its image provides the handler's interpreter)`, {
+    file: 'local.settings.json', line: lineOf(doc, ['Values', runtimeKey!]), fix: 'Set "FUNCTIONS_WORKER_RUNTIME": "custom" (chd deploy sets it on Azure)',
+  })]
+}
+
+/** Keys whose values are paths or switches, safe to quote; others (arguments) may carry secrets. */
+const QUOTABLE = /^(description__)?(defaultexecutablepath|defaultworkerpath|workingdirectory|workerdirectory|port|initializationtimeout|enable\w+)$/i
+
+/**
+ * AzureFunctionsJobHost__customHandler__… in local.settings.json changes the handler only where
+ * the app runs locally (Core Tools, chd start): say so when it differs from host.json.
+ */
+function localOverrideRules(ctx: CheckContext): Finding[] {
+  const {app} = ctx
+  const ch = app.customHandler
+  const section = ch?.section ?? 'customHandler'
+  const out: Finding[] = []
+  for (const o of customHandlerOverrides(app.localValues)) {
+    const inHost = getPath(app.hostJson?.value, [section, ...o.keys])
+    const hostText = inHost === undefined ? undefined : typeof inHost === 'string' ? inHost : JSON.stringify(inHost)
+    if (hostText === o.value) continue
+    const live = Object.keys(app.settings).some((k) => k.toLowerCase() === o.setting.toLowerCase())
+    const quote = QUOTABLE.test(o.keys.join('__'))
+    const local = quote ? ` = "${o.value}"` : ''
+    const host = hostText === undefined ? 'nothing in host.json' : quote ? `host.json's "${hostText}"` : 'host.json\'s value'
+    out.push(finding('LOCAL_SETTING_OVERRIDE', `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ${live ? 'the app settings on Azure set it too' : 'on Azure host.json applies unless the app has that setting'}`, {
+      file: 'local.settings.json', line: lineOf(app.localSettings, ['Values', o.setting]),
+      fix: live ? undefined : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy --setting ${o.setting}=…)`,
+    }))
+  }
+  return out
+}
+
+function getPath(value: unknown, keys: string[]): unknown {
+  let v = value
+  for (const k of keys) v = getCI(v, k)
+  return v
+}

@@ -1,14 +1,16 @@
 import type {FunctionApp} from '../app/model.js'
 import {type FileSelection, selectFiles} from '../pack/files.js'
 import type {Target} from '../platform/targets.js'
+import {argumentFileRules} from './arguments.js'
 import {buildContext, type CheckContext, type Rule} from './context.js'
 import {executableRules, scriptRules} from './executable.js'
 import {type Finding, sortFindings} from './finding.js'
 import {functionRules} from './functions.js'
 import {customHandlerRules, hostJsonRules, settingsRules} from './host.js'
+import {hostKeyRules} from './keys.js'
 import {packageRules} from './package.js'
 
-const RULES: Rule[] = [hostJsonRules, customHandlerRules, executableRules, scriptRules, functionRules, settingsRules, packageRules]
+const RULES: Rule[] = [hostJsonRules, customHandlerRules, hostKeyRules, executableRules, argumentFileRules, scriptRules, functionRules, settingsRules, packageRules]
 
 export interface StaticResult {
   findings: Finding[]

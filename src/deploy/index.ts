@@ -5,15 +5,16 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {getCI, isObject, parseJsonc} from '../app/jsonc.js'
-import {loadApp} from '../app/model.js'
+import {forAzure, loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
 import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {KuduClient} from '../azure/kudu.js'
 import {applyChange, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
-import {resolveSite, type SiteInfo} from '../azure/site.js'
+import {resolveSite, type SiteInfo, siteStack} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
+import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
@@ -52,7 +53,7 @@ export interface DeployResult {
   package: {path: string; entries?: number; bytes: number; sha256: string; uploaded: boolean; reason?: string; repacked?: boolean}
   deployment?: {id?: string; status?: number}
   settings: {diff: SettingsDiff; writes: number}
-  runtime: {before?: string; after: string}
+  runtime: {before?: string; after: string; reason?: string}
   verify?: VerifyResult
   steps: Array<{name: string; ms: number; detail: string}>
 }
@@ -118,26 +119,37 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
   const route = routeFor(site)
   const kudu = new KuduClient(ctx, site.scmHost)
-  const target = targetProfile(site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc})
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
   try {
-    // 1. validate-local
+    // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
+    const current = await readSettings(ctx, site)
+    const {stack, container} = await siteStack(ctx, site, current)
+    const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc, stack})
+    const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
+    const desired: Record<string, string> = {
+      ...(options.settingsFile ? await settingsFromFile(options.settingsFile) : {}),
+      ...options.settings,
+    }
+    delete desired.FUNCTIONS_WORKER_RUNTIME
+
+    // 1. validate-local, against host.json and the app settings Azure will have after this deploy
     const source = await openSource(options.package ?? options.dir)
     const app = await loadApp(source)
     const local = await steps.run('validate-local', async () => {
       const selection = packageSelection(app)
-      const {findings, context} = await runStaticChecks(app, target, selection)
+      const azureApp = forAzure(app, applyChange(current, {set: desired}))
+      const {findings, context} = await runStaticChecks(azureApp, target, selection)
       const errors = findings.filter((f) => f.severity === 'error')
       if (errors.length > 0 && !options.force) {
         throw new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed for ${target.name} (${site.plan}); not deploying:\n${errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')}`, {exit: ExitCode.failed, suggestions: ['Fix them, or pass --force to deploy anyway'], details: {findings}})
       }
-      return {value: {findings, selection, exePath: context.exe.kind === 'app' ? context.exe.path : undefined}, detail: `${site.linux ? 'Linux' : 'Windows'} ${site.plan}: ${errors.length} error(s), ${findings.length - errors.length} other finding(s)`}
+      const runtime = chooseRuntime(target.os, runtimeBefore, stack, neededPrograms(context))
+      return {value: {findings, selection, runtime, exePath: context.exe.kind === 'app' ? context.exe.path : undefined}, detail: `${site.linux ? 'Linux' : 'Windows'} ${site.plan}: ${errors.length} error(s), ${findings.length - errors.length} other finding(s)`}
     })
+    if (site.plan !== 'flex') desired.FUNCTIONS_WORKER_RUNTIME = local.runtime.runtime
 
     // 2. validate-remote
     const remote = await steps.run('validate-remote', async () => {
-      const current = await readSettings(ctx, site)
-      const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
       const storage = storageFromSettings(current)
       if (!storage && (site.plan === 'consumption' || site.plan === 'premium')) {
         throw new ChdError('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting, which a ${site.plan} plan needs`, {exit: ExitCode.failed, suggestions: [`chd settings set --app ${site.name} AzureWebJobsStorage="<storage connection string>"`]})
@@ -146,7 +158,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (route !== 'run-from-package' && /^https?:/i.test(rfp) && !options.force) {
         throw new ChdError('RUN_FROM_PACKAGE_URL_SET', `${site.name} runs from a package URL (WEBSITE_RUN_FROM_PACKAGE); zip deployment is refused while it is set`, {exit: ExitCode.failed, suggestions: [`chd settings unset --app ${site.name} WEBSITE_RUN_FROM_PACKAGE`]})
       }
-      const notes = [`runtime ${runtimeBefore ?? '(unset)'}${(runtimeBefore ?? '').toLowerCase() === 'custom' ? '' : ' → custom'}`]
+      const notes = [`runtime ${runtimeBefore ?? '(unset)'}${local.runtime.keep ? local.runtime.runtime.toLowerCase() === 'custom' ? '' : ` ${local.runtime.reason}` : ' → custom'}`]
       if (storage) notes.push('storage set')
       return {value: {current, runtimeBefore, storage}, detail: notes.join(', ')}
     })
@@ -178,13 +190,6 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       return {value: {file, ...info, repacked, same}, detail: `${info.entries ?? '?'} entries, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 12)}…${repacked ? ' (modes added)' : ''}${same ? ' — same as the live package' : ''}`}
     })
 
-    // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
-    const desired: Record<string, string> = {
-      ...(options.settingsFile ? await settingsFromFile(options.settingsFile) : {}),
-      ...options.settings,
-    }
-    if (site.plan !== 'flex') desired.FUNCTIONS_WORKER_RUNTIME = 'custom'
-    else delete desired.FUNCTIONS_WORKER_RUNTIME
     const result: DeployResult = {
       app: site.name,
       resourceGroup: site.resourceGroup,
@@ -194,7 +199,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       findings: local.findings,
       package: {path: options.package ?? pkg.file, entries: pkg.entries, bytes: pkg.bytes, sha256: pkg.sha256, uploaded: false, ...(pkg.repacked ? {repacked: true} : {}), ...(pkg.same ? {reason: 'unchanged: same sha256 as the live package'} : {})},
       settings: {diff: diffSettings(remote.current, applyChange(remote.current, {set: desired})), writes: 0},
-      runtime: {before: remote.runtimeBefore, after: 'custom'},
+      runtime: {before: remote.runtimeBefore, after: local.runtime.runtime, ...(local.runtime.keep && local.runtime.runtime !== 'custom' ? {reason: local.runtime.reason} : {})},
       steps: steps.done,
     }
     if (options.dryRun) return result
@@ -239,7 +244,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       const updated = await updateSettings(ctx, site, {set}, {settleMs: options.settleMs})
       result.settings = {diff: updated.diff, writes: updated.writes}
       const notes = [`settings ${updated.diff.added.length} added, ${updated.diff.changed.length} changed, ${updated.diff.removed.length} removed`]
-      if (site.plan === 'flex' && (site.flexRuntime ?? '').toLowerCase() !== 'custom') {
+      if (site.plan === 'flex' && !local.runtime.keep) {
         await setFlexRuntime(ctx, site)
         notes.push('Flex runtime → custom')
       }

@@ -1,14 +1,16 @@
 import path from 'node:path'
 
-import {loadApp} from '../app/model.js'
+import {forAzure, loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
 import {type Finding, hasErrors, sortFindings} from '../checks/finding.js'
+import {buildContext} from '../checks/context.js'
 import {runStaticChecks} from '../checks/run.js'
+import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {type Plan, targetProfile} from '../platform/targets.js'
 import type {Progress} from '../ui/progress.js'
 import {type AzureOptions, connect} from '../azure/arm.js'
-import {resolveSite} from '../azure/site.js'
+import {resolveSite, siteStack} from '../azure/site.js'
 import {diagnoseRemote} from '../remote/diagnose.js'
 import {type ProbeResult, runProbe} from './probe.js'
 
@@ -48,14 +50,19 @@ export interface DoctorResult {
 export async function runDoctor(options: DoctorOptions, progress: Progress): Promise<DoctorResult> {
   let target = targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
   let remote: DoctorResult['remote']
+  let liveSettings: Record<string, string> | undefined
+  let liveRuntime: string | undefined
   const remoteFindings: Finding[] = []
   if (options.app) {
     const step = progress.step(`Diagnosing the live app ${options.app}`)
     try {
       const ctx = await connect(options)
       const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
-      target = targetProfile(site.linux ? 'linux-x64' : 'windows-x64', {glibc: options.glibc, plan: site.plan})
       const d = await diagnoseRemote(ctx, site)
+      liveSettings = d.settings
+      const {stack, container} = await siteStack(ctx, site, d.settings)
+      liveRuntime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
+      target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {glibc: options.glibc, plan: site.plan, stack})
       remoteFindings.push(...d.findings)
       remote = {app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan, hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {})}
       step.succeed(`${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`)
@@ -69,15 +76,19 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
   const source = await openSource(options.path)
   try {
     const app = await loadApp(source)
-    const checked = await runStaticChecks(app, target)
+    // Azure gets host.json and its own app settings; local.settings.json only shapes the local run.
+    const checked = await runStaticChecks(forAzure(app, liveSettings), target)
     const {context} = checked
-    let findings = [...checked.findings, ...remoteFindings]
+    // A live stack whose image supplies the handler's interpreter is a deliberate choice, not a mistake.
+    const keep = chooseRuntime(target.os, liveRuntime, target.stack, neededPrograms(context)).keep
+    let findings = [...checked.findings, ...remoteFindings.filter((f) => !(keep && f.code === 'REMOTE_WORKER_RUNTIME'))]
     let probe: ProbeResult | undefined
     if (options.start) {
       step.update('starting the handler')
-      const probed = await runProbe(app, path.resolve(options.path), context, {startupTimeoutMs: options.startupTimeoutMs})
+      const localContext = await buildContext(app, target, context.selection)
+      const probed = await runProbe(app, path.resolve(options.path), localContext, {startupTimeoutMs: options.startupTimeoutMs})
       probe = probed.probe
-      findings = [...findings, ...probed.findings]
+      findings = [...settleForwarding(findings, probe), ...probed.findings]
     }
     const result = summarise(options.path, source.kind, target, findings, {remote, probe, functions: app.functions.map((f) => f.name)})
     if (result.ok) step.succeed(`${result.summary.warnings} warning(s)`)
@@ -116,4 +127,14 @@ function summarise(app: string, source: 'folder' | 'zip', target: ReturnType<typ
     ...(extra.probe ? {probe: extra.probe} : {}),
     ...(extra.remote ? {remote: extra.remote} : {}),
   }
+}
+
+/**
+ * With forwarding on, a function that is not HTTP in-and-out still gets the JSON payload at
+ * POST /<function> (DefaultHttpWorkerService.InvokeAsync). When the probe reached that route and
+ * the handler served it (anything but 404/405), the handler already handles both shapes.
+ */
+function settleForwarding(findings: Finding[], probe: ProbeResult): Finding[] {
+  const served = new Set(probe.invocations.filter((i) => i.mode === 'payload' && i.status !== undefined && i.status !== 404 && i.status !== 405).map((i) => i.function))
+  return findings.filter((f) => f.code !== 'FORWARDING_NOT_APPLICABLE' || !f.file || !served.has(f.file.split('/')[0]))
 }

@@ -17,6 +17,8 @@ export interface ProbeInvocation {
   ok: boolean
   code?: string
   error?: string
+  /** Answers the host accepts but that leave the caller without a response (RESPONSE_OUTPUT_MISSING). */
+  warnings?: Array<{code: string; message: string}>
 }
 
 export interface ProbeResult {
@@ -74,6 +76,7 @@ export async function runProbe(app: FunctionApp, root: string, context: CheckCon
       const inv = await invokeOnce(host, fn, routes.find((r) => r.fn === fn))
       probe.invocations.push(inv)
       if (!inv.ok) findings.push(finding(inv.code ?? 'INVOCATION_FAILED', `${fn.name}: ${inv.error}`, {file: fn.path, fix: fixFor(inv.code)}))
+      for (const w of inv.warnings ?? []) findings.push(finding(w.code, `${fn.name}: ${w.message}`, {file: fn.path, fix: fixFor(w.code)}))
     }
   } finally {
     await host.stop()
@@ -84,7 +87,7 @@ export async function runProbe(app: FunctionApp, root: string, context: CheckCon
 function fixFor(code: string | undefined): string {
   switch (code) {
     case 'RESPONSE_NOT_JSON': return 'Answer with Content-Type: application/json and a body of {"Outputs": {...}, "Logs": [...], "ReturnValue": ...}'
-    case 'RESPONSE_OUTPUT_MISSING': return 'Put a value for every out binding in "Outputs" (keyed by binding name); use ReturnValue only with a "$return" binding'
+    case 'RESPONSE_OUTPUT_MISSING': return 'Answer with "Outputs": {"<http output name>": {"statusCode": 200, "body": …}} (names are case-sensitive), or ReturnValue with a "$return" http binding'
     default: return 'Answer POST /<function> with 2xx and a JSON body; log failures to stdout too, since the host drops Logs of non-2xx answers'
   }
 }
@@ -107,5 +110,5 @@ async function invokeOnce(host: LocalHost, fn: FunctionDef, route: ReturnType<ty
   }
   const trigger = fn.bindings.find((b) => b.direction === 'in')
   const {raw, result, ms} = await host.invoke(fn, http ? {http} : {value: sampleValue(trigger?.type ?? '')}, 30_000)
-  return {function: fn.name, mode: 'payload', request: `POST /${fn.name}`, status: raw?.status, ms, ok: result.ok, code: result.code, error: result.error}
+  return {function: fn.name, mode: 'payload', request: `POST /${fn.name}`, status: raw?.status, ms, ok: result.ok, code: result.code, error: result.error, ...(result.warnings.length > 0 ? {warnings: result.warnings} : {})}
 }

@@ -143,7 +143,7 @@ export class LocalHost {
       raw = await postInvocation(this.plan.port, `/${fn.name}`, payload, invocationId, timeoutMs)
     } catch (error) {
       const e = error as NodeJS.ErrnoException
-      return {invocationId, payload, ms: Date.now() - start, result: {ok: false, code: 'INVOCATION_FAILED', error: `POST /${fn.name} failed: ${e.code ?? ''} ${e.message}`.trim(), logs: [], outputs: {}, missing: []}}
+      return {invocationId, payload, ms: Date.now() - start, result: {ok: false, code: 'INVOCATION_FAILED', error: `POST /${fn.name} failed: ${e.code ?? ''} ${e.message}`.trim(), warnings: [], logs: [], outputs: {}, missing: []}}
     }
     return {invocationId, payload, raw, result: readInvocationResponse(fn, raw), ms: Date.now() - start}
   }

@@ -4,7 +4,8 @@ import {existsSync} from 'node:fs'
 import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {type FunctionApp, HOST_VARIABLES} from '../app/model.js'
+import {buildCommandLine, substituteHostVariables} from '../app/commandline.js'
+import type {FunctionApp} from '../app/model.js'
 import {expandVariables, resolveDirectory, resolveExecutable} from '../app/resolve.js'
 import {ChdError, ExitCode} from '../errors.js'
 
@@ -34,46 +35,6 @@ export function unusedPort(): Promise<number> {
   })
 }
 
-/**
- * Splits a command line with the rules .NET uses on every OS for ProcessStartInfo.Arguments
- * (whitespace separates, double quotes group, backslashes escape quotes), so an argument with a
- * space becomes two argv entries exactly as on Azure.
- */
-export function splitCommandLine(line: string): string[] {
-  const out: string[] = []
-  let cur = ''
-  let inQuotes = false
-  let has = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (c === '\\') {
-      let n = 0
-      while (line[i] === '\\') { n++; i++ }
-      if (line[i] === '"') {
-        cur += '\\'.repeat(Math.floor(n / 2))
-        if (n % 2 === 1) cur += '"'
-        else { inQuotes = !inQuotes; has = true }
-      } else {
-        cur += '\\'.repeat(n)
-        i--
-      }
-      has = true
-    } else if (c === '"') {
-      inQuotes = !inQuotes
-      has = true
-    } else if (!inQuotes && /\s/.test(c)) {
-      if (has || cur) out.push(cur)
-      cur = ''
-      has = false
-    } else {
-      cur += c
-      has = true
-    }
-  }
-  if (has || cur) out.push(cur)
-  return out
-}
-
 /** Builds the handler's command line, environment and port as the host does (host-protocol §3–4). */
 export async function planLaunch(app: FunctionApp, root: string, options: {port?: number; extraEnv?: Record<string, string>} = {}): Promise<LaunchPlan> {
   const ch = app.customHandler
@@ -101,21 +62,10 @@ export async function planLaunch(app: FunctionApp, root: string, options: {port?
     : exe.kind === 'missing' ? path.join(root, ...exe.path.split('/'))
     : exe.kind === 'outside' ? exe.path
     : exe.name
-  const substitute = (s: string) => {
-    let out = expandVariables(s, env)
-    for (const v of HOST_VARIABLES) out = out.replaceAll(`%${v}%`, hostVars[v])
-    return out
-  }
-  let line = ''
-  for (const a of ch.arguments) line += ` ${substitute(a)}`
-  if (ch.defaultWorkerPath) line += ` "${expandVariables(ch.defaultWorkerPath, env)}"`
-  for (const a of ch.workerArguments) line += ` ${substitute(a)}`
-  const deleted = [...line.matchAll(/%(.+?)%/g)].map((m) => m[0])
-  line = line.replaceAll(/%(.+?)%/g, '')
-
+  const {line, args, deleted} = buildCommandLine(ch, env, hostVars)
   const wd = resolveDirectory(app, ch.workingDirectory, os)
   const cwd = wd.kind === 'app' ? path.join(root, ...wd.path.split('/').filter(Boolean)) : wd.path
-  return {file: substitute(file), args: splitCommandLine(line), commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
+  return {file: substituteHostVariables(file, env, hostVars), args, commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
 }
 
 export interface StartedProcess {

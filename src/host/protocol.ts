@@ -135,15 +135,17 @@ export interface HttpOutput {
 
 export interface InvocationResult {
   ok: boolean
-  /** RESPONSE_NOT_JSON, INVOCATION_FAILED or RESPONSE_OUTPUT_MISSING, when not ok. */
+  /** RESPONSE_NOT_JSON or INVOCATION_FAILED, when not ok. */
   code?: string
   error?: string
+  /** Answers the host accepts but that are probably not what the handler meant (RESPONSE_OUTPUT_MISSING). */
+  warnings: Array<{code: string; message: string}>
   logs: string[]
   outputs: Record<string, unknown>
   returnValue?: unknown
   /** What the host would answer the HTTP caller, for functions with an http output. */
   http?: HttpOutput
-  /** Out bindings the function declares that the response left out. */
+  /** Out bindings the function declares that the response left out (legal: the binding is not written). */
   missing: string[]
 }
 
@@ -152,6 +154,8 @@ function findCI(obj: Record<string, unknown>, key: string): [string, unknown] | 
   return k === undefined ? undefined : [k, obj[k]]
 }
 
+const DESERIALIZE_FAILED = 'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
+
 /** Turns an http output value into the caller's response, as HttpBinding/RawScriptResult do. */
 export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
   let v = value
@@ -159,10 +163,10 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
     try {
       v = JSON.parse(v)
     } catch {
-      return {error: 'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'}
+      return {error: DESERIALIZE_FAILED}
     }
   }
-  if (!isObject(v)) return {status: 200, headers: {}, body: v === undefined || v === null ? '' : String(v)}
+  if (!isObject(v)) return {error: DESERIALIZE_FAILED}
   const statusRaw = getCI(v, 'statusCode')
   const status = statusRaw === undefined || statusRaw === null || statusRaw === '' ? 200 : Number(statusRaw)
   const headers: Record<string, string> = {}
@@ -170,7 +174,7 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
   if (isObject(h)) for (const [k, val] of Object.entries(h)) headers[k] = String(val)
   const b = getCI(v, 'body')
   let body: string
-  if (b === undefined || b === null) body = ''
+  if (b === undefined || b === null) body = Object.keys(v).length === 0 ? '{}' : ''
   else if (typeof b === 'string') body = b
   else if (typeof b === 'object') {
     body = JSON.stringify(b, null, 2)
@@ -179,62 +183,102 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
   return {status: Number.isFinite(status) ? status : 200, headers, body}
 }
 
-/** Reads the handler's answer the way the host does (host-protocol §13). */
-export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): InvocationResult {
-  const fail = (code: string, error: string): InvocationResult => ({ok: false, code, error, logs: [], outputs: {}, missing: []})
+/** Status, media type and JSON shape: what DefaultHttpWorkerService checks before it reads any value. */
+function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code: string; error: string} {
   if (raw.status < 200 || raw.status > 299) {
-    return fail('INVOCATION_FAILED', `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`)
+    return {code: 'INVOCATION_FAILED', error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`}
   }
   const type = String(raw.headers['content-type'] ?? '')
   if (raw.body.length === 0 || raw.body.toString('utf8').trim() === 'null') {
-    return fail('INVOCATION_FAILED', 'The response body is empty: the host gets no result and the invocation hangs until the function timeout')
+    return {code: 'INVOCATION_FAILED', error: 'The response body is empty: the host gets no result and the invocation hangs until the function timeout'}
   }
   if (!/^(application|text)\/json\b/i.test(type.trim())) {
     const preview = raw.body.toString('utf8').slice(0, 120)
-    return fail('RESPONSE_NOT_JSON', `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`)
+    return {code: 'RESPONSE_NOT_JSON', error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`}
   }
   let doc: unknown
   try {
     doc = JSON.parse(raw.body.toString('utf8'))
   } catch (error) {
-    return fail('RESPONSE_NOT_JSON', `Invalid HttpResponseMessage: the body is not valid JSON (${(error as Error).message})`)
+    return {code: 'RESPONSE_NOT_JSON', error: `Invalid HttpResponseMessage: the body is not valid JSON (${(error as Error).message})`}
   }
-  if (!isObject(doc)) return fail('RESPONSE_NOT_JSON', 'Invalid HttpResponseMessage: the body must be a JSON object with Outputs, Logs and ReturnValue')
-  const logsRaw = findCI(doc, 'Logs')?.[1]
-  if (logsRaw !== undefined && logsRaw !== null && (!Array.isArray(logsRaw) || logsRaw.some((l) => typeof l !== 'string'))) {
-    return fail('RESPONSE_NOT_JSON', 'Invalid HttpResponseMessage: "Logs" must be an array of strings')
+  if (!isObject(doc)) return {code: 'RESPONSE_NOT_JSON', error: 'Invalid HttpResponseMessage: the body must be a JSON object with Outputs, Logs and ReturnValue'}
+  const logs = findCI(doc, 'Logs')?.[1]
+  if (logs !== undefined && logs !== null && (!Array.isArray(logs) || logs.some((l) => typeof l !== 'string'))) {
+    return {code: 'RESPONSE_NOT_JSON', error: 'Invalid HttpResponseMessage: "Logs" must be an array of strings'}
   }
-  const outputsRaw = findCI(doc, 'Outputs')?.[1]
-  const outputs: Record<string, unknown> = isObject(outputsRaw) ? outputsRaw : {}
-  const returnEntry = findCI(doc, 'ReturnValue')
-  const result: InvocationResult = {ok: true, logs: (logsRaw as string[] | undefined) ?? [], outputs, returnValue: returnEntry?.[1], missing: []}
+  return {doc}
+}
 
+/**
+ * Reads the handler's answer the way the host does: HttpScriptInvocationResultExtensions.ToScriptInvocationResult
+ * (Outputs keys are a case-sensitive dictionary; an http output is deserialized, a missing one becomes an
+ * empty object), then WorkerFunctionInvoker.HandleOutputDictionary (a JSON-object ReturnValue without a
+ * $return binding overwrites Outputs per key; any other ReturnValue is not merged). A missing output is
+ * legal: the binding is simply not written.
+ */
+export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): InvocationResult {
+  const envelope = readEnvelope(raw)
+  if ('code' in envelope) return {ok: false, code: envelope.code, error: envelope.error, warnings: [], logs: [], outputs: {}, missing: []}
+  const {doc} = envelope
+  const outputsRaw = findCI(doc, 'Outputs')?.[1]
+  const outputs = isObject(outputsRaw) ? outputsRaw : undefined
+  const returnValue = findCI(doc, 'ReturnValue')?.[1] ?? undefined
+  const result: InvocationResult = {ok: true, warnings: [], logs: (findCI(doc, 'Logs')?.[1] as string[] | null | undefined) ?? [], outputs: outputs ?? {}, returnValue, missing: []}
   const outBindings = fn.bindings.filter((b: Binding) => b.direction === 'out' || b.direction === 'inout')
+  const hasReturn = outBindings.some((b) => b.name === '$return')
+  const merged: Record<string, unknown> = {...outputs}
+  if (!hasReturn && isObject(returnValue)) Object.assign(merged, returnValue)
   for (const b of outBindings) {
-    if (b.name === '$return') {
-      if (returnEntry === undefined) result.missing.push('$return')
-      continue
-    }
-    if (findCI(outputs, b.name) === undefined) result.missing.push(b.name)
+    const present = b.name === '$return' ? returnValue !== undefined : b.name in merged
+    if (!present) result.missing.push(b.name)
   }
   const httpBinding = outBindings.find((b) => b.type.toLowerCase() === 'http')
-  if (httpBinding) {
-    const value = httpBinding.name === '$return' ? returnEntry?.[1] : findCI(outputs, httpBinding.name)?.[1]
-    if (value !== undefined) {
-      const mapped = toHttpOutput(value)
-      if ('error' in mapped) return {...result, ok: false, code: 'INVOCATION_FAILED', error: mapped.error}
-      result.http = mapped
-    } else {
-      result.http = {status: 200, headers: {}, body: ''}
-    }
+  const isHttp = fn.bindings.some((b) => b.direction === 'in' && b.type.toLowerCase() === 'httptrigger')
+  if (httpBinding || isHttp) return withHttpResponse(result, {httpBinding, outputs, merged, returnValue, hasReturn})
+  return result
+}
+
+function withHttpResponse(result: InvocationResult, r: {httpBinding?: Binding; outputs?: Record<string, unknown>; merged: Record<string, unknown>; returnValue: unknown; hasReturn: boolean}): InvocationResult {
+  const {httpBinding} = r
+  const fromOutputs = httpBinding && httpBinding.name !== '$return' && r.outputs !== undefined
+  let value: unknown
+  let bound = false
+  if (httpBinding?.name === '$return') {
+    bound = r.returnValue !== undefined
+    value = r.returnValue
+  } else if (httpBinding && (fromOutputs || httpBinding.name in r.merged)) {
+    bound = true
+    // The host turns a declared http output missing from Outputs into an empty object: 200 with "{}".
+    value = httpBinding.name in r.merged ? r.merged[httpBinding.name] : {}
   }
-  if (returnEntry !== undefined && !outBindings.some((b) => b.name === '$return')) result.missing.push('(ReturnValue without a $return binding)')
-  if (result.missing.length > 0) {
-    result.ok = false
-    result.code = 'RESPONSE_OUTPUT_MISSING'
-    result.error = `The response leaves out ${result.missing.join(', ')}`
+  if (bound) {
+    const mapped = toHttpOutput(value)
+    if ('error' in mapped) return {...result, ok: false, code: 'INVOCATION_FAILED', error: `${mapped.error} (Outputs.${httpBinding!.name})`}
+    result.http = mapped
+    if (result.missing.includes(httpBinding!.name)) result.warnings.push(missingHttp(httpBinding!.name, r.outputs, '200 with the body {}'))
+    return result
+  }
+  // Nothing bound the response: the trigger answers with the invocation's return value (HttpBinding.SetResponse).
+  const rv = r.returnValue
+  if (rv === undefined || rv === null) {
+    result.http = {status: 204, headers: {}, body: ''}
+    if (httpBinding) result.warnings.push(missingHttp(httpBinding.name, r.outputs, 'an empty answer'))
+  } else if (isObject(rv) || Array.isArray(rv)) {
+    result.http = {status: 200, headers: {'Content-Type': 'application/json; charset=utf-8'}, body: JSON.stringify(rv)}
+  } else {
+    result.http = {status: 200, headers: {'Content-Type': 'text/plain; charset=utf-8'}, body: String(rv)}
   }
   return result
+}
+
+function missingHttp(name: string, outputs: Record<string, unknown> | undefined, what: string): {code: string; message: string} {
+  const near = outputs && Object.keys(outputs).find((k) => k !== name && k.toLowerCase() === name.toLowerCase())
+  const where = name === '$return' ? 'ReturnValue' : `Outputs.${name}`
+  return {
+    code: 'RESPONSE_OUTPUT_MISSING',
+    message: `The response has no ${where}, so the caller gets ${what}${near ? ` (Outputs has "${near}": output names are case-sensitive)` : ''}`,
+  }
 }
 
 /**

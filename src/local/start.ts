@@ -118,7 +118,7 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
       }
       const r = await host.invoke(fn, {http: input})
       const out = r.result.http
-      if (r.result.ok || (r.result.code === 'RESPONSE_OUTPUT_MISSING' && out)) {
+      if (r.result.ok) {
         res.writeHead(out?.status ?? 200, out?.headers ?? {})
         res.end(out?.body ?? '')
       } else {

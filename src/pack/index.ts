@@ -2,7 +2,7 @@ import {createWriteStream, openSync, rmSync} from 'node:fs'
 import {mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadApp} from '../app/model.js'
+import {forAzure, loadApp} from '../app/model.js'
 import {type AppEntry, type AppSource, openSource} from '../app/source.js'
 import type {ByteReader} from '../platform/bytes.js'
 import type {Finding} from '../checks/finding.js'
@@ -45,7 +45,7 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
   const checkStep = progress.step('Checking the app')
   const app = await loadApp(source)
   const selection = packageSelection(app, {includeSecrets: options.includeSecrets, outputPath})
-  const {findings, context} = await runStaticChecks(app, target, selection)
+  const {findings, context} = await runStaticChecks(forAzure(app), target, selection)
   const errors = findings.filter((f) => f.severity === 'error')
   if (errors.length > 0 && !options.force) {
     checkStep.fail(`${errors.length} error(s)`)

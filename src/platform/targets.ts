@@ -1,6 +1,7 @@
 import {ChdError, ExitCode} from '../errors.js'
+import {linuxStackGlibc, type Os, type Stack} from './stacks.js'
 
-export type Os = 'linux' | 'windows'
+export type {Os} from './stacks.js'
 export type Plan = 'consumption' | 'flex' | 'premium' | 'dedicated'
 
 export interface Target {
@@ -8,50 +9,37 @@ export interface Target {
   os: Os
   arch: 'x64' | 'arm64'
   plan?: Plan
-  /** Highest glibc symbol version the platform's C library provides (linux only). */
+  /** Highest glibc symbol version the platform's C library provides (linux only; unknown in a container). */
   glibc?: string
-  /** Interpreters on PATH in every image of this platform. */
-  shippedInterpreters: string[]
-  /** Interpreters present only in some language stacks' images (node on the Node stack, …). */
-  stackInterpreters: string[]
+  /** The language stack that picks the Linux image (and so the interpreters on PATH), when known. */
+  stack?: Stack
+  /** A custom container: its Dockerfile, not the platform, decides what is on PATH. */
+  container?: boolean
 }
 
 /**
- * Azure Functions v4 Linux images (Consumption, Premium, Dedicated and Flex workers) are built on
- * Debian 11 "bullseye", whose C library is glibc 2.31; binaries built on newer distributions fail
- * there with "version `GLIBC_2.3x' not found" (reports: microsoft/Oryx#1522, sardanioss/httpcloak#88
- * in reference/anchors.md). Override with --glibc for a custom container or a newer image.
+ * glibc of Debian 11 "bullseye", the base of the custom stack's default image and of the older
+ * language stacks (stacks.ts); binaries built on newer distributions fail there with "version
+ * `GLIBC_2.3x' not found". A known stack may raise it (Debian 12: 2.36); so may --glibc.
  */
 export const LINUX_GLIBC_CEILING = '2.31'
 
-export const TARGET_NAMES = ['linux-x64', 'windows-x64'] as const
+export const TARGET_NAMES = ['linux-x64', 'windows-x64', 'container'] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
-export function targetProfile(name: string, overrides: {glibc?: string; plan?: Plan} = {}): Target {
+export function targetProfile(name: string, overrides: {glibc?: string; plan?: Plan; stack?: Stack} = {}): Target {
   if (overrides.glibc !== undefined && !/^\d+\.\d+$/.test(overrides.glibc)) {
     throw new ChdError('INVALID_GLIBC', `--glibc must look like 2.31, not "${overrides.glibc}"`, {exit: ExitCode.usage})
   }
+  const {plan, stack} = overrides
   switch (name) {
     case 'linux-x64':
-      return {
-        name,
-        os: 'linux',
-        arch: 'x64',
-        plan: overrides.plan,
-        glibc: overrides.glibc ?? LINUX_GLIBC_CEILING,
-        // Debian's essential set: these exist in every image.
-        shippedInterpreters: ['sh', 'bash', 'dash', 'perl', 'env'],
-        stackInterpreters: ['node', 'python', 'python3', 'dotnet', 'java', 'pwsh'],
-      }
+      return {name, os: 'linux', arch: 'x64', plan, stack, glibc: overrides.glibc ?? (stack && linuxStackGlibc(stack)) ?? LINUX_GLIBC_CEILING}
+    case 'container':
+      // A custom image: Linux x64, but its base and PATH are the Dockerfile's; glibc only when given.
+      return {name, os: 'linux', arch: 'x64', plan, container: true, ...(overrides.glibc ? {glibc: overrides.glibc} : {})}
     case 'windows-x64':
-      return {
-        name,
-        os: 'windows',
-        arch: 'x64',
-        plan: overrides.plan,
-        shippedInterpreters: ['cmd', 'cmd.exe', 'powershell', 'powershell.exe'],
-        stackInterpreters: ['node', 'node.exe', 'dotnet', 'dotnet.exe', 'java', 'java.exe', 'pwsh', 'pwsh.exe'],
-      }
+      return {name, os: 'windows', arch: 'x64', plan, stack}
     default:
       throw new ChdError('UNKNOWN_TARGET', `Unknown target "${name}"`, {
         exit: ExitCode.usage,

@@ -68,6 +68,8 @@ async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<st
 
 export interface RemoteDiagnosis {
   findings: Finding[]
+  /** The live app settings, to judge the local folder against what Azure really has. */
+  settings: Record<string, string>
   hostState?: string
   lastDeployment?: {id: string; status: number}
 }
@@ -79,9 +81,8 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
   const runtime = site.plan === 'flex' ? site.flexRuntime : settings.FUNCTIONS_WORKER_RUNTIME
   if ((runtime ?? '').toLowerCase() !== 'custom') {
     findings.push(finding('REMOTE_WORKER_RUNTIME', site.plan === 'flex'
-      ? `The Flex app's runtime is "${runtime ?? '(unset)'}", so the platform starts the ${runtime ?? 'default'} stack instead of your handler`
-      : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom"`, {
-      severity: site.plan === 'flex' ? 'error' : 'warning',
+      ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler (host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies the handler's interpreter`
+      : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom" unless that stack's image supplies the handler's interpreter`, {
       fix: `chd deploy sets it; or chd settings set --app ${site.name} FUNCTIONS_WORKER_RUNTIME=custom`,
     }))
   }
@@ -121,7 +122,7 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     findings.push(finding('HOST_NOT_RUNNING', `The Functions host of ${site.name} reports ${verify.hostState ?? 'no status'}${verify.hostErrors?.length ? `: ${verify.hostErrors.join(' | ')}` : ''}`, {fix: 'The other findings, read from the host\'s own log lines, name the cause'}))
   }
   findings.push(...findingsFromLogs(await recentLogs(ctx, site, settings)))
-  return {findings, hostState: verify.hostState, lastDeployment}
+  return {findings, settings, hostState: verify.hostState, lastDeployment}
 }
 
 function redactSas(url: string): string {

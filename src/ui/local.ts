@@ -16,6 +16,7 @@ export function renderInvocation(r: InvokeResult): string {
   const mark = r.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
   lines.push(`${mark} ${r.function} (${r.mode === 'forwarded' ? `forwarded ${r.request.method} ${r.request.path}` : `POST /${r.function}`}) → ${r.response?.status ?? 'no answer'} in ${r.ms} ms, invocation ${r.invocationId}`)
   if (r.result?.error) lines.push(`  ${ux.colorize('red', r.result.code ?? 'FAILED')}: ${r.result.error}`)
+  for (const w of r.result?.warnings ?? []) lines.push(`  ${ux.colorize('yellow', w.code)}: ${w.message}`)
   if (r.result?.http) {
     lines.push(`  HTTP response the caller gets: ${r.result.http.status}`)
     for (const [k, v] of Object.entries(r.result.http.headers)) lines.push(`    ${k}: ${v}`)
