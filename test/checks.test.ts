@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import type {Finding} from '../src/checks/finding.js'
-import {bundleMaxMajor} from '../src/checks/host.js'
+import {bundleMaxMajor, bundleRangeTop} from '../src/checks/bundle.js'
 import {runDoctor} from '../src/doctor/index.js'
 import {silentProgress} from '../src/ui/progress.js'
 import {type FileSpec, goodApp, hostJson, HTTP_FUNCTION, makeApp} from './helpers/app.js'
@@ -258,4 +258,9 @@ test('bundleMaxMajor reads NuGet ranges', () => {
   assert.equal(bundleMaxMajor('[2.*, 3.0.0)'), 2)
   assert.equal(bundleMaxMajor('[4.0.0, 4.9.9]'), 4)
   assert.equal(bundleMaxMajor('[4.0.0, )'), undefined)
+  assert.deepEqual(bundleRangeTop('[1.*, 2.0.0)'), {version: [2, 0, 0], inclusive: false})
+  assert.deepEqual(bundleRangeTop('[2.6.1]'), {version: [2, 6, 1], inclusive: true})
+  assert.deepEqual(bundleRangeTop('3.*'), {version: [4, 0, 0], inclusive: false})
+  assert.equal(bundleRangeTop('2.6.1'), undefined)
+  assert.equal(bundleRangeTop('latest'), null)
 })

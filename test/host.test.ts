@@ -58,6 +58,15 @@ describe('doctor startup probe against real processes', () => {
     assert.match(f.message, /DATABASE_URL is not set/)
   })
 
+  test('HANDLER_EXITED keeps the line that names the crash when a stack trace follows it (a Go panic)', async () => {
+    const panic = ['panic: runtime error: index out of range [3] with length 0', '', 'goroutine 1 [running]:', 'main.main()', '\t/src/main.go:12 +0x1d', 'exit status 2']
+    const script = `#!/bin/sh\n${panic.map((l) => `echo '${l}' >&2`).join('\n')}\nexit 2\n`
+    const r = await probe(handlerApp({content: script, mode: 0o755}))
+    const f = r.findings.find((x) => x.code === 'HANDLER_EXITED')!
+    assert.match(f.message, /It wrote: panic: runtime error: index out of range/)
+    assert.match(f.message, /Last stderr: main\.main\(\) \| \/src\/main\.go:12 \+0x1d \| exit status 2\./)
+  })
+
   test('HANDLER_NOT_READY when nothing listens before --startup-timeout', async () => {
     const r = await probe(handlerApp(nodeHandler(JSON_OK, 'setInterval(() => {}, 1000)')), 600)
     assert.deepEqual(probeCodes(r), ['HANDLER_NOT_READY'])

@@ -25,6 +25,8 @@ export interface AppSource {
   /** False when the source carries no Unix modes at all (a folder on Windows). */
   modesKnown: boolean
   entries: AppEntry[]
+  /** Paths a zip holds more than once: which copy lands on disk depends on the extractor. */
+  duplicates?: string[]
   get(relPath: string): AppEntry | undefined
   hasDir(relPath: string): boolean
   read(relPath: string): Promise<Buffer>
@@ -163,6 +165,7 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     })
   }
   const raw = new Map<string, import('yauzl').Entry>()
+  const duplicates = new Set<string>()
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
   await new Promise<void>((resolve, reject) => {
@@ -174,6 +177,8 @@ export async function openZip(zipPath: string): Promise<AppSource> {
       if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
       else if (unix && (attr & S_IFMT) === S_IFLNK) {
         entries.push({path: name, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
+      } else if (raw.has(name)) {
+        duplicates.add(name)
       } else {
         raw.set(name, entry)
         // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
@@ -202,6 +207,7 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     location: zipPath,
     modesKnown: true,
     entries,
+    duplicates: [...duplicates].sort(),
     get: (p) => byPath.get(p),
     hasDir: (p) => dirs.has(p),
     async read(p) {

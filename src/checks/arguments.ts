@@ -21,7 +21,7 @@ const VALUED: Record<string, string[]> = {
   ruby: ['-I', '-r', '-C', '-E', '-F'],
   perl: ['-I', '-M', '-m'],
   rscript: [],
-  php: ['-S', '-c', '-d', '-z'],
+  php: ['-S', '-c', '-d', '-z', '-t', '-f'],
   dotnet: [],
   sh: ['-o'],
 }

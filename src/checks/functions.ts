@@ -3,14 +3,21 @@ import {isHttpInAndOut} from '../app/model.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
 
-/** Bindings the v4 host has built in; everything else comes from an extension bundle. */
-const BUILT_IN_BINDINGS = new Set(['httptrigger', 'http', 'timertrigger'])
+/**
+ * Bindings the v4 host has built in (WebJobsCoreScriptBindingProvider, CoreExtensionsScriptBindingProvider,
+ * ScriptHostBuilderExtensions.AddScriptHostCore); everything else comes from an extension bundle.
+ */
+const BUILT_IN_BINDINGS = new Set(['httptrigger', 'http', 'timertrigger', 'manualtrigger', 'warmuptrigger'])
 
 export function functionRules(ctx: CheckContext): Finding[] {
   const {app} = ctx
   const out: Finding[] = []
   const hostOk = app.hostJson && !app.hostJson.error && isObject(app.hostJson.value)
+  // Functions can also come from routes: customHandler.http.routes, or the routes a custom-handler
+  // configurationProfile injects (HostConfigurationProfile, HttpWorkerFunctionProvider).
+  const profile = String(getCI(app.hostJson?.value, 'configurationProfile') ?? '').toLowerCase()
   const hasRoutes = Array.isArray(getCI(getCI(getCI(app.hostJson?.value, 'customHandler'), 'http'), 'routes'))
+    || profile === 'mcp-custom-handler' || profile === 'web-app-custom-handler'
   // Without host.json at the root the folder itself is wrong; HOST_JSON_MISSING says so.
   if (app.functions.length === 0 && !hasRoutes && app.hostJson) {
     const deeper = app.source.entries.find((e) => /\/function\.json$/i.test(e.path))
@@ -36,7 +43,8 @@ export function functionRules(ctx: CheckContext): Finding[] {
     for (const fn of app.functions) {
       const needs = fn.bindings.filter((b) => !BUILT_IN_BINDINGS.has(b.type.toLowerCase()))
       if (needs.length === 0) continue
-      out.push(finding('BINDING_NEEDS_EXTENSION_BUNDLE', `${fn.name} uses ${[...new Set(needs.map((b) => b.type))].join(', ')}, which comes from an extension bundle, and host.json has no extensionBundle`, {
+      const types = [...new Set(needs.map((b) => b.type))].join(', ')
+      out.push(finding('BINDING_NEEDS_EXTENSION_BUNDLE', `${fn.name} uses ${types}, which comes from an extension bundle, and host.json has no extensionBundle; the host loads the other functions but not this one: "The binding type(s) '${types}' are not registered. Please ensure the type is correct and the binding extension is installed."`, {
         file: fn.path, line: lineOf(fn.doc, ['bindings', needs[0].index, 'type']),
         fix: 'Add to host.json: "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}',
       }))

@@ -1,6 +1,7 @@
 import {getCI, isObject, lineOf} from '../app/jsonc.js'
 import {customHandlerOverrides, HOST_VARIABLES} from '../app/model.js'
 import {resolveDirectory, resolveWorkerPath} from '../app/resolve.js'
+import {bundleRules} from './bundle.js'
 import {type CheckContext, finding} from './context.js'
 import {chooseRuntime, neededPrograms} from './runtime.js'
 import type {Finding} from './finding.js'
@@ -39,37 +40,6 @@ export function hostJsonRules(ctx: CheckContext): Finding[] {
   }
   out.push(...bundleRules(ctx))
   return out
-}
-
-function bundleRules(ctx: CheckContext): Finding[] {
-  const doc = ctx.app.hostJson!
-  const bundle = getCI(doc.value, 'extensionBundle')
-  if (!isObject(bundle)) return []
-  const range = String(getCI(bundle, 'version') ?? '')
-  const maxMajor = bundleMaxMajor(range)
-  if (maxMajor !== undefined && maxMajor < 4) {
-    return [finding('EXTENSION_BUNDLE_OUTDATED', `host.json extensionBundle version "${range}" allows bundle ${maxMajor}.x at most; bundles below 4.x are out of support`, {
-      file: 'host.json', line: lineOf(doc, ['extensionBundle', 'version']), fix: 'Set "version": "[4.*, 5.0.0)"',
-    })]
-  }
-  return []
-}
-
-/** Highest major a NuGet-style range admits: "[3.3.0, 4.0.0)" → 3, "[4.*, 5.0.0)" → 4, "2.*" → 2. */
-export function bundleMaxMajor(range: string): number | undefined {
-  const r = range.trim()
-  const m = /^[[(]\s*([^,]*)\s*,\s*([^\])]*)\s*([\])])$/.exec(r)
-  if (m) {
-    const upper = m[2].trim()
-    if (!upper) return undefined
-    const major = Number.parseInt(upper, 10)
-    if (Number.isNaN(major)) return undefined
-    const exclusive = m[3] === ')'
-    const rest = upper.replace(/^\d+/, '')
-    return exclusive && /^(\.0)*$/.test(rest) ? major - 1 : major
-  }
-  const major = Number.parseInt(r, 10)
-  return Number.isNaN(major) ? undefined : major
 }
 
 export function customHandlerRules(ctx: CheckContext): Finding[] {

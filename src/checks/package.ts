@@ -19,6 +19,12 @@ export function packageRules(ctx: CheckContext): Finding[] {
     const why = l.badLink!.problem === 'escapes' ? `points outside the app folder (${l.badLink!.target})` : l.badLink!.problem === 'loop' ? `makes a loop (back to ${l.badLink!.target})` : `points nowhere (${l.badLink!.target})`
     out.push(finding('SYMLINK_UNPACKABLE', `${l.path} is a symbolic link that ${why}`, {file: l.path, fix: `Replace it with the file itself, or add ${l.path} to .funcignore`}))
   }
+  const read = new Set(['host.json', ...(ctx.exe.kind === 'app' ? [ctx.exe.path] : []), ...app.functions.map((f) => f.path)])
+  for (const d of app.source.duplicates ?? []) {
+    out.push(finding('ZIP_DUPLICATE_ENTRY', `${d} is in the package more than once; which copy the platform extracts is up to its unzip${read.has(d) ? ', and the host reads this file' : ''}`, {
+      file: d, severity: read.has(d) ? 'error' : 'warning', fix: 'Rebuild the package so each path appears once (chd pack does)',
+    }))
+  }
   const excluded = new Map(selection.excluded.map((e) => [e.path, e.reason]))
   const required = ['host.json', ...(ctx.exe.kind === 'app' ? [ctx.exe.path] : []), ...app.functions.map((f) => f.path)]
   for (const p of required) {

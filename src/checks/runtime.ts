@@ -5,6 +5,8 @@ import type {CheckContext} from './context.js'
 /** Programs the handler needs from the platform's PATH: a bare defaultExecutablePath, or its #! interpreter. */
 export function neededPrograms(ctx: CheckContext): string[] {
   if (ctx.exe.kind === 'command') return [ctx.exe.name]
+  // An absolute path outside the app (/usr/lib/jvm/msft-17-x64/bin/java) lives in some stack's image.
+  if (ctx.exe.kind === 'outside') return [ctx.exe.path]
   if (ctx.exeInfo?.format === 'script') {
     const name = interpreterName(ctx.exeInfo.interpreter)
     return name ? [name] : []
@@ -17,6 +19,8 @@ export function stackSupplies(os: Os, stack: Stack, needed: string[]): boolean {
   const fromStack = needed.filter((p) => lookupOnPath(os, p).kind !== 'present')
   if (fromStack.length === 0) return false
   return fromStack.every((p) => {
+    // chd cannot see inside the image: a path into it is taken to be what the user chose the stack for.
+    if (p.startsWith('/') || /^[a-z]:[\\/]/i.test(p)) return stack.runtime !== 'custom'
     const found = lookupOnPath(os, p, stack)
     return found.kind === 'stack' && found.supplied
   })

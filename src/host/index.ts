@@ -120,12 +120,16 @@ export class LocalHost {
     await new Promise((resolve) => setImmediate(resolve))
     if (proc.spawnError) return {...base, ok: false, ms: Date.now() - started, failure: spawnFailure(plan, proc.spawnError)}
     const ready = await waitUntilReady(plan.port, timeoutMs, proc.exited)
-    const tail = proc.lines.filter((l) => l.stream === 'stderr' && l.text.trim()).slice(-3).map((l) => l.text.trim())
+    const stderr = proc.lines.filter((l) => l.stream === 'stderr' && l.text.trim()).map((l) => l.text.trim())
+    // The host quotes the last 3 stderr lines (WorkerProcessUtilities.AddStdErrMessage); those are often a
+    // stack trace's tail, so the line that names the crash is kept too.
+    const tail = stderr.slice(-3)
+    const key = crashLine(stderr)
     if (proc.spawnError) return {...base, ok: false, ms: ready.ms, failure: spawnFailure(plan, proc.spawnError)}
     if (ready.ready) return {...base, ok: true, ms: ready.ms, slow: ready.ms > timeoutMs / 2, stderrTail: tail}
     if (ready.reason === 'exited') {
       const exit = await proc.exited
-      return {...base, ok: false, ms: ready.ms, exit: {code: exit.code, signal: exit.signal}, stderrTail: tail, failure: exitedFailure(plan, exit, tail)}
+      return {...base, ok: false, ms: ready.ms, exit: {code: exit.code, signal: exit.signal}, stderrTail: tail, failure: exitedFailure(plan, exit, tail, key)}
     }
     const failure = await notReadyFailure(plan, proc, timeoutMs)
     await this.stop()
@@ -179,12 +183,21 @@ function spawnFailure(plan: LaunchPlan, error: NodeJS.ErrnoException): StartupFa
   return {code: 'HANDLER_START_FAILED', message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${text}${dir}`, fix}
 }
 
-function exitedFailure(plan: LaunchPlan, exit: {code: number | null; signal: NodeJS.Signals | null}, tail: string[]): StartupFailure {
+/** Lines that name why a process died: Go panics, Node/Python/Java/Rust errors, the loader's complaints. */
+const CRASH = /^(panic:|fatal error:|thread '.*' panicked|Traceback|\w*(Error|Exception)\b[:(]|error(\[\w+\])?:|Caused by:)|cannot find module|not found|no such file|permission denied|address already in use|segmentation fault/i
+
+/** The first line of stderr that says what went wrong, when the last lines do not include it. */
+export function crashLine(lines: string[]): string | undefined {
+  const hit = lines.find((l) => CRASH.test(l))
+  return hit && !lines.slice(-3).includes(hit) ? hit : undefined
+}
+
+function exitedFailure(plan: LaunchPlan, exit: {code: number | null; signal: NodeJS.Signals | null}, tail: string[], key?: string): StartupFailure {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
   const restart = exit.code === 0 ? ' The host does not restart a handler that exits with 0.' : exit.code === 200 ? ' Exit code 200 asks the host for a restart.' : ' The host restarts it at most twice in 30 minutes, then stops.'
   return {
     code: 'HANDLER_EXITED',
-    message: `${path.basename(plan.file)} ${how} before it answered GET /.${tail.length > 0 ? ` Last stderr: ${tail.join(' | ')}` : ' It wrote nothing to stderr.'}${restart}`,
+    message: `${path.basename(plan.file)} ${how} before it answered GET /.${key ? ` It wrote: ${key}.` : ''}${tail.length > 0 ? ` Last stderr: ${tail.join(' | ')}.` : ' It wrote nothing to stderr.'}${restart}`,
     fix: 'Run the handler by hand with FUNCTIONS_CUSTOMHANDLER_PORT set and read its error',
   }
 }
