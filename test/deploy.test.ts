@@ -101,10 +101,10 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     noSecrets(r.stdout, r.stderr)
   })
 
-  test('a zip made on Windows (no Unix modes) still deploys with the execute bit', async () => {
+  test('a zip made on Windows (no Unix modes) is not refused: deploy adds the execute bit itself', async () => {
     const zip = path.join(await tempDir(), 'win.zip')
     await dosZip(appDir, ['host.json', 'hello/function.json', 'handler'], zip)
-    const r = await chd(['deploy', '--app', 'demo-linux-dedicated', '--package', zip, '--json', '--force'], {env})
+    const r = await chd(['deploy', '--app', 'demo-linux-dedicated', '--package', zip, '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json().package.repacked, true)
     const modes = await deployedModes(fake.site('demo-linux-dedicated').packageZip!)

@@ -1,3 +1,4 @@
+import {reincludeLines} from '../pack/files.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
 
@@ -29,7 +30,11 @@ export function packageRules(ctx: CheckContext): Finding[] {
   const required = ['host.json', ...(ctx.exe.kind === 'app' ? [ctx.exe.path] : []), ...app.functions.map((f) => f.path)]
   for (const p of required) {
     if (excluded.get(p) === '.funcignore') {
-      out.push(finding('EXECUTABLE_NOT_PACKED', `.funcignore leaves ${p} out of the package, so the app cannot start on Azure`, {file: '.funcignore', fix: `Add !${p} to .funcignore after the rule that matches it`}))
+      const lines = reincludeLines(app.funcignore ?? '', p)
+      out.push(finding('EXECUTABLE_NOT_PACKED', `.funcignore leaves ${p} out of the package, so the app cannot start on Azure`, {
+        file: '.funcignore',
+        fix: lines ? `Add these lines at the end of .funcignore: ${lines.join('  ')}` : `Remove or narrow the .funcignore rule that matches ${p}`,
+      }))
     }
   }
   return out

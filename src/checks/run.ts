@@ -2,6 +2,7 @@ import type {FunctionApp} from '../app/model.js'
 import {type FileSelection, selectFiles} from '../pack/files.js'
 import type {Target} from '../platform/targets.js'
 import {argumentFileRules} from './arguments.js'
+import {bundledRules, readableRules} from './bundled.js'
 import {buildContext, type CheckContext, type Rule} from './context.js'
 import {executableRules, scriptRules} from './executable.js'
 import {type Finding, sortFindings} from './finding.js'
@@ -10,7 +11,7 @@ import {customHandlerRules, hostJsonRules, settingsRules} from './host.js'
 import {hostKeyRules} from './keys.js'
 import {packageRules} from './package.js'
 
-const RULES: Rule[] = [hostJsonRules, customHandlerRules, hostKeyRules, executableRules, argumentFileRules, scriptRules, functionRules, settingsRules, packageRules]
+const RULES: Rule[] = [hostJsonRules, customHandlerRules, hostKeyRules, executableRules, argumentFileRules, scriptRules, bundledRules, readableRules, functionRules, settingsRules, packageRules]
 
 export interface StaticResult {
   findings: Finding[]

@@ -138,7 +138,11 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     const local = await steps.run('validate-local', async () => {
       const selection = packageSelection(app)
       const azureApp = forAzure(app, applyChange(current, {set: desired}))
-      const {findings, context} = await runStaticChecks(azureApp, target, selection)
+      const checked = await runStaticChecks(azureApp, target, selection)
+      const {context} = checked
+      // A package zipped without Unix modes is rewritten with them (package step): its handler will have u+x.
+      const addsModes = Boolean(options.package) && site.linux && context.exeEntry !== undefined && context.exeEntry.mode === undefined
+      const findings = addsModes ? checked.findings.filter((f) => f.code !== 'EXECUTABLE_NOT_EXECUTABLE') : checked.findings
       const errors = findings.filter((f) => f.severity === 'error')
       if (errors.length > 0 && !options.force) {
         throw new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed for ${target.name} (${site.plan}); not deploying:\n${errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')}`, {exit: ExitCode.failed, suggestions: ['Fix them, or pass --force to deploy anyway'], details: {findings}})

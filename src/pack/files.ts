@@ -79,3 +79,18 @@ export function compareNames(a: string, b: string): number {
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
+
+/**
+ * The .funcignore lines that bring `relPath` back, found by trying them with the same engine: a file
+ * under an excluded folder stays out however it is negated (gitignore's rule), so its folders are
+ * re-included first. Lines already in the file are not repeated; undefined when no negation works.
+ */
+export function reincludeLines(funcignore: string, relPath: string): string[] | undefined {
+  const text = stripBom(funcignore)
+  const have = new Set(text.split(/\r?\n/).map((l) => l.trim()))
+  const parts = relPath.split('/')
+  const wanted = [...parts.slice(0, -1).map((_, i) => `!${parts.slice(0, i + 1).join('/')}/`), `!${relPath}`]
+  const lines = wanted.filter((l) => !have.has(l))
+  if (lines.length === 0) return undefined
+  return ignore().add(`${text}\n${lines.join('\n')}`).ignores(relPath) ? undefined : lines
+}

@@ -4,6 +4,8 @@ export type Arch = 'x64' | 'arm64' | 'x86' | 'arm' | 'other'
 
 export interface ElfInfo {
   format: 'elf'
+  /** e_type: an executable (ET_EXEC, or ET_DYN with a program interpreter), a shared library, or else. */
+  kind: 'executable' | 'library' | 'other'
   bits: 32 | 64
   endian: 'little' | 'big'
   machine: number
@@ -18,6 +20,8 @@ export interface ElfInfo {
   maxGlibc?: string
 }
 
+const ET_EXEC = 2
+const ET_DYN = 3
 const PT_LOAD = 1
 const PT_DYNAMIC = 2
 const PT_INTERP = 3
@@ -57,7 +61,9 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
   const word = (b: Buffer, o: number) => (bits === 64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o))
 
   const machine = u16(head, 18)
-  const info: ElfInfo = {format: 'elf', bits, endian, machine, arch: elfArch(machine), static: true, musl: false, needed: [], glibcVersions: []}
+  const type = u16(head, 16)
+  const kind = type === ET_EXEC ? 'executable' : type === ET_DYN ? 'library' : 'other'
+  const info: ElfInfo = {format: 'elf', kind, bits, endian, machine, arch: elfArch(machine), static: true, musl: false, needed: [], glibcVersions: []}
 
   const phoff = word(head, bits === 64 ? 32 : 28)
   const phentsize = u16(head, bits === 64 ? 54 : 42)
@@ -80,6 +86,8 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
     info.interpreter = raw.toString('latin1').replace(/\0.*$/s, '')
     info.static = false
     info.musl = /ld-musl/.test(info.interpreter)
+    // A position-independent executable is ET_DYN too; its interpreter is what makes it runnable.
+    if (info.kind === 'library') info.kind = 'executable'
   }
 
   const dynamic = segments.find((s) => s.type === PT_DYNAMIC)
@@ -116,6 +124,8 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
     return strings.toString('utf8', i, end === -1 ? strings.length : end)
   }
   info.needed = needed.map(str).filter(Boolean)
+  // A musl-built shared library has no interpreter of its own but needs musl's libc.
+  if (info.needed.some((n) => /^libc\.musl-/.test(n))) info.musl = true
 
   const verOffset = verneed === undefined ? undefined : toOffset(verneed)
   if (verOffset !== undefined && verneednum > 0) {

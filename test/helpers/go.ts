@@ -9,14 +9,16 @@ import {promisify} from 'node:util'
 const run = promisify(execFile)
 const SRC = path.resolve(import.meta.dirname, '../fixtures/go-handler')
 
-export type GoVariant = 'linux-amd64' | 'linux-arm64' | 'windows-amd64' | 'darwin-arm64' | 'linux-amd64-cgo'
+export type GoVariant = 'linux-amd64' | 'linux-arm64' | 'windows-amd64' | 'darwin-arm64' | 'linux-amd64-cgo' | 'linux-amd64-cshared'
 
-const VARIANTS: Record<GoVariant, {GOOS: string; GOARCH: string; CGO_ENABLED: string; out: string}> = {
+const VARIANTS: Record<GoVariant, {GOOS: string; GOARCH: string; CGO_ENABLED: string; out: string; mode?: string}> = {
   'linux-amd64': {GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0', out: 'handler'},
   'linux-arm64': {GOOS: 'linux', GOARCH: 'arm64', CGO_ENABLED: '0', out: 'handler'},
   'windows-amd64': {GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0', out: 'handler.exe'},
   'darwin-arm64': {GOOS: 'darwin', GOARCH: 'arm64', CGO_ENABLED: '0', out: 'handler'},
   'linux-amd64-cgo': {GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '1', out: 'handler'},
+  // A real shared library, as a native addon (.node, .so) is.
+  'linux-amd64-cshared': {GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '1', out: 'libaddon.so', mode: 'c-shared'},
 }
 
 export function goAvailable(): boolean {
@@ -58,7 +60,7 @@ async function build(variant: GoVariant): Promise<string> {
   if (existsSync(out)) return out
   await mkdir(dir, {recursive: true})
   const tmp = `${out}.${process.pid}.tmp`
-  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
+  await run('go', ['build', ...(v.mode ? [`-buildmode=${v.mode}`] : []), '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
     cwd: SRC,
     env: {...process.env, GOOS: v.GOOS, GOARCH: v.GOARCH, CGO_ENABLED: v.CGO_ENABLED, GOFLAGS: '-mod=mod', GO111MODULE: 'on', GOCACHE: process.env.GOCACHE ?? path.join(os.tmpdir(), 'chd-test-gocache')},
     timeout: 300_000,
