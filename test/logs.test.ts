@@ -4,7 +4,7 @@ import https from 'node:https'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {parseStreamLine} from '../src/logs/stream.js'
+import {StreamParser} from '../src/logs/stream.js'
 import {goodApp, makeApp} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
@@ -56,19 +56,54 @@ function follow(args: string[]) {
   return {child, events, closed, until, stderr: () => stderr}
 }
 
-test('stream lines parse into events; keep-alives and banners are hidden', () => {
-  assert.equal(parseStreamLine('2026-11-21T05:06:10  Welcome, you are now connected to log-streaming service.'), undefined)
-  assert.equal(parseStreamLine('2026-11-21T05:07:10  No new trace in the past 1 min(s).'), undefined)
-  const e = parseStreamLine("2026-11-21T05:06:11.045 [Error] Executed 'Functions.hello' (Failed, Id=330ec166-736f-4d1d-9432-4c970910af5d, Duration=4ms)")!
+function parse(...lines: string[]) {
+  const p = new StreamParser()
+  return [...lines.flatMap((l) => p.line(l)), ...p.flush()]
+}
+
+test('stream lines parse into events; keep-alives, banners and Kudu\'s own lines are hidden', () => {
+  assert.deepEqual(parse(
+    '2026-11-21T05:06:10  Welcome, you are now connected to log-streaming service. The default timeout is 2 hours. Change the timeout with the App Setting SCM_LOGSTREAM_TIMEOUT (in seconds). ',
+    '2026-11-21T05:07:10  No new trace in the past 1 min(s).',
+    'Starting Log Tail -n 10 of existing logs ----',
+    '/home/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log  (https://x.scm.azurewebsites.net/api/vfs/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log)',
+    'Ending Log Tail of existing logs ---',
+    'Starting Live Log Stream ---',
+    '2026-11-21T07:06:10  The log-streaming session has ended due to timeout 120 min(s).',
+  ), [])
+  const [e] = parse("2026-11-21T05:06:11.045 [Error] Executed 'Functions.hello' (Failed, Id=330ec166-736f-4d1d-9432-4c970910af5d, Duration=4ms)")
   assert.deepEqual([e.level, e.function, e.invocationId, e.time], ['Error', 'hello', '330ec166-736f-4d1d-9432-4c970910af5d', '2026-11-21T05:06:11.045Z'])
-  assert.equal(parseStreamLine('2026-11-21T05:06:11.045 [Information] Worker process started and initialized.')!.startup, true)
+  assert.equal(parse('2026-11-21T05:06:11.045 [Information] Worker process started and initialized.')[0].startup, true)
+})
+
+test('FileLogger.cs: exception lines join their record with its time and level; [Level,Function] names the function', () => {
+  const events = parse(
+    '2026-11-21T05:06:11.045 [Error] Language Worker Process exited. Pid=42.',
+    'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : /home/site/wwwroot/handler exited with code 1 (0x1)',
+    ' ---> System.Exception : panic: cannot read config',
+    '   at Microsoft.Azure.WebJobs.Script.Workers.WorkerProcess.StartProcessAsync()',
+    '2026-11-21T05:06:12.000 [Information,hello] Executing \'Functions.hello\' (Reason=\'x\', Id=330ec166-736f-4d1d-9432-4c970910af5d)',
+  )
+  assert.equal(events.length, 2)
+  assert.equal(events[0].level, 'Error')
+  assert.equal(events[0].time, '2026-11-21T05:06:11.045Z')
+  assert.match(events[0].message, /^Language Worker Process exited\. Pid=42\.\n.*exited with code 1 \(0x1\)\n ---> System\.Exception : panic/)
+  assert.equal(events[1].function, 'hello')
+})
+
+test('KuduLite: the platform\'s docker lines are events with their own time and level', () => {
+  const [e] = parse('2024-02-05T17:30:54.015Z ERROR - Container app_0_1 didn\'t respond to HTTP pings on port: 8080, failing site start. See container logs for debugging.')
+  assert.deepEqual([e.time, e.level], ['2024-02-05T17:30:54.015Z', 'Error'])
+  assert.match(e.message, /^Container app_0_1 didn't respond/)
 })
 
 describe('chd logs', {skip: goSkip()}, () => {
   test('--follow on Linux Dedicated streams from Kudu; a dropped stream loses and repeats no line', async () => {
     fake.heartbeatMs = 200
+    const before = fake.logstreamConnections
     const f = follow(['--app', 'demo-linux-dedicated', '--follow'])
-    await new Promise((r) => setTimeout(r, 1500))
+    // Wait for the connection itself, not for time: a loaded machine may take long to get there.
+    await f.until(() => fake.logstreamConnections > before, 30_000)
     const connections = fake.logstreamConnections
     fake.dropStreamAfter = 3
     for (let i = 0; i < 3; i++) assert.equal(await get(`${urls['demo-linux-dedicated']}?i=${i}`), 200)
@@ -87,7 +122,6 @@ describe('chd logs', {skip: goSkip()}, () => {
 
   test('Flex has no stream: --follow reads App Insights, says so once, and shows the invocation', async () => {
     const f = follow(['--app', 'demo-flex', '--follow', '--function', 'hello'])
-    await new Promise((r) => setTimeout(r, 1000))
     assert.equal(await get(urls['demo-flex']), 200)
     await f.until(() => f.events.some((e) => /^Executed 'Functions\.hello' \(Succeeded/.test(e.message)))
     f.child.kill('SIGINT')
