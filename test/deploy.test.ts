@@ -8,7 +8,7 @@ import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {dosZip, listZip} from './helpers/zip.js'
-import {FakeAzure} from './fake-azure/server.js'
+import {FakeAzure, STORAGE_KEY} from './fake-azure/server.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -162,9 +162,10 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     const started = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], {env})
     const until = Date.now() + 10_000
     while (!fake.requests.slice(mark).some((q) => q.path.startsWith('/api/zipdeploy') && q.status === 202) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    const tokens = [...fake.tokens]
     fake.tokens.clear()
     const r = await started
-    fake.tokens.add('chd-fake-token')
+    for (const t of tokens) fake.tokens.add(t)
     fake.deployMs = 150
     assert.equal(r.code, 3, r.stderr)
     assert.match(r.stderr, /401/)
@@ -178,6 +179,91 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /RUN_FROM_PACKAGE_URL_SET/)
     assert.match(r.stderr, /chd settings unset/)
+  })
+})
+
+describe('Linux Consumption: how the platform will read the package', {skip: goSkip()}, () => {
+  const app = 'demo-linux-consumption'
+  let saved: Record<string, string>
+  beforeEach(() => { saved = {...fake.site(app).settings} })
+  const restore = () => {
+    fake.site(app).settings = {...saved}
+    fake.site(app).identity = undefined
+  }
+  const identityStorage = () => {
+    const s = fake.site(app).settings
+    delete s.AzureWebJobsStorage
+    s.AzureWebJobsStorage__accountName = 'demostore'
+    s.AzureWebJobsStorage__blobServiceUri = fake.blobEndpoint
+  }
+
+  test('identity-based storage: a plain URL and WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID=SystemAssigned; the fake fetches it with that identity (PackageDownloadHandler.cs)', async () => {
+    identityStorage()
+    fake.site(app).identity = {system: true, userAssigned: []}
+    try {
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      const s = fake.site(app).settings
+      assert.match(s.WEBSITE_RUN_FROM_PACKAGE, /\/function-releases\/[^?]+\.zip$/)
+      assert.equal(s.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, 'SystemAssigned')
+      assert.equal(r.json().verify.worker, 'started')
+    } finally {
+      restore()
+    }
+  })
+
+  test('AzureWebJobsStorage__clientId names a user-assigned identity: its resource id is set; an unknown one is refused before upload', async () => {
+    identityStorage()
+    const id = '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
+    fake.site(app).identity = {system: false, userAssigned: [{id, clientId: '11111111-2222-3333-4444-555555555555'}]}
+    try {
+      fake.site(app).settings.AzureWebJobsStorage__clientId = '99999999-2222-3333-4444-555555555555'
+      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /STORAGE_IDENTITY_NOT_ASSIGNED/)
+      fake.site(app).settings.AzureWebJobsStorage__clientId = '11111111-2222-3333-4444-555555555555'
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, id)
+      assert.equal(r.json().verify.worker, 'started')
+    } finally {
+      restore()
+    }
+  })
+
+  test('identity-based storage and no identity on the app: refused with the fix, nothing uploaded', async () => {
+    identityStorage()
+    try {
+      const r = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /STORAGE_IDENTITY_MISSING[\s\S]*az functionapp identity assign/)
+      assert.equal(since().filter((q) => q.method !== 'GET' && !/appsettings\/list/.test(q.path)).length, 0)
+    } finally {
+      restore()
+    }
+  })
+
+  test('a SAS-only connection string: uploaded with it, and the package URL carries it (never printed); one that cannot read is refused', async () => {
+    const {AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential} = await import('@azure/storage-blob')
+    const sas = (permissions: string) => generateAccountSASQueryParameters({
+      permissions: AccountSASPermissions.parse(permissions), services: AccountSASServices.parse('b').toString(), resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+      expiresOn: new Date(Date.now() + 400 * 86_400_000), startsOn: new Date(Date.now() - 600_000),
+    }, new StorageSharedKeyCredential('demostore', STORAGE_KEY)).toString()
+    try {
+      const good = sas('rwc')
+      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${good}`
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE.endsWith(`?${good}`))
+      assert.equal(r.json().verify.worker, 'started')
+      assert.ok(!r.stdout.includes(new URLSearchParams(good).get('sig')!) && !r.stderr.includes(new URLSearchParams(good).get('sig')!), 'the SAS is not printed')
+      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
+      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /STORAGE_SAS_INSUFFICIENT/)
+    } finally {
+      restore()
+    }
   })
 })
 

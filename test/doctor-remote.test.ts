@@ -129,7 +129,7 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
   test('never deployed, runtime not custom, storage removed, stale package URL', async () => {
     const site = fake.site('demo-linux-consumption')
     delete site.settings.AzureWebJobsStorage
-    site.settings.WEBSITE_RUN_FROM_PACKAGE = `${fake.armEndpoint}/demostore/function-releases/gone.zip?sv=2025&sig=abc`
+    site.settings.WEBSITE_RUN_FROM_PACKAGE = `${fake.blobEndpoint}/function-releases/gone.zip?sv=2025&sig=abc`
     const r = await chd(['doctor', '--app', 'demo-linux-consumption', '--json'], {env, cwd: elsewhere})
     const codes = (r.json().findings as Array<{code: string}>).map((f) => f.code)
     for (const c of ['REMOTE_WORKER_RUNTIME', 'REMOTE_STORAGE_MISSING', 'RUN_FROM_PACKAGE_STALE']) assert.ok(codes.includes(c), `${c} in ${codes}`)

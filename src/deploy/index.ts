@@ -21,7 +21,7 @@ import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
 import {hasStream, HostLogWatch} from '../remote/watch.js'
 import {type Progress, silentProgress} from '../ui/progress.js'
-import {storageFromSettings, uploadRunFromPackage} from './blob.js'
+import {checkStorage, packageIdentity, storageFromSettings, uploadRunFromPackage} from './blob.js'
 import {pushPackage, waitForDeployment} from './upload.js'
 import {verifyApp, type VerifyResult} from './verify.js'
 
@@ -163,9 +163,15 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (route !== 'run-from-package' && /^https?:/i.test(rfp) && !options.force) {
         throw new ChdError('RUN_FROM_PACKAGE_URL_SET', `${site.name} runs from a package URL (WEBSITE_RUN_FROM_PACKAGE); zip deployment is refused while it is set`, {exit: ExitCode.failed, suggestions: [`chd settings unset --app ${site.name} WEBSITE_RUN_FROM_PACKAGE`]})
       }
+      // Run from package: a connection string chd can upload with, or an identity the platform can fetch with.
+      let identity: string | undefined
+      if (route === 'run-from-package' && storage) {
+        checkStorage(storage)
+        if (!storage.connectionString) identity = packageIdentity(site.name, site.site.identity, current)
+      }
       const notes = [`runtime ${runtimeBefore ?? '(unset)'}${local.runtime.keep ? local.runtime.runtime.toLowerCase() === 'custom' ? '' : ` ${local.runtime.reason}` : ' → custom'}`]
       if (storage) notes.push('storage set')
-      return {value: {current, runtimeBefore, storage}, detail: notes.join(', ')}
+      return {value: {current, runtimeBefore, storage, identity}, detail: notes.join(', ')}
     })
 
     // 3. package
@@ -234,7 +240,10 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
           const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix)
           rfpUrl = uploaded.url
           result.package.uploaded = true
-          return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${uploaded.identity ? 'managed identity' : 'SAS, 10 years'})`}
+          const how = uploaded.auth === 'sas' ? 'read SAS, 10 years'
+            : uploaded.auth === 'connection-sas' ? `the connection string's own SAS${uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''}`
+            : `plain URL, read with the app's identity ${remote.identity ?? current.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID}, which needs Storage Blob Data Reader`
+          return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${how})`}
         }
         const started = Date.now()
         let shown = 0
@@ -264,6 +273,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (rfpUrl) {
         set.WEBSITE_RUN_FROM_PACKAGE = rfpUrl
         if (!remote.current.WEBSITE_MOUNT_ENABLED) set.WEBSITE_MOUNT_ENABLED = '1'
+        if (remote.identity) set.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = remote.identity
       }
       const before = Date.now()
       const updated = await updateSettings(ctx, site, {set}, {settleMs: options.settleMs})

@@ -6,6 +6,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 
+import {Azurite} from './azurite.js'
 import {type FakeTls, makeTls} from './certs.js'
 import {functionFolders, unpack, zipNames} from './content.js'
 import {FakeHost} from './host.js'
@@ -25,7 +26,18 @@ export const RESOURCE_GROUP = 'demo-rg'
 export const API_VERSIONS = new Set(['2025-05-01', '2025-03-01', '2024-11-01', '2024-04-01', '2023-12-01', '2023-01-01', '2022-09-01'])
 export const STORAGE_ACCOUNT = 'demostore'
 export const INSTRUMENTATION_KEY = '00000000-0000-0000-0000-000000000001'
-const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
+export const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
+
+/**
+ * The fake's bearer token: an unsigned JWT shaped as Entra ID issues them, so Azurite
+ * (--oauth basic: issuer, audience and lifetime checked, no signature) takes it for storage; the
+ * fake's ARM and Kudu only compare it.
+ */
+export const FAKE_TOKEN = (() => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  return `${b64({typ: 'JWT', alg: 'RS256'})}.${b64({aud: 'https://storage.azure.com', iss: 'https://sts.windows.net/00000000-0000-0000-0000-0000000000ad/', nbf: now - 300, iat: now - 300, exp: now + 30 * 86_400, oid: 'chd-fake-user'})}.c2lnbmF0dXJl`
+})()
 
 export interface Fault {
   method?: string
@@ -41,7 +53,7 @@ export interface Fault {
 
 export interface RequestRecord {
   method: string
-  host: 'arm' | 'scm' | 'site' | 'blob'
+  host: 'arm' | 'scm' | 'site'
   site?: string
   path: string
   status: number
@@ -54,11 +66,10 @@ interface Route {
 
 export class FakeAzure {
   readonly sites = new Map<string, FakeSite>()
-  readonly blobs = new Map<string, Buffer>()
   readonly requests: RequestRecord[] = []
   readonly faults: Fault[] = []
   /** Bearer tokens accepted; a token outside this set gets 401. */
-  readonly tokens = new Set<string>(['chd-fake-token'])
+  readonly tokens = new Set<string>([FAKE_TOKEN, 'chd-fake-token'])
   /** Milliseconds a deployment takes to go from accepted to done. */
   deployMs = 150
   /** Run deployed packages (off for benchmarks that only measure uploads). */
@@ -78,19 +89,26 @@ export class FakeAzure {
   tls!: FakeTls
   port = 0
   private servers: https.Server[] = []
+  azurite?: Azurite
 
   get armEndpoint(): string {
     return `https://127.0.0.1:${this.port}`
   }
 
+  /** The storage account's blob endpoint, on Azurite (path-style: the account is the first segment). */
+  get blobEndpoint(): string {
+    return `https://127.0.0.1:${this.azurite?.port}/${STORAGE_ACCOUNT}`
+  }
+
   get storageConnectionString(): string {
-    return `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};BlobEndpoint=https://127.0.0.1:${this.port}/${STORAGE_ACCOUNT};`
+    return `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};BlobEndpoint=${this.blobEndpoint};`
   }
 
   /** Starts the fake with the demo apps scripts rely on (one per plan kind, runtime not yet custom). */
   async start(options: {port?: number; tls?: FakeTls} = {}): Promise<this> {
     this.tls = options.tls ?? makeTls()
-    this.port = await this.listen(options.port ?? 0, (req, res, url, body) => this.armOrBlob(req, res, url, body))
+    this.azurite = await Azurite.start(this.tls, STORAGE_ACCOUNT, STORAGE_KEY)
+    this.port = await this.listen(options.port ?? 0, (req, res, url, body) => this.arm(req, res, url, body))
     const demo: Array<[string, PlanKind, boolean]> = [
       ['demo-linux-dedicated', 'dedicated', true],
       ['demo-linux-premium', 'premium', true],
@@ -165,6 +183,7 @@ export class FakeAzure {
       if (s.contentDir) await rm(s.contentDir, {recursive: true, force: true})
     }))
     await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
+    await this.azurite?.stop()
   }
 
   /** What a shell needs to point chd at this fake. */
@@ -175,7 +194,7 @@ export class FakeAzure {
       CHD_ARM_ENDPOINT: this.armEndpoint,
       NODE_EXTRA_CA_CERTS: ca,
       AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
-      CHD_ACCESS_TOKEN: [...this.tokens][0],
+      CHD_ACCESS_TOKEN: FAKE_TOKEN,
       CHD_LOGS_ENDPOINT: `${this.armEndpoint}/v1`,
     }
   }
@@ -233,7 +252,7 @@ export class FakeAzure {
 
   private kindOf(req: IncomingMessage): RequestRecord['host'] {
     const port = req.socket.localPort
-    if (port === this.port) return req.url?.startsWith(`/${STORAGE_ACCOUNT}`) ? 'blob' : 'arm'
+    if (port === this.port) return 'arm'
     for (const s of this.allSites()) {
       if (s.scmPort === port) return 'scm'
       if (s.sitePort === port) return 'site'
@@ -249,10 +268,9 @@ export class FakeAzure {
     return false
   }
 
-  // ---- ARM and Blob on the main port ----
+  // ---- ARM (and the App Insights query API) on the main port ----
 
-  private async armOrBlob(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
-    if (url.pathname.startsWith(`/${STORAGE_ACCOUNT}/`) || url.pathname === `/${STORAGE_ACCOUNT}`) return this.blob(req, res, url, body)
+  private async arm(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     if (!this.authorized(req, res)) return
     if (req.method === 'POST' && /^\/v1\/.*\/query$/i.test(url.pathname)) {
       const doc = JSON.parse(body.toString() || '{}') as {query?: string}
@@ -310,12 +328,42 @@ export class FakeAzure {
    */
   private async restartHost(site: FakeSite): Promise<void> {
     const url = site.settings.WEBSITE_RUN_FROM_PACKAGE
-    if (url && /^https:/.test(url)) {
-      const key = decodeURIComponent(new URL(url).pathname).split('/').slice(2).join('/')
-      const zip = this.blobs.get(key)
-      if (zip && zip !== site.packageZip) await this.layOut(site, zip, 'drop').catch(() => {})
+    if (url && /^https:/.test(url) && url !== site.packageUrl) {
+      const zip = await this.fetchPackage(site, url)
+      if (zip) {
+        await this.layOut(site, zip, 'drop').catch(() => {})
+        site.packageUrl = url
+      }
     }
     if (site.contentDir && this.runApps) await site.host.start(site.contentDir).catch(() => {})
+  }
+
+  /**
+   * The platform fetching WEBSITE_RUN_FROM_PACKAGE (azure-functions-host
+   * LinuxSpecialization/PackageDownloadHandler.cs): as is; an Azure blob without a SAS that
+   * refuses an anonymous read is fetched with the app's managed identity, the one
+   * WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID names (empty or "SystemAssigned": the system
+   * identity; ManagedIdentityTokenProvider.GetRunFromPackageIdentity).
+   */
+  private async fetchPackage(site: FakeSite, url: string): Promise<Buffer | undefined> {
+    const plain = await httpsGet(url, this.tls.caPem)
+    if (plain.status === 200) return plain.body
+    const mi = site.settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID ?? ''
+    const system = mi === '' || mi.toLowerCase() === 'systemassigned'
+    const identity = site.identity
+    const has = system ? identity?.system : identity?.userAssigned.some((u) => u.id.toLowerCase() === mi.toLowerCase())
+    if (new URL(url).searchParams.has('sig') || (plain.status !== 403 && plain.status !== 401)) {
+      site.logs.write('Error', 'Host.Startup', `Failed to download package from ${url.replace(/\?.*$/, '')}. Status: ${plain.status}`)
+      return undefined
+    }
+    if (!has) {
+      site.logs.write('Error', 'Host.Startup', system ? 'MSI is not enabled on the app. Failed to acquire ManagedIdentity token' : `The identity ${mi} is not assigned to the app. Failed to acquire ManagedIdentity token`)
+      return undefined
+    }
+    const withToken = await httpsGet(url, this.tls.caPem, {authorization: `Bearer ${FAKE_TOKEN}`, 'x-ms-version': '2023-11-03'})
+    if (withToken.status === 200) return withToken.body
+    site.logs.write('Error', 'Host.Startup', `Failed to download package with the managed identity. Status: ${withToken.status}`)
+    return undefined
   }
 
   private async layOut(site: FakeSite, zip: Buffer, modes: 'chmod777' | 'zip' | 'drop'): Promise<void> {
@@ -424,6 +472,11 @@ export class FakeAzure {
       type: site.slot ? 'Microsoft.Web/sites/slots' : 'Microsoft.Web/sites',
       kind: site.linux ? 'functionapp,linux' : 'functionapp',
       location: 'West Europe',
+      ...(site.identity ? {identity: {
+        type: [site.identity.system ? 'SystemAssigned' : '', site.identity.userAssigned.length ? 'UserAssigned' : ''].filter(Boolean).join(', ') || 'None',
+        ...(site.identity.system ? {principalId: '00000000-0000-0000-0000-00000000000a', tenantId: '00000000-0000-0000-0000-0000000000ad'} : {}),
+        ...(site.identity.userAssigned.length ? {userAssignedIdentities: Object.fromEntries(site.identity.userAssigned.map((u) => [u.id, {clientId: u.clientId, principalId: '00000000-0000-0000-0000-00000000000b'}]))} : {}),
+      }} : {}),
       properties: {
         state: 'Running',
         hostNames: [host],
@@ -436,7 +489,7 @@ export class FakeAzure {
         sku: sku.siteSku,
         siteConfig: this.siteConfig(site),
         ...(site.plan === 'flex' ? {functionAppConfig: {
-          deployment: {storage: {type: 'blobContainer', value: `https://127.0.0.1:${this.port}/${STORAGE_ACCOUNT}/app-package-${site.name}`, authentication: {type: 'SystemAssignedIdentity'}}},
+          deployment: {storage: {type: 'blobContainer', value: `${this.blobEndpoint}/app-package-${site.name}`, authentication: {type: 'SystemAssignedIdentity'}}},
           runtime: {name: site.runtimeName, version: site.runtimeVersion ?? '20'},
           scaleAndConcurrency: {maximumInstanceCount: 100, instanceMemoryMB: 2048},
         }} : {}),
@@ -585,47 +638,6 @@ export class FakeAzure {
     if (p.startsWith('/api/')) return host.invoke(req, res, url, body)
     return text(res, 404, '')
   }
-
-  // ---- Blob storage ----
-
-  private blob(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
-    const [, container, ...rest] = parts
-    const key = `${container}/${rest.join('/')}`
-    const headers = {'x-ms-version': '2025-01-05', 'last-modified': new Date().toUTCString(), etag: `"0x${Date.now().toString(16)}"`}
-    if (!req.headers.authorization && !url.searchParams.get('sig')) return xmlError(res, 403, 'AuthenticationFailed', 'Server failed to authenticate the request.')
-    if (req.method === 'PUT' && url.searchParams.get('restype') === 'container') {
-      if (this.blobs.has(`${container}/`)) return xmlError(res, 409, 'ContainerAlreadyExists', 'The specified container already exists.')
-      this.blobs.set(`${container}/`, Buffer.alloc(0))
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    const comp = url.searchParams.get('comp')
-    if (req.method === 'PUT' && comp === 'block') {
-      this.blobs.set(`${key}#block#${url.searchParams.get('blockid')}`, body)
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'PUT' && comp === 'blocklist') {
-      const ids = [...body.toString().matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)</g)].map((m) => m[1])
-      this.blobs.set(key, Buffer.concat(ids.map((id) => this.blobs.get(`${key}#block#${id}`) ?? Buffer.alloc(0))))
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'PUT') {
-      if (!this.blobs.has(`${container}/`)) return xmlError(res, 404, 'ContainerNotFound', 'The specified container does not exist.')
-      this.blobs.set(key, body)
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const data = this.blobs.get(key)
-      if (!data) return xmlError(res, 404, 'BlobNotFound', 'The specified blob does not exist.')
-      res.writeHead(200, {...headers, 'content-length': data.length, 'content-type': 'application/zip', 'x-ms-blob-type': 'BlockBlob'})
-      return void res.end(req.method === 'GET' ? data : undefined)
-    }
-    return xmlError(res, 405, 'UnsupportedHttpVerb', 'The resource does not support the specified HTTP verb.')
-  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -643,7 +655,12 @@ function notFound(res: ServerResponse, type: string, name: string, rg: string): 
   json(res, 404, {error: {code: 'ResourceNotFound', message: `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`}})
 }
 
-function xmlError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, {'content-type': 'application/xml', 'x-ms-error-code': code})
-  res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`)
+function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{status: number; body: Buffer}> {
+  return new Promise((resolve) => {
+    https.get(url, {ca, headers}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
+    }).on('error', () => resolve({status: 0, body: Buffer.alloc(0)}))
+  })
 }

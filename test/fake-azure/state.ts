@@ -32,6 +32,10 @@ export interface FakeSite {
   deployments: FakeDeployment[]
   /** The last package deployed, as uploaded. */
   packageZip?: Buffer
+  /** The WEBSITE_RUN_FROM_PACKAGE URL the content came from. */
+  packageUrl?: string
+  /** Managed identities assigned to the app (ARM `identity`). */
+  identity?: {system: boolean; userAssigned: Array<{id: string; clientId: string}>}
   /** Function names found in the last package. */
   functions: string[]
   masterKey: string
