@@ -10,7 +10,7 @@ import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {readImage} from './fake-azure/exe.js'
-import {FakeAzure} from './fake-azure/server.js'
+import {FAKE_TOKEN, FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 import type {FakeSite} from './fake-azure/state.js'
 
 /**
@@ -164,6 +164,45 @@ describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManag
     assert.match(lines.at(-5)!, /\[Error\] Language Worker Process exited\. Pid=1\.$/)
     assert.equal(lines.at(-4), 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : h exited with code 1 (0x1)')
     assert.equal(lines.at(-3), ' ---> System.Exception : boom')
+  })
+})
+
+describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goSkip()}, () => {
+  function arm(method: string, p: string, body?: object): Promise<{status: number; json: any}> {
+    return new Promise((resolve, reject) => {
+      const req = https.request({host: '127.0.0.1', port: fake.port, method, path: `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.Web/sites/${p}${p.includes('?') ? '&' : '?'}api-version=2025-05-01`, ca: fake.tls.caPem,
+        headers: {authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json'}}, (res) => {
+        let text = ''
+        res.on('data', (d) => { text += d })
+        res.on('end', () => resolve({status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined}))
+      })
+      req.on('error', reject)
+      req.end(body ? JSON.stringify(body) : undefined)
+    })
+  }
+
+  test('a slot is listed, has its own hosts, and the sticky names live on the site', async () => {
+    const list = await arm('GET', 'demo-linux-premium/slots')
+    assert.deepEqual(list.json.value.map((s: {name: string}) => s.name), ['demo-linux-premium/staging'])
+    const prod = await arm('GET', 'demo-linux-premium')
+    const slot = list.json.value[0]
+    assert.notEqual(slot.properties.defaultHostName, prod.json.properties.defaultHostName)
+    assert.equal((await arm('GET', 'demo-linux-premium/config/slotConfigNames')).json.properties.appSettingNames[0], 'SLOT_ROLE')
+    assert.equal((await arm('GET', 'demo-linux-premium/slots/staging/config/slotConfigNames')).status, 404)
+  })
+
+  test('slotsswap: content and settings change places, sticky settings stay with their slot', async () => {
+    const prod = fake.site('demo-windows')
+    const staging = prod.slots.get('staging')!
+    prod.settings.ONLY_IN_PROD = '1'
+    const zip = await zipOf(goodApp({copy: await goHandler('linux-amd64')}))
+    await fake.deployPackage(staging, zip)
+    const r = await arm('POST', 'demo-windows/slots/staging/slotsswap', {targetSlot: 'production', preserveVnet: true})
+    assert.equal(r.status, 200)
+    assert.equal(prod.packageZip, zip, 'production runs what staging had')
+    assert.equal(staging.settings.ONLY_IN_PROD, '1')
+    assert.equal(prod.settings.ONLY_IN_PROD, undefined)
+    assert.deepEqual([prod.settings.SLOT_ROLE, staging.settings.SLOT_ROLE], ['production', 'staging'])
   })
 })
 

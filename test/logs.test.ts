@@ -32,8 +32,12 @@ before(async () => {
 after(() => fake.stop())
 
 /** Runs `chd logs … --json` in the background, collecting NDJSON events until stopped. */
-function follow(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'logs', ...args, '--json'], {cwd: path.resolve(import.meta.dirname, '..'), env: {...process.env, ...env, NODE_ENV: 'test'}, stdio: ['ignore', 'pipe', 'pipe']})
+function follow(args: string[], extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'logs', ...args, '--json'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {...process.env, ...env, ...extraEnv, NODE_ENV: 'test'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const events: any[] = []
   let buf = ''
   let stderr = ''
@@ -133,6 +137,55 @@ describe('chd logs', {skip: goSkip()}, () => {
     const r = await chd(['logs', '--app', 'demo-flex', '--follow', '--source', 'stream'], {env})
     assert.equal(r.code, 2)
     assert.match(r.stderr, /no Kudu log stream/)
+  })
+
+  test('EnableDebugModeFilter / DebugStateProvider.cs: --follow switches the host\'s file log on and keeps renewing it', async () => {
+    const site = fake.site('demo-linux-dedicated')
+    site.logs.debugNotify = 0
+    const pings = () => fake.requests.filter((q) => q.host === 'site' && q.path.startsWith('/admin/host/status')).length
+    const before = pings()
+    const f = follow(['--app', 'demo-linux-dedicated', '--follow'], {CHD_DEBUG_RENEW_MS: '300'})
+    await f.until(() => pings() >= before + 3)
+    assert.ok(site.logs.fileLoggingOn, 'debug mode is on')
+    f.child.kill('SIGINT')
+    await f.closed
+    assert.ok(f.events.every((e) => !/^Host Status:/.test(e.message)), 'chd\'s own status pings are not shown')
+  })
+
+  test('Windows Kudu (LogStreamManager.cs): nothing from before the connection; CRLF lines; an exception joins its record', async () => {
+    const site = fake.site('demo-windows')
+    site.logs.debugNotify = Date.now()
+    site.logs.write('Information', 'Host.General', 'written before chd connected')
+    const before = fake.logstreamConnections
+    const f = follow(['--app', 'demo-windows', '--follow'])
+    await f.until(() => fake.logstreamConnections > before, 30_000)
+    site.logs.write('Error', 'Worker.HttpWorkerProcess.x', 'Language Worker Process exited. Pid=7.', {exception: {
+      type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException', message: 'D:\\home\\site\\wwwroot\\handler.exe exited with code 1 (0x1)',
+      inner: {type: 'System.Exception', message: 'boom'},
+    }})
+    await f.until(() => f.events.some((e) => /^Language Worker Process exited/.test(e.message)))
+    f.child.kill('SIGINT')
+    await f.closed
+    const e = f.events.find((x) => /^Language Worker Process exited/.test(x.message))
+    assert.equal(e.level, 'Error')
+    assert.match(e.message, /\nMicrosoft\.Azure\.WebJobs\.Script\.Workers\.WorkerProcessExitException : .*exited with code 1 \(0x1\)\n ---> System\.Exception : boom/)
+    assert.ok(f.events.every((x) => !x.message.includes('\r')), 'CRLF handled')
+    assert.ok(f.events.every((x) => x.message !== 'written before chd connected'), 'Windows Kudu replays nothing')
+    assert.ok(f.events.every((x) => !/Welcome|SCM_LOGSTREAM_TIMEOUT/.test(x.message)))
+  })
+
+  test('App Insights: the exceptions row is shown with the text that names the cause (outerMessage ---> innermostMessage)', async () => {
+    fake.site('demo-flex').logs.write('Error', 'Worker.HttpWorkerProcess.y', 'Language Worker Process exited. Pid=9.', {exception: {
+      type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException', message: '/home/site/wwwroot/handler exited with code 2 (0x2)',
+      inner: {type: 'System.Exception', message: 'no config'},
+    }})
+    const r = await chd(['logs', '--app', 'demo-flex', '--since', '1h', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    assert.ok(events.some((e) => e.message === 'Language Worker Process exited. Pid=9.'), 'the generic trace')
+    const x = events.find((e) => e.message === '/home/site/wwwroot/handler exited with code 2 (0x2) ---> no config')
+    assert.ok(x, JSON.stringify(events.map((e) => e.message)))
+    assert.equal(x.level, 'Error')
   })
 
   test('history with --since; filtering by invocation id and level', async () => {

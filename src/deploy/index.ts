@@ -124,6 +124,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const route = routeFor(site)
   const kudu = new KuduClient(ctx, site.scmHost)
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
+  let watch: HostLogWatch | undefined
   try {
     // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
     const current = await readSettings(ctx, site)
@@ -217,19 +218,12 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
 
     // The evidence that the handler starts is in the host's lines: follow them from before the
     // upload (Windows Kudu replays nothing), with debug mode on so the host writes its file log.
-    let watch: HostLogWatch | undefined
     if (!options.noWait) {
       if (hasStream(site)) await (await HostAdmin.connect(ctx, site)).status()
       watch = HostLogWatch.start(ctx, site, remote.current)
       await Promise.race([watch.connected, new Promise((r) => setTimeout(r, 10_000).unref())])
     }
-    try {
-      return await uploadAndActivate()
-    } finally {
-      watch?.stop()
-    }
 
-    async function uploadAndActivate(): Promise<DeployResult> {
     // 4. upload
     let rfpUrl: string | undefined
     /** When the new content or settings went live: host lines from then on are about this deployment. */
@@ -310,8 +304,8 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     })
     if (result.verify.worker === 'failed') throw startFailure(result)
     return result
-    }
   } finally {
+    watch?.stop()
     await rm(work, {recursive: true, force: true})
   }
 }

@@ -316,9 +316,38 @@ export class FakeAzure {
       if (!slotPath[1]) return json(res, 200, {value: [...prod.slots.values()].map((s) => this.siteJson(s))})
       const slot = prod.slots.get(slotPath[1].toLowerCase())
       if (!slot) return notFound(res, 'sites/slots', `${name}/${slotPath[1]}`, rg)
+      if (req.method === 'POST' && /^\/slotsswap$/i.test(slotPath[2] ?? '')) return this.swap(prod, slot, res, body)
       return this.siteRoute(slot, req, res, slotPath[2] ?? '', body)
     }
+    if (req.method === 'POST' && /^\/slotsswap$/i.test(rest)) return this.swap(prod, undefined, res, body)
     return this.siteRoute(prod, req, res, rest, body)
+  }
+
+  /**
+   * Swap (WebApps_SwapSlot / SwapSlotWithProduction, body CsmSlotEntity {targetSlot,
+   * preserveVnet}): content and settings change places, except the sticky ones
+   * (config/slotConfigNames), which stay with their slot; both hosts restart
+   * (learn.microsoft.com functions-deployment-slots). Answered 200 at once, not as a long operation.
+   */
+  private async swap(prod: FakeSite, source: FakeSite | undefined, res: ServerResponse, body: Buffer): Promise<void> {
+    const target = String(JSON.parse(body.toString() || '{}').targetSlot ?? '')
+    const pick = (name: string) => (name.toLowerCase() === 'production' ? prod : prod.slots.get(name.toLowerCase()))
+    const a = source ?? prod
+    const b = pick(target)
+    if (!target || !b || a === b) return json(res, 400, {Code: 'BadRequest', Message: `Cannot swap with target slot '${target}'.`})
+    const sticky = new Set(prod.slotConfigNames.appSettingNames)
+    const moving = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => !sticky.has(k)))
+    const staying = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => sticky.has(k)))
+    const [aMoving, bMoving] = [moving(a), moving(b)]
+    a.settings = {...bMoving, ...staying(a)}
+    b.settings = {...aMoving, ...staying(b)}
+    const content = (s: FakeSite) => ({contentDir: s.contentDir, packageZip: s.packageZip, packageUrl: s.packageUrl, functions: s.functions})
+    const [aContent, bContent] = [content(a), content(b)]
+    Object.assign(a, bContent)
+    Object.assign(b, aContent)
+    await Promise.all([a, b].map(async (s) => { await s.host.stop(); if (s.contentDir && this.runApps) await s.host.start(s.contentDir).catch(() => {}) }))
+    res.writeHead(200)
+    res.end()
   }
 
   /**
