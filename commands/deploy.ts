@@ -9,7 +9,8 @@ import {renderSettingsDiff} from '../src/ui/remote.js'
 
 export default class Deploy extends ChdCommand {
   static override summary = 'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-local (the doctor's checks against the detected platform), validate-remote, package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME=custom + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).`
+  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-local (the doctor's checks against the detected platform), validate-remote, package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME=custom + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, `
+    + 'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
@@ -30,7 +31,10 @@ export default class Deploy extends ChdCommand {
     timeout: Flags.integer({summary: 'Seconds to wait in all (409 retries, polling).', default: 900, min: 10}),
     'show-keys': Flags.boolean({summary: 'Print function URLs with their key.'}),
     glibc: Flags.string({summary: 'glibc of the Linux platform, if not the default 2.31.', helpValue: 'X.Y'}),
-    smoke: Flags.string({summary: 'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.', helpValue: 'PATH'}),
+    smoke: Flags.string({
+      summary: 'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
+      helpValue: 'PATH',
+    }),
   }
 
   async run(): Promise<DeployResult> {

@@ -291,7 +291,12 @@ describe('--no-wait', {skip: goSkip()}, () => {
     assert.equal(pending.complete, false, 'chd did not wait for the deployment')
     assert.equal(doc.deployment.id, pending.id)
     assert.equal(fake.site('demo-linux-premium').settings.FUNCTIONS_WORKER_RUNTIME, 'custom')
-    await new Promise((resolve) => setTimeout(resolve, 3200))
+    // Let that deployment finish (and lay out its content) before the next test, by state, not by time.
+    const until = Date.now() + 30_000
+    while (!(pending.complete && fake.site('demo-linux-premium').host.state === 'Running') && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.ok(pending.complete)
   })
 })
 

@@ -15,21 +15,31 @@ export interface HostStatus {
  * fileLoggingMode defaults to debugOnly).
  */
 export class HostAdmin {
-  private constructor(private readonly ctx: AzureContext, private readonly site: SiteInfo, readonly masterKey: string, readonly functionKey: string | undefined, private readonly sdk: typeof import('@azure/core-rest-pipeline')) {}
+  private constructor(
+    private readonly ctx: AzureContext,
+    private readonly site: SiteInfo,
+    readonly masterKey: string,
+    readonly functionKey: string | undefined,
+    private readonly sdk: typeof import('@azure/core-rest-pipeline'),
+  ) {}
 
   static async connect(ctx: AzureContext, site: SiteInfo): Promise<HostAdmin> {
     let keys: {masterKey?: string; functionKeys?: Record<string, string>}
     try {
-      keys = site.slot ? await ctx.arm.webApps.listHostKeysSlot(site.resourceGroup, site.name, site.slot) : await ctx.arm.webApps.listHostKeys(site.resourceGroup, site.name)
+      keys = site.slot
+        ? await ctx.arm.webApps.listHostKeysSlot(site.resourceGroup, site.name, site.slot)
+        : await ctx.arm.webApps.listHostKeys(site.resourceGroup, site.name)
     } catch (error) {
       throw azureError(error, `reading the host keys of ${site.name}`)
     }
-    return new HostAdmin(ctx, site, keys.masterKey ?? '', keys.functionKeys?.default, await import('@azure/core-rest-pipeline'))
+    const sdk = await import('@azure/core-rest-pipeline')
+    return new HostAdmin(ctx, site, keys.masterKey ?? '', keys.functionKeys?.default, sdk)
   }
 
   /** GET https://<host><path>; never throws: a status of 0 means no answer. */
   async get(path: string, key: 'master' | 'function' = 'master', timeout = 20_000): Promise<{status: number; body: string}> {
-    const pipeline = this.sdk.createPipelineFromOptions({retryOptions: {maxRetries: 0}, ...(this.ctx.ca ? {tlsOptions: {ca: this.ctx.ca}} : {})})
+    const tls = this.ctx.ca ? {tlsOptions: {ca: this.ctx.ca}} : {}
+    const pipeline = this.sdk.createPipelineFromOptions({retryOptions: {maxRetries: 0}, ...tls})
     const value = key === 'master' ? this.masterKey : this.functionKey ?? ''
     try {
       const r = await pipeline.sendRequest(this.sdk.createDefaultHttpClient(), this.sdk.createPipelineRequest({

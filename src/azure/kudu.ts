@@ -98,7 +98,8 @@ export class KuduClient {
   private canFallBack(error: unknown): boolean {
     if (this.scopeIndex + 1 >= this.ctx.cloud.scmScopes.length) return false
     const e = error as {name?: string; message?: string}
-    return /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '') || /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
+    return /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '')
+      || /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
   }
 
   /** Raises a ChdError carrying Kudu's own text for a status the caller did not expect. */

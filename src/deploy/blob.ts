@@ -14,7 +14,7 @@ export interface StorageTarget {
 
 export interface PackageUrl {
   url: string
-  /** How the platform will read it: a SAS chd signed, the SAS of a SAS-only connection string, or the app's identity. */
+  /** How the platform reads it: a SAS chd signed, a SAS-only connection string's own SAS, or the app's identity. */
   auth: 'sas' | 'connection-sas' | 'identity'
   /** When a connection string's own SAS expires, and the package URL with it. */
   expiresOn?: string
@@ -32,7 +32,11 @@ function parseConnectionString(cs: string): Record<string, string> {
 export function storageFromSettings(settings: Record<string, string>): StorageTarget | undefined {
   if (settings.AzureWebJobsStorage) return {connectionString: settings.AzureWebJobsStorage}
   if (settings.AzureWebJobsStorage__accountName || settings.AzureWebJobsStorage__blobServiceUri) {
-    return {accountName: settings.AzureWebJobsStorage__accountName, blobServiceUri: settings.AzureWebJobsStorage__blobServiceUri, clientId: settings.AzureWebJobsStorage__clientId}
+    return {
+      accountName: settings.AzureWebJobsStorage__accountName,
+      blobServiceUri: settings.AzureWebJobsStorage__blobServiceUri,
+      clientId: settings.AzureWebJobsStorage__clientId,
+    }
   }
   return undefined
 }
@@ -49,9 +53,14 @@ function connectionSas(cs: Record<string, string>): {sas: string; expiresOn?: st
   const q = new URLSearchParams(sas.replace(/^\?/, ''))
   const perms = q.get('sp') ?? ''
   const expires = q.get('se') ?? undefined
-  const fix = 'Give AzureWebJobsStorage an account key connection string, or a SAS with read, write and create (sp=rwc) and a far expiry, or use identity-based storage (AzureWebJobsStorage__accountName)'
+  const fix = 'Give AzureWebJobsStorage an account key connection string, or a SAS with read, write and create '
+    + '(sp=rwc) and a far expiry, or use identity-based storage (AzureWebJobsStorage__accountName)'
   if (!/r/.test(perms) || !/w/.test(perms)) {
-    throw new ChdError('STORAGE_SAS_INSUFFICIENT', `AzureWebJobsStorage is a SAS connection string whose permissions (sp=${perms || 'none'}) do not allow ${/w/.test(perms) ? 'reading' : 'writing'} the package; the app would run from a URL that carries this same SAS`, {exit: ExitCode.failed, suggestions: [fix]})
+    const missing = /w/.test(perms) ? 'reading' : 'writing'
+    throw new ChdError('STORAGE_SAS_INSUFFICIENT', `AzureWebJobsStorage is a SAS connection string whose permissions `
+      + `(sp=${perms || 'none'}) do not allow ${missing} the package; the app would run from a URL that carries this same SAS`, {
+      exit: ExitCode.failed, suggestions: [fix],
+    })
   }
   if (expires && Date.parse(expires) <= Date.now()) {
     throw new ChdError('STORAGE_SAS_EXPIRED', `AzureWebJobsStorage's SAS expired on ${expires}`, {exit: ExitCode.failed, suggestions: [fix]})
@@ -63,7 +72,11 @@ function connectionSas(cs: Record<string, string>): {sas: string; expiresOn?: st
 export function checkStorage(target: StorageTarget): void {
   if (!target.connectionString) return
   const cs = parseConnectionString(target.connectionString)
-  if (cs.usedevelopmentstorage) throw new ChdError('STORAGE_IS_LOCAL', 'AzureWebJobsStorage is UseDevelopmentStorage=true on the app', {exit: ExitCode.failed, suggestions: ['Set AzureWebJobsStorage to the app\'s storage account connection string']})
+  if (cs.usedevelopmentstorage) {
+    throw new ChdError('STORAGE_IS_LOCAL', 'AzureWebJobsStorage is UseDevelopmentStorage=true on the app', {
+      exit: ExitCode.failed, suggestions: ['Set AzureWebJobsStorage to the app\'s storage account connection string'],
+    })
+  }
   connectionSas(cs)
 }
 
@@ -74,25 +87,32 @@ export function checkStorage(target: StorageTarget): void {
  * or SystemAssigned). An existing value is kept; otherwise the identity AzureWebJobsStorage__clientId
  * names, else the system identity, else the only user-assigned one.
  */
-export function packageIdentity(app: string, identity: ManagedServiceIdentity | undefined, settings: Record<string, string>): string | undefined {
+export function packageIdentity(app: string, identity: ManagedServiceIdentity | undefined, settings: Record<string, string>) {
   if (settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID) return undefined
   const assigned = Object.entries(identity?.userAssignedIdentities ?? {})
   const clientId = settings.AzureWebJobsStorage__clientId
   if (clientId) {
     const hit = assigned.find(([, u]) => u.clientId?.toLowerCase() === clientId.toLowerCase())
     if (hit) return hit[0]
-    throw new ChdError('STORAGE_IDENTITY_NOT_ASSIGNED', `AzureWebJobsStorage__clientId names the identity ${clientId}, which is not assigned to ${app}: the platform could not fetch the package`, {
+    throw new ChdError('STORAGE_IDENTITY_NOT_ASSIGNED', `AzureWebJobsStorage__clientId names the identity ${clientId}, `
+      + `which is not assigned to ${app}: the platform could not fetch the package`, {
       exit: ExitCode.failed,
-      suggestions: [`az functionapp identity assign -n ${app} -g <group> --identities <that identity's resource id>`, 'or set WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID to the resource id of an identity the app has'],
+      suggestions: [
+        `az functionapp identity assign -n ${app} -g <group> --identities <that identity's resource id>`,
+        'or set WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID to the resource id of an identity the app has',
+      ],
     })
   }
   if (/SystemAssigned/i.test(identity?.type ?? '')) return 'SystemAssigned'
   if (assigned.length === 1) return assigned[0][0]
-  throw new ChdError('STORAGE_IDENTITY_MISSING', `${app} reads its storage with a managed identity (AzureWebJobsStorage__accountName), but ${assigned.length > 1 ? 'has several user-assigned identities and none is named' : 'has none'}: the platform could not fetch the package from a plain blob URL`, {
+  const several = assigned.length > 1
+  throw new ChdError('STORAGE_IDENTITY_MISSING', `${app} reads its storage with a managed identity (AzureWebJobsStorage__accountName), `
+    + `but ${several ? 'has several user-assigned identities and none is named' : 'has none'}: the platform could not fetch `
+    + 'the package from a plain blob URL', {
     exit: ExitCode.failed,
-    suggestions: [
-      assigned.length > 1 ? 'Set WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID (or AzureWebJobsStorage__clientId) to the identity to use' : `az functionapp identity assign -n ${app} -g <group>, then grant it Storage Blob Data Reader on the account`,
-    ],
+    suggestions: [several
+      ? 'Set WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID (or AzureWebJobsStorage__clientId) to the identity to use'
+      : `az functionapp identity assign -n ${app} -g <group>, then grant it Storage Blob Data Reader on the account`],
   })
 }
 
@@ -102,7 +122,9 @@ export function packageIdentity(app: string, identity: ManagedServiceIdentity | 
  * key, the connection string's own SAS without one, or the plain URL when the app reads its
  * storage with a managed identity.
  */
-export async function uploadRunFromPackage(target: StorageTarget, credential: TokenCredential, file: string, blobName: string, suffix: string): Promise<PackageUrl> {
+export async function uploadRunFromPackage(
+  target: StorageTarget, credential: TokenCredential, file: string, blobName: string, suffix: string,
+): Promise<PackageUrl> {
   const blob = await import('@azure/storage-blob')
   let service: import('@azure/storage-blob').BlobServiceClient
   let key: import('@azure/storage-blob').StorageSharedKeyCredential | undefined
@@ -123,7 +145,7 @@ export async function uploadRunFromPackage(target: StorageTarget, credential: To
     const client = container.getBlockBlobClient(blobName)
     await client.uploadFile(file, {blobHTTPHeaders: {blobContentType: 'application/zip'}})
     const plain = client.url.replace(/\?.*$/, '')
-    if (shared) return {url: `${plain}?${shared.sas}`, auth: 'connection-sas', ...(shared.expiresOn ? {expiresOn: shared.expiresOn} : {})}
+    if (shared) return {url: `${plain}?${shared.sas}`, auth: 'connection-sas', expiresOn: shared.expiresOn}
     if (!key) return {url: plain, auth: 'identity'}
     const expiresOn = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000)
     const sas = blob.generateBlobSASQueryParameters({containerName: 'function-releases', blobName, permissions: blob.BlobSASPermissions.parse('r'), expiresOn, startsOn: new Date(Date.now() - 5 * 60 * 1000)}, key).toString()

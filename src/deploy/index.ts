@@ -234,9 +234,11 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
           const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix)
           rfpUrl = uploaded.url
           result.package.uploaded = true
+          const expiry = uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''
+          const identity = remote.identity ?? current.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID
           const how = uploaded.auth === 'sas' ? 'read SAS, 10 years'
-            : uploaded.auth === 'connection-sas' ? `the connection string's own SAS${uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''}`
-            : `plain URL, read with the app's identity ${remote.identity ?? current.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID}, which needs Storage Blob Data Reader`
+            : uploaded.auth === 'connection-sas' ? `the connection string's own SAS${expiry}`
+            : `plain URL, read with the app's identity ${identity}, which needs Storage Blob Data Reader`
           return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${how})`}
         }
         const started = Date.now()
@@ -299,7 +301,9 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         smoke: options.smoke,
         onStatus: update,
       })
-      if (since === undefined && v.worker === 'unconfirmed') v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
+      if (since === undefined && v.worker === 'unconfirmed') {
+        v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
+      }
       return {value: v, detail: `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`}
     })
     if (result.verify.worker === 'failed') throw startFailure(result)
@@ -317,7 +321,8 @@ function startFailure(result: DeployResult): ChdError {
   const code = first?.code ?? (v.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
   const why = v.findings.length > 0
     ? v.findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
-    : v.hostState === 'Error' ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}` : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
+    : v.hostState === 'Error' ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
+    : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
   return new ChdError(code, `${result.app} was deployed, but the handler did not start:\n${why}`, {
     exit: ExitCode.remoteFailed,
     suggestions: [`chd doctor --app ${result.app}`, `chd logs --app ${result.app} --since 1h`],
@@ -346,24 +351,30 @@ export const FLEX_CUSTOM_RUNTIME = {name: 'custom', version: '1.0'}
  * then read it back, and fail if the service did not take it.
  */
 async function setFlexRuntime(ctx: AzureContext, site: SiteInfo): Promise<void> {
-  const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${site.slot ? `/slots/${site.slot}` : ''}?api-version=2025-05-01`
+  const slot = site.slot ? `/slots/${site.slot}` : ''
+  const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${slot}`
+    + '?api-version=2025-05-01'
   const doing = `setting the Flex runtime of ${site.name} to custom`
   const wire = await armRequest(ctx, 'GET', id, doing) as {properties?: {functionAppConfig?: Record<string, unknown>}}
   if (!wire?.properties?.functionAppConfig) {
-    throw new ChdError('FLEX_CONFIG_MISSING', `${site.name} reports no functionAppConfig, so its Flex runtime cannot be set`, {exit: ExitCode.remoteFailed, suggestions: ['Check the app in the portal (Configuration > Runtime)']})
+    throw new ChdError('FLEX_CONFIG_MISSING', `${site.name} reports no functionAppConfig, so its Flex runtime cannot be set`, {
+      exit: ExitCode.remoteFailed, suggestions: ['Check the app in the portal (Configuration > Runtime)'],
+    })
   }
   wire.properties.functionAppConfig.runtime = {...FLEX_CUSTOM_RUNTIME}
   await armRequest(ctx, 'PUT', id, doing, {body: wire, ok: [200, 201, 202]})
   // The PUT may be accepted (202) and applied later: read back for a while.
   for (let i = 0; i < 15; i++) {
-    const back = await armRequest(ctx, 'GET', id, doing) as {properties?: {functionAppConfig?: {runtime?: {name?: string; version?: string}}}}
-    const rt = back?.properties?.functionAppConfig?.runtime
+    const back = await armRequest(ctx, 'GET', id, doing) as typeof wire
+    const rt = back?.properties?.functionAppConfig?.runtime as {name?: string; version?: string} | undefined
     if (rt?.name === FLEX_CUSTOM_RUNTIME.name && rt.version === FLEX_CUSTOM_RUNTIME.version) return
     await new Promise((r) => setTimeout(r, 2000))
   }
-  throw new ChdError('FLEX_RUNTIME_NOT_SET', `Azure accepted the new runtime for ${site.name} but still reports another one: the Flex runtime is not ${FLEX_CUSTOM_RUNTIME.name} ${FLEX_CUSTOM_RUNTIME.version}`, {
+  const {name, version} = FLEX_CUSTOM_RUNTIME
+  throw new ChdError('FLEX_RUNTIME_NOT_SET', `Azure accepted the new runtime for ${site.name} but still reports another one: `
+    + `the Flex runtime is not ${name} ${version}`, {
     exit: ExitCode.remoteFailed,
-    suggestions: [`az functionapp runtime config set -g ${site.resourceGroup} -n ${site.name} --runtime-version ${FLEX_CUSTOM_RUNTIME.version} (after switching the stack to custom in the portal)`],
+    suggestions: [`Set the runtime to ${name} ${version} in the portal (Configuration > Stack settings), then deploy again`],
   })
 }
 

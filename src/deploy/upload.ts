@@ -58,7 +58,8 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
  */
 const OUTCOME: Record<number, {code: string; what: string; hint?: string}> = {
   3: {code: 'DEPLOYMENT_FAILED', what: 'failed'},
-  5: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress', hint: 'Wait for the other deployment to finish, then deploy again'},
+  5: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress',
+    hint: 'Wait for the other deployment to finish, then deploy again'},
   6: {code: 'DEPLOYMENT_PARTIAL', what: 'was only partly successful', hint: 'Read the log above; deploy again once the cause is fixed'},
   [-1]: {code: 'DEPLOYMENT_CANCELLED', what: 'was cancelled'},
 }
@@ -79,7 +80,8 @@ export async function waitForDeployment(kudu: KuduClient, poll: string, deadline
           if (d.status === 4) return d
           const log = await kudu.deploymentLog(d.id)
           const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[3]
-          throw new ChdError(code, `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`).join('\n')}`, {
+          const lines = log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`)
+          throw new ChdError(code, `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`, {
             exit: ExitCode.remoteFailed,
             suggestions: hint ? [hint] : [],
             details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},

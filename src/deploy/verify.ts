@@ -49,7 +49,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
   const admin = await HostAdmin.connect(ctx, site)
   const source = options.watch?.source ?? 'none'
   const envWindow = Number(process.env.CHD_VERIFY_WINDOW_MS)
-  const windowMs = options.windowMs ?? (Number.isFinite(envWindow) && envWindow > 0 ? envWindow : source === 'insights' ? 300_000 : 120_000)
+  const windowMs = options.windowMs ?? (envWindow > 0 ? envWindow : source === 'insights' ? 300_000 : 120_000)
   const end = Math.min(options.deadline, Date.now() + windowMs)
   const result: VerifyResult = {worker: 'unconfirmed', logSource: source, findings: [], functions: []}
   let errorsSeen = 0
@@ -57,7 +57,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
     // Each status request also keeps the host's debug mode (its file log, the stream) on.
     const status = await admin.status()
     if (status) {
-      Object.assign(result, {hostState: status.state, hostVersion: status.version, ...(status.errors?.length ? {hostErrors: status.errors} : {})})
+      Object.assign(result, {hostState: status.state, hostVersion: status.version}, status.errors?.length ? {hostErrors: status.errors} : {})
       options.onStatus?.(`host ${status.state}`)
     }
     // An Error that persists across two looks is the answer; a restart in progress is not.
@@ -69,7 +69,8 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
     const verdict = judgeLogs((options.watch?.events ?? []).filter((e) => Date.parse(e.time) >= options.since))
     result.findings = verdict.findings
     if (verdict.started) {
-      Object.assign(result, {worker: 'started', evidence: `host log ${verdict.started.time}: ${verdict.started.message}`})
+      const {time, message} = verdict.started
+      Object.assign(result, {worker: 'started', evidence: `host log ${time}: ${message}`})
       // The status above may predate the start the line reports.
       const now = await admin.status()
       if (now) Object.assign(result, {hostState: now.state, hostVersion: now.version})
@@ -96,14 +97,16 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
   }
   if (result.worker === 'unconfirmed') {
     result.note = source === 'none'
-      ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; pass --smoke /api/<route> to confirm it with a request'
-      : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
+      ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; '
+        + 'pass --smoke /api/<route> to confirm it with a request'
+      : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail `
+        + `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
   }
   result.functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)
   return result
 }
 
-async function functionUrls(ctx: AzureContext, site: SiteInfo, key: string | undefined): Promise<VerifyResult['functions']> {
+async function functionUrls(ctx: AzureContext, site: SiteInfo, key?: string): Promise<VerifyResult['functions']> {
   const functions: VerifyResult['functions'] = []
   try {
     const list = site.slot ? ctx.arm.webApps.listInstanceFunctionsSlot(site.resourceGroup, site.name, site.slot) : ctx.arm.webApps.listFunctions(site.resourceGroup, site.name)

@@ -26,7 +26,10 @@ export function parseLevel(text: string | undefined): LogLevel | undefined {
   return undefined
 }
 
-const STARTUP = /HttpWorker|Worker process|worker process|Worker Channel|Language Worker|customHandler|defaultExecutablePath|Assigning execute permissions|host error has occurred during startup|functionDispatcher state/
+const STARTUP = new RegExp([
+  'HttpWorker', 'Worker process', 'worker process', 'Worker Channel', 'Language Worker', 'customHandler', 'defaultExecutablePath',
+  'Assigning execute permissions', 'host error has occurred during startup', 'functionDispatcher state',
+].join('|'))
 
 /** Function name and invocation id as the host writes them: "Executing 'Functions.hello' (… Id=…)". */
 export function enrich(event: LogEvent): LogEvent {

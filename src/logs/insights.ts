@@ -48,7 +48,8 @@ function kql(app: string, since: Date): string {
     'union traces, requests, exceptions',
     `| where timestamp > datetime(${since.toISOString()})`,
     `| where cloud_RoleName =~ '${app.replaceAll("'", "\\'")}'`,
-    '| project timestamp, itemId, itemType, message, name, resultCode, outerMessage, innermostMessage, severityLevel, operation_Name, InvocationId = tostring(customDimensions.InvocationId)',
+    '| project timestamp, itemId, itemType, message, name, resultCode, outerMessage, innermostMessage, severityLevel,',
+    '  operation_Name, InvocationId = tostring(customDimensions.InvocationId)',
     '| order by timestamp asc',
   ].join('\n')
 }
@@ -89,13 +90,16 @@ async function runQuery(ctx: AzureContext, resourceId: string, app: string, sinc
     const cell: Cell = (name) => (index.has(name) ? r[index.get(name)!] : undefined)
     const t = cell('timestamp')
     const time = t instanceof Date ? t.toISOString() : String(t)
-    const level = cell('itemType') === 'exception' ? 'Error' : SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information'
+    const level = cell('itemType') === 'exception' ? 'Error' : (SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information')
     const message = messageOf(cell)
     const fn = cell('operation_Name')
     const inv = cell('InvocationId')
     return {
       itemId: String(cell('itemId') ?? `${time}|${message}`),
-      event: enrich({time, level, message, source: 'insights', ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {})}),
+      event: enrich({
+        time, level, message, source: 'insights',
+        ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {}),
+      }),
     }
   })
 }

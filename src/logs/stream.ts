@@ -7,10 +7,13 @@ import {enrich, type LogEvent, parseLevel} from './event.js'
  * Kudu's own lines, never the app's: both Kudus' welcome and keep-alive (Windows adds its timeout
  * note), KuduLite's replay banners and per-file headers ("/home/LogFiles/…  (https://…/api/vfs/…)").
  */
-const NOISE = /Welcome, you are now connected to log-streaming service|No new trace in the past \d+ min|Starting Log Tail|Ending Log Tail|Starting Live Log Stream|^\/home\/LogFiles\/\S+ {2}\(|^[A-Z]:\\home\\LogFiles\\/
+const NOISE = new RegExp([
+  'Welcome, you are now connected to log-streaming service', 'No new trace in the past \\d+ min',
+  'Starting Log Tail', 'Ending Log Tail', 'Starting Live Log Stream', '^/home/LogFiles/\\S+ {2}\\(',
+].join('|'))
 /** Kudu ending the stream: chd reconnects. */
-const TERMINATED = /Stream terminated due to timeout|log-streaming session has ended|Error has occurred and stream is terminated/
-/** The host's file logger: "2026-11-21T05:06:11.045 [Information] …" or "[Information,hello] …" (FileLogger.FormatLine). */
+const TERMINATED = /Stream terminated due to timeout|log-streaming session has ended|Error has occurred and stream is termin/
+/** The host's file logger (FileLogger.FormatLine): "2026-11-21T05:06:11.045 [Information] …", or "[Information,hello] …". */
 const RECORD = /^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s+\[(\w+)(?:,([^\]]+))?\]\s?(.*)$/
 /** The platform's docker log on Linux App Service: "2024-02-05T17:30:54.015Z INFO  - Starting container for site". */
 const PLATFORM = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\s+(INFO|WARN|ERROR)\s+-\s(.*)$/
@@ -22,7 +25,10 @@ export function parseStreamLine(line: string): LogEvent | {continues: string} | 
   const text = line.replace(/\r$/, '')
   if (!text.trim() || NOISE.test(text) || TERMINATED.test(text)) return undefined
   const m = RECORD.exec(text)
-  if (m) return enrich({time: m[1].endsWith('Z') ? m[1] : `${m[1]}Z`, level: parseLevel(m[2]) ?? 'Information', message: m[4], source: 'stream', ...(m[3] ? {function: m[3]} : {})})
+  if (m) {
+    const time = m[1].endsWith('Z') ? m[1] : `${m[1]}Z`
+    return enrich({time, level: parseLevel(m[2]) ?? 'Information', message: m[4], source: 'stream', ...(m[3] ? {function: m[3]} : {})})
+  }
   const p = PLATFORM.exec(text)
   if (p) return enrich({time: p[1], level: parseLevel(p[2]) ?? 'Information', message: p[3], source: 'stream'})
   return {continues: text}
@@ -49,7 +55,8 @@ export class StreamParser {
         return []
       }
       if (this.replaying) return []
-      return [enrich({time: new Date().toISOString(), level: 'Information', message: parsed.continues, source: 'stream'})]
+      const time = new Date().toISOString()
+      return [enrich({time, level: 'Information', message: parsed.continues, source: 'stream'})]
     }
     const out = this.flush()
     this.pending = parsed
@@ -94,7 +101,14 @@ async function* linesOf(body: NodeJS.ReadableStream, idleMs: number): AsyncGener
  * times out it reconnects with backoff, and lines seen before (KuduLite replays its last ones)
  * are not repeated.
  */
-export async function* followStream(kudu: KuduClient, options: {signal?: AbortSignal; onNotice?: (text: string) => void; onConnect?: () => void} = {}): AsyncGenerator<LogEvent> {
+export interface FollowOptions {
+  signal?: AbortSignal
+  onNotice?: (text: string) => void
+  /** Called on each (re)connection. */
+  onConnect?: () => void
+}
+
+export async function* followStream(kudu: KuduClient, options: FollowOptions = {}): AsyncGenerator<LogEvent> {
   const seen = new Set<string>()
   const order: string[] = []
   const fresh = (e: LogEvent) => {

@@ -8,7 +8,7 @@ import type {Finding} from '../checks/finding.js'
 import type {LogEvent} from '../logs/event.js'
 import {queryInsights} from '../logs/insights.js'
 import {followStream} from '../logs/stream.js'
-import {hasInsights, hasStream, roleName} from './watch.js'
+import {hasInsights, hasStream, type LogSource, roleName} from './watch.js'
 
 interface Pattern {
   test: RegExp
@@ -30,23 +30,77 @@ const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the
  * log, the exceptions table in App Insights), so they come first; the generic ones catch the rest
  * (host-protocol.md §9, host-facts.md §6, §10).
  */
+const EXIT_FIX = 'Run it locally with chd start to see why it exits'
 const PATTERNS: Pattern[] = [
-  {test: /version `GLIBC_([\d.]+)' not found/, code: 'EXECUTABLE_GLIBC_TOO_NEW', why: (m) => `The handler needs GLIBC_${m[1]}, newer than the platform's C library`, fix: 'Build on an older distribution (Debian 11) or link statically (CGO_ENABLED=0 for Go)'},
-  {test: /Permission denied/, code: 'EXECUTABLE_NOT_EXECUTABLE', final: true, why: () => 'The host could not execute the handler: Permission denied (no execute bit)', fix: 'chmod +x the executable and redeploy with chd deploy (it keeps modes); zips made on Windows lose the bit'},
-  {test: /Exec format error|is not a valid Win32 application|not a valid application for this OS platform/, code: 'EXECUTABLE_WRONG_ARCH', final: true, why: () => 'The host could not execute the handler: it is built for another CPU or OS', fix: 'Build for the platform: GOOS=linux GOARCH=amd64 (Linux plans) or windows/amd64 (Windows)'},
-  {test: /start process '([^']+)'[^\n]*(?:No such file or directory|cannot find the file specified)/, code: 'EXECUTABLE_NOT_FOUND', final: true, why: (m) => `The host found no executable at ${m[1]} (or its #! interpreter is missing)`, fix: NOT_FOUND_FIX},
-  {test: /Failed to start Worker Channel\. Process fileName: (.*)/, code: 'HANDLER_START_FAILED', final: true, generic: true, why: (m) => `The host could not start the handler ${m[1].split('\n')[0]}`, fix: NOT_FOUND_FIX},
-  {test: /No job functions found/, code: 'NO_FUNCTIONS', final: true, why: () => 'The host found no functions, so it never starts the handler', fix: 'Deploy the app folder with <function>/function.json at the root of the package'},
-  {test: /Unable to determine the primary function script|Did not find functions with language \[custom\]/, code: 'CUSTOM_HANDLER_MISSING', final: true, why: () => 'The host treated the app as a script app: host.json has no customHandler section', fix: 'Add customHandler.description.defaultExecutablePath to host.json'},
-  {test: /exited with code (-?\d+)(?: \(0x[0-9A-F]+\))?(?:\s*---> (?:System\.Exception : )?([^\n]+))?/, code: 'HANDLER_EXITED', why: (m) => `The handler exited with code ${m[1]}${m[2] ? `: ${m[2].trim()}` : ''}`, fix: 'Run it locally with chd start to see why it exits'},
-  {test: /Language Worker Process exited\./, code: 'HANDLER_EXITED', generic: true, why: () => 'The handler exited', fix: 'Run it locally with chd start to see why it exits'},
-  {test: /Initializing HttpWorker timed out|Failed to start http worker process|Waiting for HttpWorker to be initialized/, code: 'HANDLER_NOT_READY', why: () => 'The handler did not answer GET / on FUNCTIONS_CUSTOMHANDLER_PORT within the host\'s initialization timeout (30 s)', fix: 'Listen on the port in FUNCTIONS_CUSTOMHANDLER_PORT on 127.0.0.1 (chd doctor DIR names the port it uses)'},
-  {test: /Final functionDispatcher state: Initializing/, code: 'HANDLER_START_FAILED', final: true, why: () => 'The handler never started; the host waited for it, then shut down', fix: NOT_FOUND_FIX},
-  {test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY', final: true, why: (m) => `The handler was never ready (${m[1]}); the host waited for it, then shut down`, fix: 'chd doctor DIR starts it as the host does'},
-  {test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED', final: true, why: () => 'The handler failed three times; the host gave up and shut down (the platform starts it again)', fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally'},
+  {
+    test: /version `GLIBC_([\d.]+)' not found/, code: 'EXECUTABLE_GLIBC_TOO_NEW',
+    why: (m) => `The handler needs GLIBC_${m[1]}, newer than the platform's C library`,
+    fix: 'Build on an older distribution (Debian 11) or link statically (CGO_ENABLED=0 for Go)',
+  },
+  {
+    test: /Permission denied/, code: 'EXECUTABLE_NOT_EXECUTABLE', final: true,
+    why: () => 'The host could not execute the handler: Permission denied (no execute bit)',
+    fix: 'chmod +x the executable and redeploy with chd deploy (it keeps modes); zips made on Windows lose the bit',
+  },
+  {
+    test: /Exec format error|is not a valid Win32 application|not a valid application for this OS platform/,
+    code: 'EXECUTABLE_WRONG_ARCH', final: true,
+    why: () => 'The host could not execute the handler: it is built for another CPU or OS',
+    fix: 'Build for the platform: GOOS=linux GOARCH=amd64 (Linux plans) or windows/amd64 (Windows)',
+  },
+  {
+    test: /start process '([^']+)'[^\n]*(?:No such file or directory|cannot find the file specified)/,
+    code: 'EXECUTABLE_NOT_FOUND', final: true,
+    why: (m) => `The host found no executable at ${m[1]} (or its #! interpreter is missing)`, fix: NOT_FOUND_FIX,
+  },
+  {
+    test: /Failed to start Worker Channel\. Process fileName: (.*)/,
+    code: 'HANDLER_START_FAILED', final: true, generic: true,
+    why: (m) => `The host could not start the handler ${m[1].split('\n')[0]}`, fix: NOT_FOUND_FIX,
+  },
+  {
+    test: /No job functions found/, code: 'NO_FUNCTIONS', final: true,
+    why: () => 'The host found no functions, so it never starts the handler',
+    fix: 'Deploy the app folder with <function>/function.json at the root of the package',
+  },
+  {
+    test: /Unable to determine the primary function script|Did not find functions with language \[custom\]/,
+    code: 'CUSTOM_HANDLER_MISSING', final: true,
+    why: () => 'The host treated the app as a script app: host.json has no customHandler section',
+    fix: 'Add customHandler.description.defaultExecutablePath to host.json',
+  },
+  {
+    // The exception: "<file> exited with code N (0xN)", then its inner one, the last stderr lines.
+    test: /exited with code (-?\d+)(?: \(0x[0-9A-F]+\))?(?:\s*---> (?:System\.Exception : )?([^\n]+))?/,
+    code: 'HANDLER_EXITED',
+    why: (m) => `The handler exited with code ${m[1]}${m[2] ? `: ${m[2].trim()}` : ''}`, fix: EXIT_FIX,
+  },
+  {test: /Language Worker Process exited\./, code: 'HANDLER_EXITED', generic: true, why: () => 'The handler exited',
+    fix: EXIT_FIX},
+  {
+    test: /Initializing HttpWorker timed out|Failed to start http worker process|Waiting for HttpWorker to be init/,
+    code: 'HANDLER_NOT_READY',
+    why: () => 'The handler did not answer GET / on FUNCTIONS_CUSTOMHANDLER_PORT within the host\'s initialization '
+      + 'timeout (30 s)',
+    fix: 'Listen on the port in FUNCTIONS_CUSTOMHANDLER_PORT on 127.0.0.1 (chd doctor DIR names the port it uses)',
+  },
+  {
+    test: /Final functionDispatcher state: Initializing/, code: 'HANDLER_START_FAILED', final: true,
+    why: () => 'The handler never started; the host waited for it, then shut down', fix: NOT_FOUND_FIX,
+  },
+  {
+    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY', final: true,
+    why: (m) => `The handler was never ready (${m[1]}); the host waited for it, then shut down`,
+    fix: 'chd doctor DIR starts it as the host does',
+  },
+  {
+    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED', final: true,
+    why: () => 'The handler failed three times; the host gave up and shut down (the platform starts it again)',
+    fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally',
+  },
 ]
 
-/** The host's proof that the handler answered its readiness probe (Information, HttpFunctionInvocationDispatcher). */
+/** The host's proof the handler answered its readiness probe (Information, HttpFunctionInvocationDispatcher). */
 export const WORKER_STARTED = /^Worker process started and initialized\./
 
 function quote(e: LogEvent): string {
@@ -97,7 +151,9 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
       const m = p.test.exec(e.message)
       if (!m) continue
       const seen = out.get(p.code)
-      if (!seen || (seen.generic && !p.generic)) out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), generic: Boolean(p.generic)})
+      if (!seen || (seen.generic && !p.generic)) {
+        out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), generic: Boolean(p.generic)})
+      }
       final ||= Boolean(p.final)
       started = undefined
       break
@@ -106,11 +162,16 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   // A cause the checks name (EXECUTABLE_*, NO_FUNCTIONS …) comes first; the host's generic
   // "could not start" goes when such a cause explains it.
   const causes = [...out.values()].filter((x) => !x.finding.code.startsWith('HANDLER_')).map((x) => x.finding)
-  const handler = [...out.values()].filter((x) => x.finding.code.startsWith('HANDLER_') && !(x.generic && x.finding.code === 'HANDLER_START_FAILED' && causes.length > 0)).map((x) => x.finding)
+  const explained = (x: {finding: Finding; generic: boolean}) => x.generic && x.finding.code === 'HANDLER_START_FAILED' && causes.length > 0
+  const handler = [...out.values()].filter((x) => x.finding.code.startsWith('HANDLER_') && !explained(x)).map((x) => x.finding)
   const findings = [...causes, ...handler]
   if (findings.length === 0) {
     const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
-    if (line) findings.push(finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {fix: 'chd logs --app NAME --since 1h shows the context'}))
+    if (line) {
+      findings.push(finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {
+        fix: 'chd logs --app NAME --since 1h shows the context',
+      }))
+    }
   }
   return {...(started ? {started} : {}), findings, final}
 }
@@ -120,7 +181,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
  * seconds. The stream's files exist only in debug mode, which the caller has just switched on
  * with its host status request, so it may well be empty: the caller says so.
  */
-async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{events: LogEvent[]; source: 'insights' | 'stream' | 'none'}> {
+async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{events: LogEvent[]; source: LogSource}> {
   if (hasInsights(settings)) {
     try {
       return {events: await queryInsights(ctx, settings, roleName(site), {sinceMs: 60 * 60_000}), source: 'insights'}
@@ -194,7 +255,10 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     status = await admin.status()
   }
   if (status?.state !== 'Running') {
-    findings.push(finding('HOST_NOT_RUNNING', `The Functions host of ${site.name} reports ${status?.state ?? 'no status'}${status?.errors?.length ? `: ${status.errors.join(' | ')}` : ''}`, {fix: 'The other findings, read from the host\'s own log lines, name the cause'}))
+    const errors = status?.errors?.length ? `: ${status.errors.join(' | ')}` : ''
+    findings.push(finding('HOST_NOT_RUNNING', `The Functions host of ${site.name} reports ${status?.state ?? 'no status'}${errors}`, {
+      fix: 'The other findings, read from the host\'s own log lines, name the cause',
+    }))
   }
   // "Running" says nothing about the handler (the host starts it fire-and-forget): the lines do.
   const logs = await recentLogs(ctx, site, settings)
@@ -204,10 +268,11 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     const why = logs.source === 'none'
       ? 'the app has no App Insights and its plan no log stream'
       : logs.source === 'stream'
-        ? 'the log stream showed no startup line: the host writes its file log only in debug mode, which chd has just switched on (for 15 minutes)'
+        ? 'the log stream showed no startup line: the host writes its file log only in debug mode, which chd has '
+          + 'just switched on (for 15 minutes)'
         : 'App Insights has no startup line from the last hour'
     findings.push(finding('HANDLER_START_UNCONFIRMED', `The host is Running, but nothing shows the handler started or failed: ${why}`, {
-      fix: `Call a function (chd deploy --smoke /api/<route> does), or follow the next start with chd logs --app ${site.name} --follow`,
+      fix: `Call a function (chd deploy --smoke /api/<route> does), or follow the next start: chd logs --app ${site.name} -f`,
     }))
   }
   return {findings, settings, hostState: status?.state, lastDeployment}

@@ -22,14 +22,15 @@ async function keepDebugMode(ctx: AzureContext, site: SiteInfo, notice: (text: s
   try {
     admin = await HostAdmin.connect(ctx, site)
   } catch (error) {
-    notice(`Could not read the host keys (${(error as Error).message.split('\n')[0]}), so the host's file log may be off: the stream shows lines only while the host is in debug mode (portal, VS Code or chd logs switch it on).`)
+    notice(`Could not read the host keys (${(error as Error).message.split('\n')[0]}), so the host's file log may be off: `
+      + 'the stream shows lines only while the host is in debug mode (portal, VS Code or chd logs switch it on).')
     return () => {}
   }
   const ping = async () => (await admin.status()) !== undefined
   notice(await ping()
     ? 'Switched the host\'s file log on (debug mode, 15 minutes a request; renewed every 5 minutes while following).'
-    : 'The host did not answer its status request, so its file log may be off and the stream silent until it runs again.')
-  if (!site.linux) notice('Windows Kudu streams only what is written from now on; --since 1h shows history from App Insights.')
+    : 'The host did not answer its status request: its file log may be off and the stream silent until it runs again.')
+  if (!site.linux) notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')
   const every = Number(process.env.CHD_DEBUG_RENEW_MS ?? DEBUG_RENEW_MS)
   const timer = setInterval(() => void ping(), every)
   timer.unref()
@@ -70,7 +71,8 @@ export async function runLogs(options: LogsOptions): Promise<{source: 'stream' |
   if (source === 'stream') {
     const stop = await keepDebugMode(ctx, site, options.onNotice)
     try {
-      for await (const e of followStream(new KuduClient(ctx, site.scmHost), {signal: options.signal, onNotice: options.onNotice})) emit(e)
+      const kudu = new KuduClient(ctx, site.scmHost)
+      for await (const e of followStream(kudu, {signal: options.signal, onNotice: options.onNotice})) emit(e)
     } finally {
       stop()
     }

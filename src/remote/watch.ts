@@ -33,7 +33,13 @@ export class HostLogWatch {
   /** Resolves once the stream is connected (at once for the other sources). */
   readonly connected: Promise<void>
 
-  constructor(private readonly ctx: AzureContext, private readonly site: SiteInfo, private readonly settings: Record<string, string>, readonly source: LogSource, readonly since: number) {
+  constructor(
+    private readonly ctx: AzureContext,
+    private readonly site: SiteInfo,
+    private readonly settings: Record<string, string>,
+    readonly source: LogSource,
+    readonly since: number,
+  ) {
     this.connected = source === 'stream' ? new Promise((resolve) => { this.connectedOnce = resolve }) : Promise.resolve()
     if (source === 'stream') void this.follow()
   }

@@ -18,6 +18,8 @@ import {invokeFunction, type FunctionDef} from './protocol.js'
  * shares no code with chd's src/, so a mistake in chd's own host stand-in cannot hide here.
  */
 
+type Env = Record<string, string>
+
 export type HostState = 'Default' | 'Initialized' | 'Running' | 'Error' | 'Stopping' | 'Stopped'
 type Dispatcher = 'None' | 'Initializing' | 'Initialized' | 'WorkerProcessRestarting'
 
@@ -25,7 +27,21 @@ type Dispatcher = 'None' | 'Initializing' | 'Initialized' | 'WorkerProcessRestar
 const PLATFORM_GLIBC = [2, 31]
 const DISPATCHER = 'Microsoft.Azure.WebJobs.Script.Workers.Http.HttpFunctionInvocationDispatcher'
 const READY_POLL_MS = 25
-const STRERROR: Record<string, string> = {ENOENT: 'No such file or directory', EACCES: 'Permission denied', ENOEXEC: 'Exec format error'}
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory', EACCES: 'Permission denied', ENOEXEC: 'Exec format error',
+}
+const CONFIG_ERROR = 'Microsoft.Azure.WebJobs.Script.HostConfigurationException'
+/** .NET 8 ProcessUtils.CreateExceptionForErrorStartingProcess for ERROR_BAD_EXE_FORMAT (host-facts §10). */
+const NOT_A_VALID_APPLICATION = 'The specified executable is not a valid application for this OS platform.'
+/** ScriptHost's warning when nothing was indexed (Host.Startup). */
+const NO_FUNCTIONS = 'No job functions found. Try making your job classes and methods public. If you\'re using '
+  + 'binding extensions (e.g. Azure Storage, ServiceBus, Timers, etc.) make sure you\'ve called the registration '
+  + 'method for the extension(s) in your startup code (e.g. builder.AddAzureStorage(), builder.AddServiceBus(), '
+  + 'builder.AddTimers(), etc.).'
+/** FunctionMetadataManager: a function without scriptFile outside custom-handler mode (host-protocol.md C2). */
+const NO_SCRIPT = 'Unable to determine the primary function script. Make sure at least one script file is present. Try '
+  + 'renaming your entry point script to \'run\' or alternatively you can specify the name of the entry point script '
+  + 'explicitly by adding a \'scriptFile\' property to your function metadata.'
 
 export interface HostSite {
   os: 'linux' | 'windows'
@@ -57,7 +73,8 @@ function ci(obj: unknown, key: string): any {
 
 /** .NET Environment.ExpandEnvironmentVariables: %NAME% from the host's environment; unknown stay. */
 function expand(text: string, env: Record<string, string>): string {
-  return text.replace(/%([^%]+)%/g, (m, name: string) => env[name] ?? env[Object.keys(env).find((k) => k.toLowerCase() === name.toLowerCase()) ?? ''] ?? m)
+  const lookup = (name: string) => env[Object.keys(env).find((k) => k.toLowerCase() === name.toLowerCase()) ?? '']
+  return text.replace(/%([^%]+)%/g, (m, name: string) => lookup(name) ?? m)
 }
 
 /** Splits one command line into argv the way .NET's Process does on Unix (whitespace, double quotes). */
@@ -103,8 +120,12 @@ export class FakeHost {
 
   constructor(private readonly site: HostSite, private readonly logs: SiteLogs) {}
 
+  /** Set when the fake shuts down: nothing starts after that (a restart may still be on its way). */
+  private closed = false
+
   /** WebJobsScriptHostService.StartAsync on the content in `dir` (a new host process). */
   async start(dir: string): Promise<void> {
+    if (this.closed) return
     await this.stop()
     const epoch = ++this.epoch
     this.dir = dir
@@ -120,19 +141,24 @@ export class FakeHost {
       // UnsynchronizedStartHostAsync catch: State = Error, LastError = exc; EventId 515.
       this.state = 'Error'
       this.errors = [`Microsoft.Azure.WebJobs.Script: ${error.message}`]
-      this.logs.write('Error', 'Host.Startup', `A host error has occurred during startup operation '${opId}'.`, {exception: {type: error.type, message: error.message}})
+      this.logs.write('Error', 'Host.Startup', `A host error has occurred during startup operation '${opId}'.`, {
+        exception: {type: error.type, message: error.message},
+      })
       return
     }
     // Another start (a newer deployment or restart) overtook this one.
     if (epoch !== this.epoch) return
     this.config = config
     const c = config
-    this.logs.write('Information', 'Host.Startup', `Starting Host (HostId=fake, InstanceId=${randomUUID()}, Version=4.1037.0.0, ProcessId=${process.pid}, AppDomainId=${randomUUID()}, InDebugMode=${this.logs.fileLoggingOn}, InDiagnosticMode=False, FunctionsExtensionVersion=~4)`)
+    this.logs.write('Information', 'Host.Startup', `Starting Host (HostId=fake, InstanceId=${randomUUID()}, `
+      + `Version=4.1037.0.0, ProcessId=${process.pid}, AppDomainId=${randomUUID()}, `
+      + `InDebugMode=${this.logs.fileLoggingOn}, InDiagnosticMode=False, FunctionsExtensionVersion=~4)`)
     this.logs.write('Information', 'Host.Startup', `${c.functions.length} functions found (Custom)`)
     if (c.functions.length === 0) {
-      this.logs.write('Warning', 'Host.Startup', 'No job functions found. Try making your job classes and methods public. If you\'re using binding extensions (e.g. Azure Storage, ServiceBus, Timers, etc.) make sure you\'ve called the registration method for the extension(s) in your startup code (e.g. builder.AddAzureStorage(), builder.AddServiceBus(), builder.AddTimers(), etc.).')
+      this.logs.write('Warning', 'Host.Startup', NO_FUNCTIONS)
     } else {
-      this.logs.write('Information', 'Host.Startup', `Found the following functions:\n${c.functions.map((f) => `Host.Functions.${f.name}`).join('\n')}\n`)
+      const names = c.functions.map((f) => `Host.Functions.${f.name}`).join('\n')
+      this.logs.write('Information', 'Host.Startup', `Found the following functions:\n${names}\n`)
     }
     this.logs.write('Information', 'Host.Startup', 'Host started (12ms)')
     this.logs.write('Information', 'Host.General', 'Job host started')
@@ -154,28 +180,43 @@ export class FakeHost {
       const text = await readFile(path.join(root, 'host.json'), 'utf8').catch(() => '{"version": "2.0"}')
       hostJson = JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''))
     } catch {
-      throw new HostStartError('System.FormatException', `Unable to parse host configuration file '${path.join(root, 'host.json')}'.`)
+      throw new HostStartError('System.FormatException', `Unable to parse host configuration file '${root}/host.json'.`)
     }
     const version = ci(hostJson, 'version')
-    if (version === undefined) throw new HostStartError('Microsoft.Azure.WebJobs.Script.HostConfigurationException', 'The host.json file is missing the required \'version\' property. See https://aka.ms/functions-hostjson for steps to migrate the configuration file.')
-    if (version !== '2.0') throw new HostStartError('Microsoft.Azure.WebJobs.Script.HostConfigurationException', `'${version}' is an invalid value for host.json 'version' property. We recommend you set the 'version' property to '2.0'. `)
+    if (version === undefined) {
+      throw new HostStartError(CONFIG_ERROR, 'The host.json file is missing the required \'version\' property. '
+        + 'See https://aka.ms/functions-hostjson for steps to migrate the configuration file.')
+    }
+    if (version !== '2.0') {
+      throw new HostStartError(CONFIG_ERROR, `'${version}' is an invalid value for host.json 'version' property. `
+        + 'We recommend you set the \'version\' property to \'2.0\'. ')
+    }
     const logging = ci(hostJson, 'logging')
     const mode = String(ci(logging, 'fileLoggingMode') ?? 'debugOnly').toLowerCase()
     this.logs.fileLoggingMode = mode === 'always' ? 'always' : mode === 'never' ? 'never' : 'debugOnly'
     const defaultLevel = String(ci(ci(logging, 'logLevel'), 'default') ?? 'Information')
-    this.logs.minLevel = (['Trace', 'Debug', 'Information', 'Warning', 'Error'].find((l) => l.toLowerCase() === defaultLevel.toLowerCase()) ?? 'Information') as typeof this.logs.minLevel
+    const levels = ['Trace', 'Debug', 'Information', 'Warning', 'Error']
+    const level = levels.find((l) => l.toLowerCase() === defaultLevel.toLowerCase())
+    this.logs.minLevel = (level ?? 'Information') as typeof this.logs.minLevel
     const section = ci(hostJson, 'customHandler') ?? ci(hostJson, 'httpWorker')
-    let functions = (await functionFolders(root)).map((f) => ({name: f.name, bindings: (ci(f.config, 'bindings') ?? []) as any[]}))
+    const folders = await functionFolders(root)
+    let functions: FunctionDef[] = folders.map((f) => ({name: f.name, bindings: ci(f.config, 'bindings') ?? []}))
     if (!section) {
-      // No HTTP worker: the RPC path with FUNCTIONS_WORKER_RUNTIME (ScriptHost, Utility.VerifyFunctionsMatchSpecifiedLanguage).
+      // No HTTP worker: the RPC path with FUNCTIONS_WORKER_RUNTIME (Utility.VerifyFunctionsMatchSpecifiedLanguage).
       const runtime = (settings.FUNCTIONS_WORKER_RUNTIME ?? '').toLowerCase()
-      if (runtime === 'custom' && functions.length > 0) throw new HostStartError('Microsoft.Azure.WebJobs.Script.HostInitializationException', 'Did not find functions with language [custom].')
-      for (const f of functions) this.logs.write('Error', 'Host.Startup', `The '${f.name}' function is in error: Unable to determine the primary function script. Make sure at least one script file is present. Try renaming your entry point script to 'run' or alternatively you can specify the name of the entry point script explicitly by adding a 'scriptFile' property to your function metadata.`)
+      if (runtime === 'custom' && functions.length > 0) {
+        const type = 'Microsoft.Azure.WebJobs.Script.HostInitializationException'
+        throw new HostStartError(type, 'Did not find functions with language [custom].')
+      }
+      for (const f of functions) {
+        this.logs.write('Error', 'Host.Startup', `The '${f.name}' function is in error: ${NO_SCRIPT}`)
+      }
       functions = []
     }
     const description = ci(section, 'description')
-    if (section && !description) throw new HostStartError('Microsoft.Azure.WebJobs.Script.HostConfigurationException', 'Missing worker Description.')
-    return this.commandLine(root, settings, section, description, functions, ci(ci(ci(hostJson, 'extensions'), 'http'), 'routePrefix'))
+    if (section && !description) throw new HostStartError(CONFIG_ERROR, 'Missing worker Description.')
+    const routePrefix = ci(ci(ci(hostJson, 'extensions'), 'http'), 'routePrefix')
+    return this.commandLine(root, settings, {section, description, functions, routePrefix})
   }
 
   /**
@@ -183,17 +224,29 @@ export class FakeHost {
    * DefaultWorkerProcessFactory.GetArguments: %VAR% expansion, workerDirectory for a relative
    * executable that exists there, arguments joined, defaultWorkerPath in quotes, leftovers deleted.
    */
-  private commandLine(root: string, settings: Record<string, string>, section: unknown, description: unknown, functions: FunctionDef[], routePrefix: unknown): Config {
-    const env: Record<string, string> = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home', WEBSITE_SITE_NAME: 'fake', ...settings}
+  private commandLine(
+    root: string, settings: Record<string, string>,
+    parts: {section: unknown; description: unknown; functions: FunctionDef[]; routePrefix: unknown},
+  ): Config {
+    const {section, description, functions, routePrefix} = parts
+    const env: Env = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home', WEBSITE_SITE_NAME: 'fake'}
+    Object.assign(env, settings)
     const rel = (v: unknown) => (v ? path.resolve(root, String(v)) : root)
     const workerDir = rel(ci(description, 'workerDirectory'))
     let exe = expand(String(ci(description, 'defaultExecutablePath') ?? ''), env)
-    if (section && !exe.trim()) throw new HostStartError('System.ComponentModel.DataAnnotations.ValidationException', 'WorkerDescription DefaultExecutablePath cannot be empty')
+    if (section && !exe.trim()) {
+      const type = 'System.ComponentModel.DataAnnotations.ValidationException'
+      throw new HostStartError(type, 'WorkerDescription DefaultExecutablePath cannot be empty')
+    }
     if (exe && !path.isAbsolute(exe)) {
       const candidate = path.join(workerDir, exe)
       exe = existsSync(candidate) ? candidate : exe
     }
-    const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v.trim().startsWith('[') ? JSON.parse(v) as string[] : [])
+    // GetArgumentList also takes one string holding a JSON array (an app setting override).
+    const list = (v: unknown): string[] => {
+      if (Array.isArray(v)) return v.map(String)
+      return typeof v === 'string' && v.trim().startsWith('[') ? JSON.parse(v) : []
+    }
     const workerPath = ci(description, 'defaultWorkerPath')
     let line = list(ci(description, 'arguments')).map((a) => ` ${expand(a, env)}`).join('')
     if (workerPath) line += ` "${expand(String(workerPath), env)}"`
@@ -224,14 +277,20 @@ export class FakeHost {
     const workerId = randomUUID()
     const wp = `Worker.HttpWorkerProcess.${workerId}`
     this.dispatcher = this.dispatcher === 'None' ? 'Initializing' : this.dispatcher
-    const vars: Record<string, string> = {FUNCTIONS_CUSTOMHANDLER_PORT: String(port), FUNCTIONS_HTTPWORKER_PORT: String(port), FUNCTIONS_CUSTOMHANDLER_WORKER_ID: workerId, FUNCTIONS_HTTPWORKER_ID: workerId, FUNCTIONS_APP_ROOT_PATH: c.root}
+    // HttpWorkerProcess.CreateWorkerProcess: the five variables, on top of the host's environment.
+    const vars: Record<string, string> = {
+      FUNCTIONS_CUSTOMHANDLER_PORT: String(port), FUNCTIONS_HTTPWORKER_PORT: String(port),
+      FUNCTIONS_CUSTOMHANDLER_WORKER_ID: workerId, FUNCTIONS_HTTPWORKER_ID: workerId, FUNCTIONS_APP_ROOT_PATH: c.root,
+    }
     const sub = (s: string) => Object.entries(vars).reduce((t, [k, v]) => t.replaceAll(`%${k}%`, v), s)
     const file = sub(c.exe)
     const args = c.args.map(sub).map((a) => a.replace(/%(.+?)%/g, '')).filter((a) => a !== '')
     this.logs.write('Debug', `Worker.HttpWorkerChannel.${workerId}`, 'Initiating Worker Process start up')
-    this.logs.write('Debug', wp, `Starting worker process with FileName:${file} WorkingDirectory:${c.cwd} Arguments:${args.join(' ')}`)
+    const started = `Starting worker process with FileName:${file} WorkingDirectory:${c.cwd} `
+      + `Arguments:${args.join(' ')}`
+    this.logs.write('Debug', wp, started)
     const child = await this.exec(file, args, {...c.env, ...vars}, wp)
-    if (!child || epoch !== this.epoch) return void child?.kill('SIGKILL')
+    if (!child || epoch !== this.epoch || this.closed) return void child?.kill('SIGKILL')
     this.child = child
     this.logs.write('Debug', wp, `${file} process with Id=${child.pid} started`)
     const stderr: string[] = []
@@ -245,7 +304,8 @@ export class FakeHost {
           buf = buf.slice(nl + 1)
           if (err) stderr.push(text)
           // WorkerProcess.ParseErrorMessageAndLog: stderr is Error, or Warning when it says "warn".
-          this.logs.write(err ? (/warn/i.test(text) ? 'Warning' : 'Error') : 'Information', 'Host.Function.Console', text)
+          const level = err ? (/warn/i.test(text) ? 'Warning' : 'Error') : 'Information'
+          this.logs.write(level, 'Host.Function.Console', text)
         }
       })
     }
@@ -260,7 +320,10 @@ export class FakeHost {
       this.logs.write('Information', DISPATCHER, 'Worker process started and initialized.')
       return
     }
-    this.logs.write('Error', `Worker.HttpWorkerChannel.${workerId}`, `Failed to start http worker process. workerId:${workerId}`, {exception: {type: 'System.TimeoutException', message: 'Initializing HttpWorker timed out.'}})
+    const failed = `Failed to start http worker process. workerId:${workerId}`
+    this.logs.write('Error', `Worker.HttpWorkerChannel.${workerId}`, failed, {
+      exception: {type: 'System.TimeoutException', message: 'Initializing HttpWorker timed out.'},
+    })
     this.errorEvent(epoch, port)
   }
 
@@ -269,11 +332,12 @@ export class FakeHost {
    * x86-64 with Debian 11's glibc cannot run fails as it would there, whatever this machine is.
    * A failure to start is logged and nothing else happens (the task is Forget()-ten): no restart.
    */
-  private async exec(file: string, args: string[], env: Record<string, string>, wp: string): Promise<ChildProcess | undefined> {
+  private async exec(file: string, args: string[], env: Env, wp: string): Promise<ChildProcess | undefined> {
     const c = this.config!
     const failed = (reason: string, code = this.site.os === 'windows' ? 193 : undefined) => {
       const message = `An error occurred trying to start process '${file}' with working directory '${c.cwd}'. ${reason}`
-      const exception: ExceptionInfo = {type: `System.ComponentModel.Win32Exception${code ? ` (${code})` : ''}`, message}
+      const type = `System.ComponentModel.Win32Exception${code ? ` (${code})` : ''}`
+      const exception: ExceptionInfo = {type, message}
       this.logs.write('Error', wp, `Failed to start Worker Channel. Process fileName: ${file}`, {exception})
       return undefined
     }
@@ -283,12 +347,13 @@ export class FakeHost {
       // ProcessUtils.CreateExceptionForErrorStartingProcess (.NET 8) for ERROR_BAD_EXE_FORMAT.
       if (!exists) return failed('The system cannot find the file specified.', 2)
       const image = await readImage(file)
-      if (image.kind !== 'pe' || !image.x64) return failed('The specified executable is not a valid application for this OS platform.')
+      if (image.kind !== 'pe' || !image.x64) return failed(NOT_A_VALID_APPLICATION)
       // This machine cannot run a Windows program: the fake leaves the channel starting, and no
       // line says it started, which is what a caller would see of a handler that never answers.
       return undefined
     }
-    if ((this.site.plan === 'consumption' || this.site.plan === 'flex') && exists && ((await stat(file)).mode & 0o100) === 0) {
+    const consumption = this.site.plan === 'consumption' || this.site.plan === 'flex'
+    if (consumption && exists && ((await stat(file)).mode & 0o100) === 0) {
       // WorkerProcess.AssignUserExecutePermissionsIfNotExists, on IsAnyLinuxConsumption only.
       this.logs.write('Debug', wp, `Assigning execute permissions to file: ${file}`)
       await chmod(file, (await stat(file)).mode | 0o111)
@@ -296,11 +361,14 @@ export class FakeHost {
     if (exists) {
       if (await access(file, constants.X_OK).then(() => false, () => true)) return failed(STRERROR.EACCES)
       const image = await readImage(file)
-      if (image.kind === 'pe' || image.kind === 'other' || (image.kind === 'elf' && !image.x64)) return failed(STRERROR.ENOEXEC)
+      const runs = image.kind === 'script' || (image.kind === 'elf' && image.x64)
+      if (!runs) return failed(STRERROR.ENOEXEC)
       if (image.kind === 'elf' && image.glibc && compare(image.glibc.split('.').map(Number), PLATFORM_GLIBC) > 0) {
         // The dynamic loader's refusal: a process that prints it and exits 1, as on the image.
-        const text = `${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_${image.glibc}' not found (required by ${file})`
-        return spawn('/bin/sh', ['-c', 'printf "%s\\n" "$0" >&2; exit 1', text], {cwd: c.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+        const text = `${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_${image.glibc}' not found `
+          + `(required by ${file})`
+        const print = 'printf "%s\\n" "$0" >&2; exit 1'
+        return spawn('/bin/sh', ['-c', print, text], {cwd: c.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
       }
     }
     return new Promise((resolve) => {
@@ -318,7 +386,10 @@ export class FakeHost {
     const end = Date.now() + timeoutMs
     while (Date.now() < end && epoch === this.epoch && this.child === child) {
       const ok = await new Promise<boolean>((resolve) => {
-        const req = http.get({host: '127.0.0.1', port, path: '/', timeout: 2000}, (res) => { res.resume(); resolve(true) })
+        const req = http.get({host: '127.0.0.1', port, path: '/', timeout: 2000}, (res) => {
+          res.resume()
+          resolve(true)
+        })
         req.on('error', () => resolve(false))
         req.on('timeout', () => { req.destroy(); resolve(false) })
       })
@@ -329,7 +400,9 @@ export class FakeHost {
   }
 
   /** WorkerProcess.OnProcessExited: 0 nothing, 200 a restart not counted, else an error event. */
-  private onExit(epoch: number, child: ChildProcess, code: number, stderr: string[], file: string, wp: string, port: number): void {
+  private onExit(
+    epoch: number, child: ChildProcess, code: number, stderr: string[], file: string, wp: string, port: number,
+  ): void {
     if (epoch !== this.epoch || this.child !== child) return
     this.logs.write('Debug', wp, `Process ${child.pid} has exited with code ${code}.`)
     if (code === 0) return
@@ -369,7 +442,8 @@ export class FakeHost {
     await this.stop()
     this.state = 'Stopped'
     const epoch = this.epoch
-    setTimeout(() => { if (epoch === this.epoch && dir) this.start(dir).catch(() => {}) }, this.site.restartDelayMs()).unref()
+    const again = () => { if (epoch === this.epoch && dir) this.start(dir).catch(() => {}) }
+    setTimeout(again, this.site.restartDelayMs()).unref()
   }
 
   private killChild(): void {
@@ -378,6 +452,12 @@ export class FakeHost {
     if (child?.pid && child.exitCode === null) {
       try { process.kill(-child.pid, 'SIGKILL') } catch { child.kill('SIGKILL') }
     }
+  }
+
+  /** Stops for good: the fake is shutting down. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.stop()
   }
 
   async stop(): Promise<void> {
@@ -399,13 +479,19 @@ export class FakeHost {
     // WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: (3+1) × the timeout.
     const ready = async () => {
       const end = Date.now() + 4 * c.timeoutMs
-      while (this.dispatcher !== 'Initialized' && Date.now() < end && epoch === this.epoch) await new Promise((r) => setTimeout(r, 50))
+      while (this.dispatcher !== 'Initialized' && Date.now() < end && epoch === this.epoch) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
       if (this.dispatcher === 'Initialized' || epoch !== this.epoch) return this.dispatcher === 'Initialized'
-      this.logs.write('Error', 'Microsoft.Azure.WebJobs.Script.Description.WorkerFunctionInvoker', `Final functionDispatcher state: ${this.dispatcher}. Initialization timed out and host is shutting down`)
+      const text = `Final functionDispatcher state: ${this.dispatcher}. `
+        + 'Initialization timed out and host is shutting down'
+      this.logs.write('Error', 'Microsoft.Azure.WebJobs.Script.Description.WorkerFunctionInvoker', text)
       void this.stopApplication()
       return false
     }
-    await invokeFunction({functions: c.functions, routePrefix: c.routePrefix, forwarding: c.forwarding, logs: this.logs, ready, port: this.port}, req, res, url, body)
+    const {functions, routePrefix, forwarding} = c
+    const context = {functions, routePrefix, forwarding, logs: this.logs, ready, port: this.port}
+    await invokeFunction(context, req, res, url, body)
   }
 }
 

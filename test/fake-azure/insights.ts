@@ -40,7 +40,7 @@ export function query(kql: string, sites: Array<{name: string; records: HostReco
   const tables = /^\s*(?:union\s+)?([\w\s,]+?)\s*$/m.exec(kql.split('\n')[0])?.[1].split(',').map((t) => t.trim()) ?? []
   const since = Date.parse(/timestamp > datetime\(([^)]+)\)/.exec(kql)?.[1] ?? '1970-01-01')
   const role = /cloud_RoleName =~ '([^']+)'/.exec(kql)?.[1]?.toLowerCase()
-  const project = /\|\s*project\s+(.+)$/m.exec(kql)?.[1]
+  const project = /\|\s*project\s+([\s\S]+?)(?=\n\s*\||$)/.exec(kql)?.[1]?.replace(/\s+/g, ' ')
   let columns
   try {
     columns = (project ?? 'timestamp, itemId, itemType, message').split(/,(?![^(]*\))/).map(column)

@@ -34,9 +34,11 @@ function trigger(fn: FunctionDef) {
 
 /** Route template → regex: {name}, {name?}, {*rest}, matched case-insensitively like ASP.NET routing. */
 function routeRegex(prefix: string, route: string): RegExp {
-  const parts = [prefix, route].filter(Boolean).join('/').split('/').map((seg) => seg.replace(/[.+^$()|[\]\\]/g, '\\$&')
-    .replace(/\{\*([^}]+)\}/g, '(?<$1>.*)').replace(/\{([^}?:]+)(?::[^}?]+)?\?\}/g, '(?<$1>[^/]*)').replace(/\{([^}:]+)(?::[^}]+)?\}/g, '(?<$1>[^/]+)'))
-  return new RegExp(`^/${parts.join('/')}/?$`, 'i')
+  const segment = (seg: string) => seg.replace(/[.+^$()|[\]\\]/g, '\\$&')
+    .replace(/\{\*([^}]+)\}/g, '(?<$1>.*)')
+    .replace(/\{([^}?:]+)(?::[^}?]+)?\?\}/g, '(?<$1>[^/]*)')
+    .replace(/\{([^}:]+)(?::[^}]+)?\}/g, '(?<$1>[^/]+)')
+  return new RegExp(`^/${[prefix, route].filter(Boolean).join('/').split('/').map(segment).join('/')}/?$`, 'i')
 }
 
 function isInAndOut(fn: FunctionDef): boolean {
@@ -45,7 +47,13 @@ function isInAndOut(fn: FunctionDef): boolean {
   return ins.length === 1 && type(ins[0]) === 'httptrigger' && outs.length === 1 && type(outs[0]) === 'http'
 }
 
-function send(port: number, options: http.RequestOptions, body: Buffer | string): Promise<{status: number; headers: http.IncomingHttpHeaders; body: Buffer}> {
+interface Answer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+}
+
+function send(port: number, options: http.RequestOptions, body: Buffer | string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({host: '127.0.0.1', port, ...options}, (res) => {
       const chunks: Buffer[] = []
@@ -57,44 +65,65 @@ function send(port: number, options: http.RequestOptions, body: Buffer | string)
   })
 }
 
-export async function invokeFunction(ctx: InvokeContext, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
-  const hit = ctx.functions.map((fn) => ({fn, t: trigger(fn)})).find(({fn, t}) => t && routeRegex(ctx.routePrefix, t.route ?? fn.name).test(url.pathname))
-  const methods = (hit?.t?.methods as string[] | undefined)?.map((m) => m.toLowerCase())
-  if (!hit || (methods && !methods.includes(String(req.method).toLowerCase()))) {
+const REASON = 'This function was programmatically called via the host APIs.'
+const NOT_EXPECTED_FORMAT = 'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
+
+export async function invokeFunction(ctx: InvokeContext, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) {
+  const matches = (fn: FunctionDef) => {
+    const t = trigger(fn)
+    return Boolean(t) && routeRegex(ctx.routePrefix, t!.route ?? fn.name).test(url.pathname)
+  }
+  const fn = ctx.functions.find(matches)
+  const methods = (fn && trigger(fn)?.methods as string[] | undefined)?.map((m) => m.toLowerCase())
+  if (!fn || (methods && !methods.includes(String(req.method).toLowerCase()))) {
     res.writeHead(404)
     return void res.end()
   }
-  const {fn} = hit
   const id = randomUUID()
   const cat = `Function.${fn.name}`
   const tag = {functionName: fn.name, invocationId: id}
-  ctx.logs.write('Information', cat, `Executing 'Functions.${fn.name}' (Reason='This function was programmatically called via the host APIs.', Id=${id})`, tag)
+  ctx.logs.write('Information', cat, `Executing 'Functions.${fn.name}' (Reason='${REASON}', Id=${id})`, tag)
   const start = Date.now()
-  const done = (ok: boolean, error?: string) => ctx.logs.write(ok ? 'Information' : 'Error', cat, `Executed 'Functions.${fn.name}' (${ok ? 'Succeeded' : 'Failed'}, Id=${id}, Duration=${Date.now() - start}ms)`, {
-    ...tag, ...(error ? {exception: {type: 'Microsoft.Azure.WebJobs.Host.FunctionInvocationException', message: `Exception while executing function: Functions.${fn.name}`, inner: {type: 'System.InvalidOperationException', message: error}}} : {}),
-  })
+  const done = (ok: boolean, error?: string) => {
+    const text = `Executed 'Functions.${fn.name}' (${ok ? 'Succeeded' : 'Failed'}, Id=${id}, Duration=${Date.now() - start}ms)`
+    const exception = error ? {
+      type: 'Microsoft.Azure.WebJobs.Host.FunctionInvocationException',
+      message: `Exception while executing function: Functions.${fn.name}`,
+      inner: {type: 'System.InvalidOperationException', message: error},
+    } : undefined
+    ctx.logs.write(ok ? 'Information' : 'Error', cat, text, {...tag, ...(exception ? {exception} : {})})
+  }
   try {
     if (!(await ctx.ready())) throw new Error('The function dispatcher is not initialized.')
-    const headers = {'X-Azure-Functions-HostVersion': HOST_VERSION, 'X-Azure-Functions-InvocationId': id}
-    if (ctx.forwarding && isInAndOut(fn)) {
-      // ProcessHttpInAndOutInvocationRequest: the original request, relayed back verbatim.
-      const out = await send(ctx.port, {method: req.method, path: `${url.pathname}${url.search}`, headers: {...req.headers, ...headers, 'user-agent': `${req.headers['user-agent'] ?? ''} Azure-Functions-Host/${HOST_VERSION}`.trim()}}, body)
-      done(true)
-      res.writeHead(out.status, out.headers)
-      return void res.end(out.body)
-    }
-    const out = await send(ctx.port, {method: 'POST', path: `/${fn.name}`, headers: {...headers, 'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`, 'Content-Type': 'application/json; charset=utf-8'}}, JSON.stringify(payload(fn, req, url, body)))
-    const response = readResult(fn, out)
-    for (const l of response.logs) ctx.logs.write('Information', `${cat}.User`, l, tag)
+    const answer = ctx.forwarding && isInAndOut(fn) ? await forward(ctx.port, id, req, url, body) : await call(ctx, fn, id, req, url, body)
     done(true)
-    res.writeHead(response.status, response.headers)
-    res.end(response.body)
+    res.writeHead(answer.status, answer.headers)
+    res.end(answer.body)
   } catch (error) {
     done(false, (error as Error).message)
     // ExceptionMiddleware: 500 with an empty body.
     res.writeHead(500)
     res.end()
   }
+}
+
+function hostHeaders(id: string): Record<string, string> {
+  return {'X-Azure-Functions-HostVersion': HOST_VERSION, 'X-Azure-Functions-InvocationId': id}
+}
+
+/** ProcessHttpInAndOutInvocationRequest: the original request, relayed back verbatim. */
+async function forward(port: number, id: string, req: IncomingMessage, url: URL, body: Buffer): Promise<Answer> {
+  const agent = `${req.headers['user-agent'] ?? ''} Azure-Functions-Host/${HOST_VERSION}`.trim()
+  return send(port, {method: req.method, path: `${url.pathname}${url.search}`, headers: {...req.headers, ...hostHeaders(id), 'user-agent': agent}}, body)
+}
+
+/** ProcessDefaultInvocationRequest: POST /<function> with the JSON payload; its answer mapped to the caller's response. */
+async function call(ctx: InvokeContext, fn: FunctionDef, id: string, req: IncomingMessage, url: URL, body: Buffer) {
+  const headers = {...hostHeaders(id), 'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`, 'Content-Type': 'application/json; charset=utf-8'}
+  const out = await send(ctx.port, {method: 'POST', path: `/${fn.name}`, headers}, JSON.stringify(payload(fn, req, url, body)))
+  const response = readResult(fn, out)
+  for (const l of response.logs) ctx.logs.write('Information', `Function.${fn.name}.User`, l, {functionName: fn.name, invocationId: id})
+  return {status: response.status, headers: response.headers, body: Buffer.from(response.body)}
 }
 
 function payload(fn: FunctionDef, req: IncomingMessage, url: URL, body: Buffer) {
@@ -107,36 +136,47 @@ function payload(fn: FunctionDef, req: IncomingMessage, url: URL, body: Buffer) 
     flat[k] = arrays[k].join(',')
   }
   const name = trigger(fn)!.name ?? 'req'
-  const request = {Url: `https://${req.headers.host}${url.pathname}${url.search}`, Method: req.method, Query: query, Headers: arrays, Params: {}, Identities: [], ...(body.length > 0 ? {Body: body.toString('utf8')} : {})}
-  return {Data: {[name]: request}, Metadata: {Query: query, Headers: flat, sys: {MethodName: fn.name, UtcNow: new Date().toISOString(), RandGuid: randomUUID()}}}
+  const request = {
+    Url: `https://${req.headers.host}${url.pathname}${url.search}`, Method: req.method, Query: query, Headers: arrays, Params: {}, Identities: [],
+    ...(body.length > 0 ? {Body: body.toString('utf8')} : {}),
+  }
+  const sys = {MethodName: fn.name, UtcNow: new Date().toISOString(), RandGuid: randomUUID()}
+  return {Data: {[name]: request}, Metadata: {Query: query, Headers: flat, sys}}
+}
+
+/** Member lookup as Newtonsoft binds HttpScriptInvocationResult: case-insensitive. */
+function get(o: any, k: string): any {
+  return o && typeof o === 'object' ? o[Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase()) ?? ''] : undefined
 }
 
 /** EnsureSuccessStatusCode, a JSON body, then Outputs.<http binding> → the caller's response. */
-function readResult(fn: FunctionDef, out: {status: number; headers: http.IncomingHttpHeaders; body: Buffer}) {
+function readResult(fn: FunctionDef, out: Answer) {
   if (out.status < 200 || out.status > 299) throw new Error(`Response status code does not indicate success: ${out.status}.`)
   const mediaType = String(out.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase()
   if (mediaType !== 'application/json' && mediaType !== 'text/json') {
-    throw new Error(`No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${mediaType}'.`)
+    throw new Error('No MediaTypeFormatter is available to read an object of type \'HttpScriptInvocationResult\' '
+      + `from content with media type '${mediaType}'.`)
   }
   const doc = JSON.parse(out.body.toString('utf8') || 'null') as Record<string, any> | null
-  const get = (o: any, k: string) => (o && typeof o === 'object' ? o[Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase()) ?? ''] : undefined)
   const logs = ((get(doc, 'Logs') ?? []) as unknown[]).map(String)
   const outputs = get(doc, 'Outputs') as Record<string, unknown> | undefined
   const binding = fn.bindings.find((b) => type(b) === 'http' && String(b.direction).toLowerCase() === 'out')
+  // Outputs keys are case-sensitive (a Dictionary); a $return http binding reads ReturnValue.
   let value: any = binding?.name === '$return' ? get(doc, 'ReturnValue') : outputs?.[binding?.name ?? 'res']
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value)
     } catch {
-      throw new Error('Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format')
+      throw new Error(NOT_EXPECTED_FORMAT)
     }
   }
-  if (value === null) throw new Error('Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format')
+  if (value === null) throw new Error(NOT_EXPECTED_FORMAT)
   // A missing value is an empty ExpandoObject: 200 with "{}".
   if (value === undefined) return {status: 200, headers: {'content-type': 'application/json'}, body: '{}', logs}
-  const headers = Object.fromEntries(Object.entries((get(value, 'headers') ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+  const given = Object.entries((get(value, 'headers') ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])
   const b = get(value, 'body')
   const status = Number.parseInt(String(get(value, 'statusCode') ?? '200'), 10)
   const text = b === undefined || b === null ? '' : typeof b === 'string' ? b : JSON.stringify(b)
-  return {status: Number.isFinite(status) ? status : 200, headers: {'content-type': typeof b === 'string' || b === undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers}, body: text, logs}
+  const contentType = typeof b === 'string' || b === undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
+  return {status: Number.isFinite(status) ? status : 200, headers: {'content-type': contentType, ...Object.fromEntries(given)}, body: text, logs}
 }

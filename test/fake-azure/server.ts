@@ -179,7 +179,7 @@ export class FakeAzure {
 
   async stop(): Promise<void> {
     await Promise.all(this.allSites().map(async (s) => {
-      await s.host.stop()
+      await s.host.close()
       if (s.contentDir) await rm(s.contentDir, {recursive: true, force: true})
     }))
     await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
