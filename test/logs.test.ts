@@ -188,6 +188,17 @@ describe('chd logs', {skip: goSkip()}, () => {
     assert.equal(x.level, 'Error')
   })
 
+  test('--slot reads the slot\'s own rows (cloud_RoleName "<app>-<slot>", WebJobsRoleEnvironmentTelemetryInitializer.cs)', async () => {
+    const prod = fake.site('demo-linux-premium')
+    prod.logs.write('Information', 'Host.General', 'a line from production')
+    prod.slots.get('staging')!.logs.write('Information', 'Host.General', 'a line from staging')
+    const r = await chd(['logs', '--app', 'demo-linux-premium', '--slot', 'staging', '--since', '1h', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const messages = r.stdout.trim().split('\n').map((l) => JSON.parse(l).message)
+    assert.ok(messages.includes('a line from staging'))
+    assert.ok(!messages.includes('a line from production'))
+  })
+
   test('history with --since; filtering by invocation id and level', async () => {
     const all = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--json'], {env})
     assert.equal(all.code, 0, all.stderr)

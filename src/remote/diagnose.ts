@@ -184,7 +184,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
 async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{events: LogEvent[]; source: LogSource}> {
   if (hasInsights(settings)) {
     try {
-      return {events: await queryInsights(ctx, settings, roleName(site), {sinceMs: 60 * 60_000}), source: 'insights'}
+      return {events: await queryInsights(ctx, settings, roleName(site, settings), {sinceMs: 60 * 60_000}), source: 'insights'}
     } catch {}
   }
   if (!hasStream(site)) return {events: [], source: 'none'}

@@ -81,10 +81,10 @@ export async function runLogs(options: LogsOptions): Promise<{source: 'stream' |
   const settings = await readSettings(ctx, site)
   const sinceMs = parseSince(options.since ?? '30m')
   if (!options.follow) {
-    for (const e of await queryInsights(ctx, settings, roleName(site), {sinceMs})) emit(e)
+    for (const e of await queryInsights(ctx, settings, roleName(site, settings), {sinceMs})) emit(e)
     return {source, events: count}
   }
   options.onNotice('App Insights rows arrive 20 s to 3 min after they are written; following with that delay.')
-  for await (const e of followInsights(ctx, settings, roleName(site), {sinceMs, signal: options.signal})) emit(e)
+  for await (const e of followInsights(ctx, settings, roleName(site, settings), {sinceMs, signal: options.signal})) emit(e)
   return {source, events: count}
 }

@@ -16,9 +16,13 @@ export function hasInsights(settings: Record<string, string>): boolean {
   return Boolean(settings.APPLICATIONINSIGHTS_CONNECTION_STRING || settings.APPINSIGHTS_INSTRUMENTATIONKEY)
 }
 
-/** The name App Insights files the app's rows under (cloud_RoleName): a slot is "<app>-<slot>". */
-export function roleName(site: SiteInfo): string {
-  return site.slot ? `${site.name}-${site.slot}` : site.name
+/**
+ * The name App Insights files the app's rows under (cloud_RoleName): WEBSITE_CLOUD_ROLENAME when
+ * set, else the site name, "-<slot>" for a slot (azure-webjobs-sdk
+ * WebJobsRoleEnvironmentTelemetryInitializer: WEBSITE_SITE_NAME, WEBSITE_SLOT_NAME).
+ */
+export function roleName(site: SiteInfo, settings: Record<string, string>): string {
+  return settings.WEBSITE_CLOUD_ROLENAME || (site.slot ? `${site.name}-${site.slot}` : site.name)
 }
 
 /**
@@ -65,7 +69,7 @@ export class HostLogWatch {
   async refresh(): Promise<void> {
     if (this.source !== 'insights') return
     try {
-      const rows = await queryInsights(this.ctx, this.settings, roleName(this.site), {sinceMs: Date.now() - this.since})
+      const rows = await queryInsights(this.ctx, this.settings, roleName(this.site, this.settings), {sinceMs: Date.now() - this.since})
       this.events.splice(0, this.events.length, ...rows)
     } catch {}
   }

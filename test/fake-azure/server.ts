@@ -274,7 +274,9 @@ export class FakeAzure {
     if (!this.authorized(req, res)) return
     if (req.method === 'POST' && /^\/v1\/.*\/query$/i.test(url.pathname)) {
       const doc = JSON.parse(body.toString() || '{}') as {query?: string}
-      const r = query(doc.query ?? '', this.allSites().map((s) => ({name: s.slot ? `${s.name}-${s.slot}` : s.name, records: s.logs.records})), Date.now() - this.ingestionDelayMs)
+      // cloud_RoleName: WebJobsRoleEnvironmentTelemetryInitializer (WEBSITE_CLOUD_ROLENAME, else site[-slot]).
+      const role = (s: FakeSite) => s.settings.WEBSITE_CLOUD_ROLENAME || (s.slot ? `${s.name}-${s.slot}` : s.name)
+      const r = query(doc.query ?? '', this.allSites().map((s) => ({name: role(s), records: s.logs.records})), Date.now() - this.ingestionDelayMs)
       return json(res, r.status, r.body)
     }
     if (req.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Insights\/components$/i.test(url.pathname)) {
