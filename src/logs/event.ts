@@ -38,6 +38,11 @@ export function enrich(event: LogEvent): LogEvent {
   return {...event, ...(fn ? {function: fn} : {}), ...(id ? {invocationId: id} : {}), ...(STARTUP.test(event.message) ? {startup: true} : {})}
 }
 
+/** The host's answer to a status request ("Host Status: {…}"): chd's own debug-mode pings cause them; no news. */
+export function isStatusEcho(message: string): boolean {
+  return /^Host Status: \{/.test(message)
+}
+
 export interface LogFilter {
   function?: string
   invocation?: string

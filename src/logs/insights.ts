@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {armRequest, type AzureContext} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {ChdError, ExitCode} from '../errors.js'
-import {enrich, type LogEvent, type LogLevel} from './event.js'
+import {enrich, isStatusEcho, type LogEvent, type LogLevel} from './event.js'
 
 const SEVERITY: LogLevel[] = ['Trace', 'Information', 'Warning', 'Error', 'Critical']
 
@@ -86,21 +86,22 @@ async function runQuery(ctx: AzureContext, resourceId: string, app: string, sinc
     ?? (result as {partialTables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).partialTables?.[0]
   if (!table) return []
   const index = new Map(table.columnDescriptors.map((c, i) => [c.name ?? '', i]))
-  return table.rows.map((r) => {
+  return table.rows.flatMap((r) => {
     const cell: Cell = (name) => (index.has(name) ? r[index.get(name)!] : undefined)
     const t = cell('timestamp')
     const time = t instanceof Date ? t.toISOString() : String(t)
     const level = cell('itemType') === 'exception' ? 'Error' : (SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information')
     const message = messageOf(cell)
+    if (isStatusEcho(message)) return []
     const fn = cell('operation_Name')
     const inv = cell('InvocationId')
-    return {
+    return [{
       itemId: String(cell('itemId') ?? `${time}|${message}`),
       event: enrich({
         time, level, message, source: 'insights',
         ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {}),
       }),
-    }
+    }]
   })
 }
 

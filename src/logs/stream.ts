@@ -1,7 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {KuduClient} from '../azure/kudu.js'
-import {enrich, type LogEvent, parseLevel} from './event.js'
+import {enrich, isStatusEcho, type LogEvent, parseLevel} from './event.js'
 
 /**
  * Kudu's own lines, never the app's: both Kudus' welcome and keep-alive (Windows adds its timeout
@@ -17,8 +17,6 @@ const TERMINATED = /Stream terminated due to timeout|log-streaming session has e
 const RECORD = /^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s+\[(\w+)(?:,([^\]]+))?\]\s?(.*)$/
 /** The platform's docker log on Linux App Service: "2024-02-05T17:30:54.015Z INFO  - Starting container for site". */
 const PLATFORM = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\s+(INFO|WARN|ERROR)\s+-\s(.*)$/
-/** The host's answer to chd's own debug-mode pings: not the app's news. */
-const OWN_PING = /^Host Status: \{/
 
 /** One line of the stream: a new record, a line that continues the one before, or nothing. */
 export function parseStreamLine(line: string): LogEvent | {continues: string} | undefined {
@@ -66,7 +64,7 @@ export class StreamParser {
   flush(): LogEvent[] {
     const e = this.pending
     this.pending = undefined
-    if (!e || OWN_PING.test(e.message)) return []
+    if (!e || isStatusEcho(e.message)) return []
     return [enrich(e)]
   }
 }

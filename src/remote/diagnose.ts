@@ -142,7 +142,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   let started: LogEvent | undefined
   let final = false
   for (const e of events) {
-    if (WORKER_STARTED.test(e.message)) {
+    if (WORKER_STARTED.test(e.message) && e.level === 'Information') {
       started = e
       final = false
       continue
