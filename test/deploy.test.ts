@@ -365,6 +365,20 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     }
   })
 
+  test('WebJobsScriptHostService.cs: a host that cannot start (host.json version 3.0) is in Error: HOST_NOT_RUNNING with its errors, exit 5', async () => {
+    const site = fake.site('demo-linux-consumption')
+    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    try {
+      const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}}))
+      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force'], {env})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/)
+    } finally {
+      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+    }
+  })
+
   test('--smoke against a handler that never serves fails with exit 5', async () => {
     const site = fake.site('demo-linux-consumption')
     const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
@@ -377,7 +391,7 @@ describe('verify: evidence that the handler started, not the host state', {skip:
       assert.match(r.stderr, /Error \[SMOKE_FAILED\].*\n.*GET \/api\/hello answered (500|503)/)
     } finally {
       site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
-      fake.hostTimeoutMs = 4000
+      fake.hostTimeoutMs = 10_000
     }
   })
 })

@@ -13,7 +13,7 @@ let env: Record<string, string>
 let elsewhere: string
 before(async () => {
   fake = await new FakeAzure().start()
-  fake.hostTimeoutMs = 1000
+  fake.hostTimeoutMs = 2000
   env = {...fake.env(), CHD_SETTINGS_SETTLE_MS: '0'}
   elsewhere = await tempDir()
 })

@@ -21,7 +21,7 @@ import type {FakeSite} from './fake-azure/state.js'
 let fake: FakeAzure
 before(async () => {
   fake = await new FakeAzure().start()
-  fake.hostTimeoutMs = 800
+  fake.hostTimeoutMs = 1500
   fake.restartDelayMs = 60_000
 })
 after(() => fake.stop())

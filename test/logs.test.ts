@@ -208,8 +208,14 @@ describe('chd logs', {skip: goSkip()}, () => {
     const mine = one.stdout.trim().split('\n').map((l) => JSON.parse(l))
     assert.ok(mine.length >= 2)
     for (const e of mine) assert.equal(e.invocationId, inv)
+    // The filter, on lines of both kinds (a loaded machine may add real errors of its own).
+    const site = fake.site('demo-linux-dedicated')
+    site.logs.write('Error', 'Host.General', 'an error line for the filter')
+    site.logs.write('Warning', 'Host.General', 'a warning line for the filter')
     const errors = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--level', 'error', '--json'], {env})
-    assert.equal(errors.stdout.trim(), '')
+    const shown = errors.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    assert.ok(shown.some((e) => e.message === 'an error line for the filter'))
+    for (const e of shown) assert.ok(['Error', 'Critical'].includes(e.level), JSON.stringify(e))
   })
 
   test('no App Insights: a clear error naming the setting; a bad --since is a usage error', async () => {

@@ -88,7 +88,8 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
         break
       }
     }
-    if (source === 'none' && !options.smoke) break
+    // Nothing more to wait for without a log source or a smoke path, unless a second look at an Error is due.
+    if (source === 'none' && !options.smoke && status?.state !== 'Error') break
     if (Date.now() >= end) {
       if (result.findings.length > 0 || result.smoke) result.worker = 'failed'
       break

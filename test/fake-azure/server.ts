@@ -74,8 +74,8 @@ export class FakeAzure {
   deployMs = 150
   /** Run deployed packages (off for benchmarks that only measure uploads). */
   runApps = true
-  /** The host's initialization window for deployed handlers (30 s on Azure; short here). */
-  hostTimeoutMs = 4000
+  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here, room for a loaded machine). */
+  hostTimeoutMs = 10_000
   /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
   ingestionDelayMs = 0
   /** Idle time after which the logstream writes its "No new trace" keep-alive (1 min on Azure). */
