@@ -136,6 +136,19 @@ export class FakeAzure {
     return this
   }
 
+  /** Every folder the fake made; all go when it stops, whichever site held them last. */
+  private readonly dirs = new Set<string>()
+
+  private stopped = false
+
+  private async tempDir(): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chd-fake-site-'))
+    this.dirs.add(dir)
+    // Made by work still on its way when the fake stopped: nothing will use it.
+    if (this.stopped) await rm(dir, {recursive: true, force: true})
+    return dir
+  }
+
   /** Every site, slots included. */
   allSites(): FakeSite[] {
     return [...this.sites.values()].flatMap((s) => [s, ...s.slots.values()])
@@ -155,7 +168,7 @@ export class FakeAzure {
     site.scmPort = await this.listen(0, (req, res, url, body) => this.scm(site, req, res, url, body))
     site.sitePort = await this.listen(0, (req, res, url, body) => this.siteHost(site, req, res, url, body))
     // A new app has an empty wwwroot, and its host runs on it (with no functions).
-    site.contentDir = await mkdtemp(path.join(os.tmpdir(), 'chd-fake-site-'))
+    site.contentDir = await this.tempDir()
     if (this.runApps) await site.host.start(site.contentDir)
     return site
   }
@@ -178,16 +191,19 @@ export class FakeAzure {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.allSites().map(async (s) => {
-      await s.host.close()
-      if (s.contentDir) await rm(s.contentDir, {recursive: true, force: true})
-    }))
+    this.stopped = true
+    await Promise.all(this.allSites().map((s) => s.host.close()))
+    await Promise.all([...this.dirs].map((d) => rm(d, {recursive: true, force: true})))
     await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
     await this.azurite?.stop()
   }
 
   /** What a shell needs to point chd at this fake. */
-  env(dir = mkdtempSync(path.join(os.tmpdir(), 'chd-fake-azure-'))): Record<string, string> {
+  env(dir?: string): Record<string, string> {
+    if (!dir) {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'chd-fake-azure-'))
+      this.dirs.add(dir)
+    }
     const ca = path.join(dir, 'ca.pem')
     writeFileSync(ca, this.tls.caPem)
     return {
@@ -398,7 +414,8 @@ export class FakeAzure {
   }
 
   private async layOut(site: FakeSite, zip: Buffer, modes: 'chmod777' | 'zip' | 'drop'): Promise<void> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'chd-fake-site-'))
+    const dir = await this.tempDir()
+    if (this.stopped) return
     await unpack(zip, dir, modes)
     await site.host.stop()
     if (site.contentDir) await rm(site.contentDir, {recursive: true, force: true})
