@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, type DeployResult} from '../src/deploy/index.js'
-import {ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
 import {renderFindings} from '../src/ui/findings.js'
@@ -10,7 +9,8 @@ import {renderSettingsDiff} from '../src/ui/remote.js'
 
 export default class Deploy extends ChdCommand {
   static override summary = 'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-local (the doctor's checks against the detected platform), validate-remote, package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME=custom + --setting + --settings-file; sync triggers), verify (host status with the master key, function URLs).`
+  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-local (the doctor's checks against the detected platform), validate-remote, package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME=custom + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, `
+    + 'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
@@ -31,6 +31,10 @@ export default class Deploy extends ChdCommand {
     timeout: Flags.integer({summary: 'Seconds to wait in all (409 retries, polling).', default: 900, min: 10}),
     'show-keys': Flags.boolean({summary: 'Print function URLs with their key.'}),
     glibc: Flags.string({summary: 'glibc of the Linux platform, if not the default 2.31.', helpValue: 'X.Y'}),
+    smoke: Flags.string({
+      summary: 'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
+      helpValue: 'PATH',
+    }),
   }
 
   async run(): Promise<DeployResult> {
@@ -49,6 +53,7 @@ export default class Deploy extends ChdCommand {
       timeoutMs: flags.timeout * 1000,
       showKeys: flags['show-keys'],
       glibc: flags.glibc,
+      smoke: flags.smoke,
       settleMs: process.env.CHD_SETTINGS_SETTLE_MS === undefined ? undefined : Number(process.env.CHD_SETTINGS_SETTLE_MS),
       ...azureOptions(flags),
     }, await this.progress())
@@ -60,11 +65,10 @@ export default class Deploy extends ChdCommand {
     this.say(renderSettingsDiff(result.settings.diff))
     if (result.deployment?.id) this.say(`deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`)
     if (result.verify) {
-      this.say(`host: ${result.verify.hostState ?? 'unknown'}${result.verify.hostVersion ? ` (${result.verify.hostVersion})` : ''}`)
-      for (const e of result.verify.hostErrors ?? []) this.say(`  error: ${e}`)
-      if (result.verify.hostState !== 'Running') this.say(`  Run chd doctor --app ${result.app} to find out why.`)
-      for (const f of result.verify.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
-      if (result.verify.hostState !== 'Running') process.exitCode = ExitCode.remoteFailed
+      const v = result.verify
+      this.say(`host: ${v.hostState ?? 'unknown'}${v.hostVersion ? ` (${v.hostVersion})` : ''}`)
+      this.say(v.worker === 'started' ? `handler: started (${v.evidence})` : `handler: start not confirmed: ${v.note}`)
+      for (const f of v.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
     }
     return result
   }

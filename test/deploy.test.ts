@@ -6,8 +6,9 @@ import {after, before, beforeEach, describe, test} from 'node:test'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
+import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {dosZip, listZip} from './helpers/zip.js'
-import {FakeAzure} from './fake-azure/server.js'
+import {FakeAzure, STORAGE_KEY} from './fake-azure/server.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -45,7 +46,7 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
       assert.equal(doc.package.uploaded, true)
       const site = fake.site(app)
       for (const k of Object.keys(settingsBefore)) assert.ok(k in site.settings, `${k} kept`)
-      if (app === 'demo-flex') assert.equal(site.runtimeName, 'custom')
+      if (app === 'demo-flex') assert.deepEqual([site.runtimeName, site.runtimeVersion], ['custom', '1.0'])
       else assert.equal(site.settings.FUNCTIONS_WORKER_RUNTIME, 'custom')
       if (route === 'run-from-package') {
         assert.match(site.settings.WEBSITE_RUN_FROM_PACKAGE, /function-releases\/.*-[0-9a-f]{64}\.zip\?.*sig=/)
@@ -53,17 +54,21 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
       }
       assert.equal((await deployedModes(site.packageZip!)).handler, '-rwxr-xr-x')
       assert.equal(doc.verify.hostState, 'Running')
+      assert.equal(doc.verify.worker, 'started')
+      assert.match(doc.verify.evidence, /Worker process started and initialized\./)
       assert.deepEqual(doc.verify.functions.map((f: {name: string}) => f.name), ['hello'])
       noSecrets(r.stdout, r.stderr)
     })
   }
 
-  test('a Windows app gets zipdeploy; text output lists the URL', async () => {
+  test('a Windows app gets zipdeploy; text output lists the URL and says plainly the start is not confirmed', async () => {
     const exe = await goHandler('windows-amd64')
     const dir = await makeApp({...goodApp({copy: exe}), 'host.json': {version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler.exe'}}}, handler: '', 'handler.exe': {copy: exe}})
-    const r = await chd(['deploy', dir, '--app', 'demo-windows'], {env})
+    // The fake cannot run a Windows program, so no line says it started (nor failed).
+    const r = await chd(['deploy', dir, '--app', 'demo-windows'], {env: {...env, CHD_VERIFY_WINDOW_MS: '2000'}})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /windows dedicated \[Standard\] via zipdeploy/)
+    assert.match(r.stdout, /handler: start not confirmed: no line from the host's log stream .* pass --smoke/)
     assert.match(r.stdout, /hello: https:\/\/127\.0\.0\.1:\d+\/api\/hello/)
   })
 
@@ -157,9 +162,10 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     const started = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], {env})
     const until = Date.now() + 10_000
     while (!fake.requests.slice(mark).some((q) => q.path.startsWith('/api/zipdeploy') && q.status === 202) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    const tokens = [...fake.tokens]
     fake.tokens.clear()
     const r = await started
-    fake.tokens.add('chd-fake-token')
+    for (const t of tokens) fake.tokens.add(t)
     fake.deployMs = 150
     assert.equal(r.code, 3, r.stderr)
     assert.match(r.stderr, /401/)
@@ -176,6 +182,103 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
   })
 })
 
+describe('Linux Consumption: how the platform will read the package', {skip: goSkip()}, () => {
+  const app = 'demo-linux-consumption'
+  let saved: Record<string, string>
+  beforeEach(() => { saved = {...fake.site(app).settings} })
+  const restore = () => {
+    fake.site(app).settings = {...saved}
+    fake.site(app).identity = undefined
+  }
+  const identityStorage = () => {
+    const s = fake.site(app).settings
+    delete s.AzureWebJobsStorage
+    s.AzureWebJobsStorage__accountName = 'demostore'
+    s.AzureWebJobsStorage__blobServiceUri = fake.blobEndpoint
+  }
+
+  test('identity-based storage: a plain URL and WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID=SystemAssigned; the fake fetches it with that identity (PackageDownloadHandler.cs)', async () => {
+    identityStorage()
+    fake.site(app).identity = {system: true, userAssigned: []}
+    try {
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      const s = fake.site(app).settings
+      assert.match(s.WEBSITE_RUN_FROM_PACKAGE, /\/function-releases\/[^?]+\.zip$/)
+      assert.equal(s.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, 'SystemAssigned')
+      assert.equal(r.json().verify.worker, 'started')
+    } finally {
+      restore()
+    }
+  })
+
+  test('AzureWebJobsStorage__clientId names a user-assigned identity: its resource id is set; an unknown one is refused before upload', async () => {
+    identityStorage()
+    const id = '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
+    fake.site(app).identity = {system: false, userAssigned: [{id, clientId: '11111111-2222-3333-4444-555555555555'}]}
+    try {
+      fake.site(app).settings.AzureWebJobsStorage__clientId = '99999999-2222-3333-4444-555555555555'
+      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /STORAGE_IDENTITY_NOT_ASSIGNED/)
+      fake.site(app).settings.AzureWebJobsStorage__clientId = '11111111-2222-3333-4444-555555555555'
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, id)
+      assert.equal(r.json().verify.worker, 'started')
+    } finally {
+      restore()
+    }
+  })
+
+  test('identity-based storage and no identity on the app: refused with the fix, nothing uploaded', async () => {
+    identityStorage()
+    try {
+      const r = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /STORAGE_IDENTITY_MISSING[\s\S]*az functionapp identity assign/)
+      assert.equal(since().filter((q) => q.method !== 'GET' && !/appsettings\/list/.test(q.path)).length, 0)
+    } finally {
+      restore()
+    }
+  })
+
+  test('a SAS-only connection string: uploaded with it, and the package URL carries it (never printed); one that cannot read is refused', async () => {
+    const {AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential} = await import('@azure/storage-blob')
+    const sas = (permissions: string) => generateAccountSASQueryParameters({
+      permissions: AccountSASPermissions.parse(permissions), services: AccountSASServices.parse('b').toString(), resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+      expiresOn: new Date(Date.now() + 400 * 86_400_000), startsOn: new Date(Date.now() - 600_000),
+    }, new StorageSharedKeyCredential('demostore', STORAGE_KEY)).toString()
+    try {
+      const good = sas('rwc')
+      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${good}`
+      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE.endsWith(`?${good}`))
+      assert.equal(r.json().verify.worker, 'started')
+      assert.ok(!r.stdout.includes(new URLSearchParams(good).get('sig')!) && !r.stderr.includes(new URLSearchParams(good).get('sig')!), 'the SAS is not printed')
+      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
+      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /STORAGE_SAS_INSUFFICIENT/)
+    } finally {
+      restore()
+    }
+  })
+})
+
+describe('Flex deployment outcomes other than success (core tools DeployStatus.cs, functions-action)', {skip: goSkip()}, () => {
+  for (const [status, code] of [[5, 'DEPLOY_CONFLICT'], [6, 'DEPLOYMENT_PARTIAL'], [-1, 'DEPLOYMENT_CANCELLED']] as const) {
+    test(`status ${status} → ${code}, exit 5, with the deployment log`, async () => {
+      fake.flexOutcome = {status, text: `outcome ${status} from the deployment service`}
+      const r = await chd(['deploy', appDir, '--app', 'demo-flex', '--force'], {env})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, new RegExp(`Error \\[${code}\\]`))
+      assert.match(r.stderr, new RegExp(`outcome ${status} from the deployment service`))
+    })
+  }
+})
+
 describe('--no-wait', {skip: goSkip()}, () => {
   test('returns once the upload is accepted, with the deployment id, and sets the settings', async () => {
     fake.deployMs = 3000
@@ -188,16 +291,107 @@ describe('--no-wait', {skip: goSkip()}, () => {
     assert.equal(pending.complete, false, 'chd did not wait for the deployment')
     assert.equal(doc.deployment.id, pending.id)
     assert.equal(fake.site('demo-linux-premium').settings.FUNCTIONS_WORKER_RUNTIME, 'custom')
-    await new Promise((resolve) => setTimeout(resolve, 3200))
+    // Let that deployment finish (and lay out its content) before the next test, by state, not by time.
+    const until = Date.now() + 30_000
+    while (!(pending.complete && fake.site('demo-linux-premium').host.state === 'Running') && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.ok(pending.complete)
   })
 })
 
 describe('--slot', {skip: goSkip()}, () => {
-  test('every ARM call goes to the slot', async () => {
-    const r = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--slot', 'staging', '--force'], {env})
+  test('a slot is its own site: the deploy goes to it, production is untouched, sticky settings stay', async () => {
+    const prod = fake.site('demo-linux-premium')
+    const staging = prod.slots.get('staging')!
+    const before = {zip: prod.packageZip, settings: {...prod.settings}, deployments: prod.deployments.length, syncs: prod.syncs}
+    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--slot', 'staging', '--force', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
-    const arm = since().filter((q) => q.host === 'arm' && /\/sites\/demo-linux-dedicated\//.test(q.path))
+    const arm = since().filter((q) => q.host === 'arm' && /\/sites\/demo-linux-premium\//.test(q.path))
     assert.ok(arm.length > 0)
-    for (const q of arm) assert.match(q.path, /\/sites\/demo-linux-dedicated\/slots\/staging/, q.path)
+    for (const q of arm) assert.match(q.path, /\/sites\/demo-linux-premium\/slots\/staging/, q.path)
+    assert.equal(prod.packageZip, before.zip, 'production content untouched')
+    assert.deepEqual(prod.settings, before.settings, 'production settings untouched')
+    assert.equal(prod.deployments.length, before.deployments)
+    assert.ok(staging.packageZip, 'the slot got the package')
+    assert.equal(staging.settings.FUNCTIONS_WORKER_RUNTIME, 'custom')
+    assert.equal(staging.settings.SLOT_ROLE, 'staging')
+    const doc = r.json()
+    assert.equal(doc.slot, 'staging')
+    assert.equal(doc.verify.worker, 'started')
+    assert.match(doc.verify.functions[0].url, new RegExp(`:${staging.sitePort}/api/hello$`))
+  })
+})
+
+describe('verify: evidence that the handler started, not the host state', {skip: goSkip()}, () => {
+  const crashing = handlerApp(nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"))
+
+  test('a crash-looping handler (host status Running) fails with HANDLER_EXITED and its stderr line, exit 5', async () => {
+    const dir = await makeApp(crashing)
+    const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /Error \[HANDLER_EXITED\]/)
+    assert.match(r.stderr, /exited with code 3: boom: cannot open config/)
+    const json = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
+    assert.equal(json.code, 5)
+    const err = json.json().error
+    assert.equal(err.code, 'HANDLER_EXITED')
+    assert.equal(err.exit, 5)
+  })
+
+  test('an arm64 build deployed anyway: EXECUTABLE_WRONG_ARCH from "Exec format error" in the exception', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-arm64')}))
+    const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /Error \[EXECUTABLE_WRONG_ARCH\]/)
+  })
+
+  test('no log source (Linux Consumption without App Insights): says so and exits 0; --smoke confirms it', async () => {
+    const site = fake.site('demo-linux-consumption')
+    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    try {
+      const r = await chd(['deploy', appDir, '--app', 'demo-linux-consumption', '--force', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.json().verify.worker, 'unconfirmed')
+      assert.equal(r.json().verify.logSource, 'none')
+      assert.match(r.json().verify.note, /no App Insights and its plan no log stream.*--smoke/)
+      const smoke = await chd(['deploy', appDir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello', '--json'], {env})
+      assert.equal(smoke.code, 0, smoke.stderr)
+      assert.equal(smoke.json().verify.worker, 'started')
+      assert.equal(smoke.json().verify.evidence, 'GET /api/hello answered 200')
+    } finally {
+      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+    }
+  })
+
+  test('WebJobsScriptHostService.cs: a host that cannot start (host.json version 3.0) is in Error: HOST_NOT_RUNNING with its errors, exit 5', async () => {
+    const site = fake.site('demo-linux-consumption')
+    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    try {
+      const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}}))
+      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force'], {env})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/)
+    } finally {
+      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+    }
+  })
+
+  test('--smoke against a handler that never serves fails with exit 5', async () => {
+    const site = fake.site('demo-linux-consumption')
+    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    fake.hostTimeoutMs = 500
+    try {
+      const dir = await makeApp(crashing)
+      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello'], {env: {...env, CHD_VERIFY_WINDOW_MS: '8000'}})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /Error \[SMOKE_FAILED\].*\n.*GET \/api\/hello answered (500|503)/)
+    } finally {
+      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+      fake.hostTimeoutMs = 10_000
+    }
   })
 })

@@ -13,7 +13,7 @@ let env: Record<string, string>
 let elsewhere: string
 before(async () => {
   fake = await new FakeAzure().start()
-  fake.hostTimeoutMs = 1000
+  fake.hostTimeoutMs = 2000
   env = {...fake.env(), CHD_SETTINGS_SETTLE_MS: '0'}
   elsewhere = await tempDir()
 })
@@ -35,6 +35,18 @@ test('host log lines map to the local finding codes', () => {
   assert.deepEqual(codes('Initializing HttpWorker timed out.'), ['HANDLER_NOT_READY'])
   assert.deepEqual(codes('No job functions found. Try making your job classes and methods public.'), ['NO_FUNCTIONS'])
   assert.deepEqual(codes('Exceeded http worker restart retry count. Shutting down Functions Host'), ['HANDLER_EXITED'])
+  // host-facts §10: .NET 8 on Windows; the .NET Framework text too.
+  assert.deepEqual(codes("Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory 'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS platform."), ['EXECUTABLE_WRONG_ARCH'])
+  assert.deepEqual(codes('%1 is not a valid Win32 application.'), ['EXECUTABLE_WRONG_ARCH'])
+  // The generic texts alone (App Insights traces without their exceptions).
+  assert.deepEqual(codes('Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler'), ['HANDLER_START_FAILED'])
+  assert.deepEqual(codes('Language Worker Process exited. Pid=12.'), ['HANDLER_EXITED'])
+  assert.deepEqual(codes('Failed to start http worker process. workerId:1'), ['HANDLER_NOT_READY'])
+  assert.deepEqual(codes('Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down'), ['HANDLER_START_FAILED'])
+  // App Insights exceptions row: outer ---> innermost.
+  const both = findingsFromLogs([at('Language Worker Process exited. Pid=12.'), at('/home/site/wwwroot/handler exited with code 1 (0x1) ---> panic: boom')])
+  assert.deepEqual(both.map((f) => f.code), ['HANDLER_EXITED'])
+  assert.match(both[0].message, /exited with code 1: panic: boom/)
   assert.deepEqual(codes('Something nobody has seen before'), ['HOST_STARTUP_ERROR'])
 })
 
@@ -46,10 +58,51 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.equal(doc.remote.hostState, 'Running')
   })
 
-  test('lost execute bit on Dedicated → EXECUTABLE_NOT_EXECUTABLE and HOST_NOT_RUNNING', async () => {
-    const {r, codes} = await deployThen('demo-linux-dedicated', goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
-    assert.equal(r.code, 1)
-    assert.deepEqual(codes.sort(), ['EXECUTABLE_NOT_EXECUTABLE', 'HOST_NOT_RUNNING'])
+  test('lost execute bit, running from the package (modes as packed): EXECUTABLE_NOT_EXECUTABLE while the host says Running', async () => {
+    const site = fake.site('demo-linux-dedicated')
+    site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
+    try {
+      const {r, codes, doc} = await deployThen('demo-linux-dedicated', goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
+      assert.equal(r.code, 1)
+      assert.deepEqual(codes, ['EXECUTABLE_NOT_EXECUTABLE'])
+      assert.equal(doc.remote.hostState, 'Running', 'the host state alone would say all is well')
+    } finally {
+      delete site.settings.WEBSITE_RUN_FROM_PACKAGE
+    }
+  })
+
+  test('a crash-looping handler: HANDLER_EXITED with its stderr line, though the host reports Running', async () => {
+    const {codes, doc} = await deployThen('demo-linux-premium', handlerApp(nodeHandler(JSON_OK, "process.stderr.write('fatal: no DATABASE_URL\\n'); process.exit(2)")))
+    // Between its give-ups the host may be down a moment (HOST_NOT_RUNNING), but the cause is named.
+    assert.deepEqual(codes.filter((c) => c !== 'HOST_NOT_RUNNING'), ['HANDLER_EXITED'])
+    assert.match(JSON.stringify(doc.findings), /exited with code 2: fatal: no DATABASE_URL/)
+  })
+
+  test('no App Insights: the stream after switching debug mode on; nothing seen is said plainly (HANDLER_START_UNCONFIRMED)', async () => {
+    const site = fake.site('demo-windows')
+    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+    site.logs.debugNotify = 0
+    const r = await chd(['doctor', '--app', 'demo-windows', '--json'], {env, cwd: elsewhere})
+    site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+    const doc = r.json()
+    assert.equal(doc.remote.hostState, 'Running', 'an app never deployed runs a host with no functions')
+    assert.ok(site.logs.debugNotify > 0, 'the host status request switched debug mode on')
+    const unconfirmed = doc.findings.find((f: {code: string}) => f.code === 'HANDLER_START_UNCONFIRMED')
+    assert.ok(unconfirmed, JSON.stringify(doc.findings))
+    assert.match(unconfirmed.message, /debug mode/)
+  })
+
+  test('the execute bit by route: a zip push chmods 777 (warning), running from the package keeps the mode (error)', async () => {
+    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
+    const judge = async () => (await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env})).json().findings.find((f: {code: string}) => f.code === 'EXECUTABLE_NOT_EXECUTABLE')
+    assert.equal((await judge()).severity, 'warning')
+    fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE = '1'
+    try {
+      assert.equal((await judge()).severity, 'error')
+    } finally {
+      delete fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE
+    }
   })
 
   test('an arm64 build → EXECUTABLE_WRONG_ARCH from the live logs', async () => {
@@ -76,7 +129,7 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
   test('never deployed, runtime not custom, storage removed, stale package URL', async () => {
     const site = fake.site('demo-linux-consumption')
     delete site.settings.AzureWebJobsStorage
-    site.settings.WEBSITE_RUN_FROM_PACKAGE = `${fake.armEndpoint}/demostore/function-releases/gone.zip?sv=2025&sig=abc`
+    site.settings.WEBSITE_RUN_FROM_PACKAGE = `${fake.blobEndpoint}/function-releases/gone.zip?sv=2025&sig=abc`
     const r = await chd(['doctor', '--app', 'demo-linux-consumption', '--json'], {env, cwd: elsewhere})
     const codes = (r.json().findings as Array<{code: string}>).map((f) => f.code)
     for (const c of ['REMOTE_WORKER_RUNTIME', 'REMOTE_STORAGE_MISSING', 'RUN_FROM_PACKAGE_STALE']) assert.ok(codes.includes(c), `${c} in ${codes}`)

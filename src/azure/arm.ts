@@ -49,7 +49,9 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
  * sent through the ARM client's own pipeline: same token, retries and TLS settings. Any status
  * outside `ok` becomes a ChdError with Azure's message and request id.
  */
-export async function armRequest(ctx: AzureContext, method: 'GET' | 'PATCH', url: string, doing: string, options: {body?: unknown; ok?: number[]} = {}): Promise<unknown> {
+export async function armRequest(
+  ctx: AzureContext, method: 'GET' | 'PATCH' | 'PUT', url: string, doing: string, options: {body?: unknown; ok?: number[]} = {},
+): Promise<unknown> {
   const sdk = await import('@azure/core-rest-pipeline')
   const request = sdk.createPipelineRequest({
     url: url.startsWith('https://') ? url : `${ctx.cloud.armEndpoint}${url}`,

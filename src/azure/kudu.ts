@@ -77,6 +77,13 @@ export class KuduClient {
       try {
         response = await this.pipeline.sendRequest(this.httpClient, request)
       } catch (error) {
+        // No token for the App Service audience (AADSTS500011: its service principal is not in the
+        // tenant; AADSTS65001: not consented): the management audience still opens Kudu.
+        if (this.canFallBack(error)) {
+          this.scopeIndex++
+          this.build()
+          continue
+        }
         throw azureError(error, `calling Kudu ${method} ${path}`)
       }
       if ((response.status === 401 || response.status === 403) && this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length) {
@@ -86,6 +93,13 @@ export class KuduClient {
       }
       return response
     }
+  }
+
+  private canFallBack(error: unknown): boolean {
+    if (this.scopeIndex + 1 >= this.ctx.cloud.scmScopes.length) return false
+    const e = error as {name?: string; message?: string}
+    return /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '')
+      || /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
   }
 
   /** Raises a ChdError carrying Kudu's own text for a status the caller did not expect. */

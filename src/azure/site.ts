@@ -102,3 +102,16 @@ export async function siteStack(ctx: AzureContext, site: SiteInfo, settings: Rec
   }
   return {stack: stackFrom(settings.FUNCTIONS_WORKER_RUNTIME, fx), container: isContainer(fx)}
 }
+
+/**
+ * Whether the live app makes the handler executable whatever the package records: the
+ * Consumption and Flex host adds u+x to it (azure-functions-host WorkerProcess.cs); a KuduLite
+ * zip push extracts and runs chmod -R 777 (PushDeploymentController.cs), unless the app runs from
+ * the package (WEBSITE_RUN_FROM_PACKAGE=1: mounted with the zip's own modes). Windows has no bit.
+ */
+export function addsExecBit(site: SiteInfo, settings: Record<string, string>): boolean | undefined {
+  if (!site.linux) return undefined
+  if (site.plan === 'consumption' || site.plan === 'flex') return true
+  const rfp = settings.WEBSITE_RUN_FROM_PACKAGE ?? settings.WEBSITE_RUN_FROM_ZIP ?? ''
+  return rfp !== '1'
+}

@@ -63,6 +63,8 @@ export const CATALOGUE: CheckInfo[] = [
   {code: 'RUN_FROM_PACKAGE_STALE', severity: 'error', summary: 'WEBSITE_RUN_FROM_PACKAGE points at a URL that no longer answers (deleted blob, expired SAS).'},
   {code: 'LAST_DEPLOYMENT_FAILED', severity: 'error', summary: 'The last Kudu deployment failed (its log lines are quoted).'},
   {code: 'HOST_NOT_RUNNING', severity: 'error', summary: 'The Functions host reports a state other than Running.'},
+  {code: 'HANDLER_START_UNCONFIRMED', severity: 'info',
+    summary: 'The live host is Running, but no log line shows the handler started or failed (no log source, or a quiet one).'},
   {code: 'HOST_STARTUP_ERROR', severity: 'error', summary: 'The host logged a startup error that matches no known cause (the line is quoted).'},
   {code: 'EXECUTABLE_NOT_CHECKED', severity: 'info', summary: 'The executable is resolved outside the app (PATH or an absolute path) and was not inspected.'},
 ]

@@ -63,9 +63,12 @@ export function executableRules(ctx: CheckContext): Finding[] {
       }))
     }
     if (app.source.modesKnown && ((entry.mode ?? 0o644) & 0o100) === 0) {
-      const plan = target.plan === 'consumption' || target.plan === 'flex' ? ' (this plan adds u+x to this one file, but nothing else)' : ''
+      const hostAdds = target.plan === 'consumption' || target.plan === 'flex'
+      const adds = target.addsExecBit ?? hostAdds
+      const plan = !adds ? '' : hostAdds ? ' (this plan adds u+x to this one file, but nothing else)'
+        : ' (a zip push on this app makes every file executable: Kudu runs chmod -R 777; run from the package and it stays as packed)'
       out.push(finding('EXECUTABLE_NOT_EXECUTABLE', `${exe.path} has no execute bit (mode ${entry.mode === undefined ? 'not recorded' : (entry.mode & 0o777).toString(8).padStart(3, '0')}): the host fails with "Permission denied"${plan}`, {
-        ...where, severity: plan ? 'warning' : 'error',
+        ...where, severity: adds ? 'warning' : 'error',
         fix: app.source.kind === 'zip' ? 'Re-create the zip with chd pack, which records Unix modes' : `chmod +x ${exe.path}`,
       }))
     }

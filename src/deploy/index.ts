@@ -9,17 +9,19 @@ import {forAzure, loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
 import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
+import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
 import {applyChange, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
-import {resolveSite, type SiteInfo, siteStack} from '../azure/site.js'
+import {addsExecBit, resolveSite, type SiteInfo, siteStack} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
+import {hasStream, HostLogWatch} from '../remote/watch.js'
 import {type Progress, silentProgress} from '../ui/progress.js'
-import {storageFromSettings, uploadRunFromPackage} from './blob.js'
+import {checkStorage, packageIdentity, storageFromSettings, uploadRunFromPackage} from './blob.js'
 import {pushPackage, waitForDeployment} from './upload.js'
 import {verifyApp, type VerifyResult} from './verify.js'
 
@@ -39,6 +41,8 @@ export interface DeployOptions extends AzureOptions {
   showKeys?: boolean
   glibc?: string
   settleMs?: number
+  /** A path on the app's host to GET after the deploy; a 2xx proves the handler serves. */
+  smoke?: string
 }
 
 export type Route = 'zipdeploy' | 'publish' | 'run-from-package'
@@ -120,11 +124,13 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const route = routeFor(site)
   const kudu = new KuduClient(ctx, site.scmHost)
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
+  let watch: HostLogWatch | undefined
   try {
     // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
     const current = await readSettings(ctx, site)
     const {stack, container} = await siteStack(ctx, site, current)
     const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc, stack})
+    target.addsExecBit = addsExecBit(site, current)
     const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
     const desired: Record<string, string> = {
       ...(options.settingsFile ? await settingsFromFile(options.settingsFile) : {}),
@@ -162,9 +168,15 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (route !== 'run-from-package' && /^https?:/i.test(rfp) && !options.force) {
         throw new ChdError('RUN_FROM_PACKAGE_URL_SET', `${site.name} runs from a package URL (WEBSITE_RUN_FROM_PACKAGE); zip deployment is refused while it is set`, {exit: ExitCode.failed, suggestions: [`chd settings unset --app ${site.name} WEBSITE_RUN_FROM_PACKAGE`]})
       }
+      // Run from package: a connection string chd can upload with, or an identity the platform can fetch with.
+      let identity: string | undefined
+      if (route === 'run-from-package' && storage) {
+        checkStorage(storage)
+        if (!storage.connectionString) identity = packageIdentity(site.name, site.site.identity, current)
+      }
       const notes = [`runtime ${runtimeBefore ?? '(unset)'}${local.runtime.keep ? local.runtime.runtime.toLowerCase() === 'custom' ? '' : ` ${local.runtime.reason}` : ' → custom'}`]
       if (storage) notes.push('storage set')
-      return {value: {current, runtimeBefore, storage}, detail: notes.join(', ')}
+      return {value: {current, runtimeBefore, storage, identity}, detail: notes.join(', ')}
     })
 
     // 3. package
@@ -208,15 +220,30 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     }
     if (options.dryRun) return result
 
+    // The evidence that the handler starts is in the host's lines: follow them from before the
+    // upload (Windows Kudu replays nothing), with debug mode on so the host writes its file log.
+    if (!options.noWait) {
+      if (hasStream(site)) await (await HostAdmin.connect(ctx, site)).status()
+      watch = HostLogWatch.start(ctx, site, remote.current)
+      await Promise.race([watch.connected, new Promise((r) => setTimeout(r, 10_000).unref())])
+    }
+
     // 4. upload
     let rfpUrl: string | undefined
+    /** When the new content or settings went live: host lines from then on are about this deployment. */
+    let since: number | undefined
     if (!pkg.same) {
       await steps.run('upload', async (update) => {
         if (route === 'run-from-package') {
           const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix)
           rfpUrl = uploaded.url
           result.package.uploaded = true
-          return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${uploaded.identity ? 'managed identity' : 'SAS, 10 years'})`}
+          const expiry = uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''
+          const identity = remote.identity ?? current.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID
+          const how = uploaded.auth === 'sas' ? 'read SAS, 10 years'
+            : uploaded.auth === 'connection-sas' ? `the connection string's own SAS${expiry}`
+            : `plain URL, read with the app's identity ${identity}, which needs Storage Blob Data Reader`
+          return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${how})`}
         }
         const started = Date.now()
         let shown = 0
@@ -233,6 +260,8 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
           return {value: undefined, detail: `${pkg.bytes} bytes at ${rate}, accepted${pushed.deploymentId ? ` (deployment ${pushed.deploymentId})` : ''}`}
         }
         const done = await waitForDeployment(kudu, pushed.poll, deadline, (s) => update(s))
+        // Seen within a poll (1 s) of the end; the host restarts on the new content after it.
+        since = Date.now() - 1500
         result.deployment = {id: done.id, status: done.status}
         return {value: undefined, detail: `${pkg.bytes} bytes at ${rate}, deployment ${done.id} succeeded`}
       })
@@ -244,8 +273,12 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (rfpUrl) {
         set.WEBSITE_RUN_FROM_PACKAGE = rfpUrl
         if (!remote.current.WEBSITE_MOUNT_ENABLED) set.WEBSITE_MOUNT_ENABLED = '1'
+        if (remote.identity) set.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = remote.identity
       }
+      const before = Date.now()
       const updated = await updateSettings(ctx, site, {set}, {settleMs: options.settleMs})
+      // A settings change restarts the app (so does a new package URL): the start that counts is the next one.
+      if (updated.writes > 0) since = before
       result.settings = {diff: updated.diff, writes: updated.writes}
       const notes = [`settings ${updated.diff.added.length} added, ${updated.diff.changed.length} changed, ${updated.diff.removed.length} removed`]
       if (site.plan === 'flex' && !local.runtime.keep) {
@@ -262,13 +295,43 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
 
     // 6. verify
     result.verify = await steps.run('verify', async (update) => {
-      const v = await verifyApp(ctx, site, {showKeys: Boolean(options.showKeys), deadline: Math.min(deadline, Date.now() + 120_000), onStatus: update})
-      return {value: v, detail: `host ${v.hostState ?? 'unknown'}, ${v.functions.length} function(s)`}
+      const v = await verifyApp(ctx, site, {
+        showKeys: Boolean(options.showKeys),
+        deadline,
+        watch,
+        since: since ?? Date.now(),
+        // Nothing changed, nothing restarted: no new line will come.
+        ...(since === undefined ? {windowMs: 0} : {}),
+        smoke: options.smoke,
+        onStatus: update,
+      })
+      if (since === undefined && v.worker === 'unconfirmed') {
+        v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
+      }
+      return {value: v, detail: `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`}
     })
+    if (result.verify.worker === 'failed') throw startFailure(result)
     return result
   } finally {
+    watch?.stop()
     await rm(work, {recursive: true, force: true})
   }
+}
+
+/** The handler did not start: the first cause the host named, with the code doctor uses (exit 5). */
+function startFailure(result: DeployResult): ChdError {
+  const v = result.verify!
+  const first = v.findings[0]
+  const code = first?.code ?? (v.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
+  const why = v.findings.length > 0
+    ? v.findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
+    : v.hostState === 'Error' ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
+    : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
+  return new ChdError(code, `${result.app} was deployed, but the handler did not start:\n${why}`, {
+    exit: ExitCode.remoteFailed,
+    suggestions: [`chd doctor --app ${result.app}`, `chd logs --app ${result.app} --since 1h`],
+    details: {deploy: result},
+  })
 }
 
 /** The sha256 of what runs now, when chd deployed it: from Kudu's last deployment or the package URL. */
@@ -281,14 +344,42 @@ async function liveSha(kudu: KuduClient, route: Route, settings: Record<string, 
   return /chd sha256=([0-9a-f]{64})/.exec(active?.message ?? '')?.[1]
 }
 
+/** The Flex stacks' runtime for custom handlers (core tools StaticResources/stacks.json, stack "custom", sku FC1). */
+export const FLEX_CUSTOM_RUNTIME = {name: 'custom', version: '1.0'}
+
 /**
- * Flex keeps the runtime in functionAppConfig, which the SDK's SitePatchResource cannot carry,
- * so the PATCH goes through the client's own pipeline (same auth, retries and TLS settings).
+ * Flex keeps the runtime in properties.functionAppConfig, which SitePatchResource (2025-05-01)
+ * does not carry, so a PATCH may be ignored. As Core Tools (AzureHelper.UpdateFlexRuntime) and
+ * az (update_flex_functionapp) do: GET the site's wire JSON, set the runtime, PUT it all back,
+ * through the ARM client's pipeline (raw JSON, so nothing the SDK's models do not know is lost);
+ * then read it back, and fail if the service did not take it.
  */
 async function setFlexRuntime(ctx: AzureContext, site: SiteInfo): Promise<void> {
-  const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${site.slot ? `/slots/${site.slot}` : ''}`
-  const body = {properties: {functionAppConfig: {...site.site.functionAppConfig, runtime: {name: 'custom', version: ''}}}}
-  await armRequest(ctx, 'PATCH', `${id}?api-version=2025-05-01`, `setting the Flex runtime of ${site.name} to custom`, {body, ok: [200, 202]})
+  const slot = site.slot ? `/slots/${site.slot}` : ''
+  const id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${slot}`
+    + '?api-version=2025-05-01'
+  const doing = `setting the Flex runtime of ${site.name} to custom`
+  const wire = await armRequest(ctx, 'GET', id, doing) as {properties?: {functionAppConfig?: Record<string, unknown>}}
+  if (!wire?.properties?.functionAppConfig) {
+    throw new ChdError('FLEX_CONFIG_MISSING', `${site.name} reports no functionAppConfig, so its Flex runtime cannot be set`, {
+      exit: ExitCode.remoteFailed, suggestions: ['Check the app in the portal (Configuration > Runtime)'],
+    })
+  }
+  wire.properties.functionAppConfig.runtime = {...FLEX_CUSTOM_RUNTIME}
+  await armRequest(ctx, 'PUT', id, doing, {body: wire, ok: [200, 201, 202]})
+  // The PUT may be accepted (202) and applied later: read back for a while.
+  for (let i = 0; i < 15; i++) {
+    const back = await armRequest(ctx, 'GET', id, doing) as typeof wire
+    const rt = back?.properties?.functionAppConfig?.runtime as {name?: string; version?: string} | undefined
+    if (rt?.name === FLEX_CUSTOM_RUNTIME.name && rt.version === FLEX_CUSTOM_RUNTIME.version) return
+    await new Promise((r) => setTimeout(r, 2000))
+  }
+  const {name, version} = FLEX_CUSTOM_RUNTIME
+  throw new ChdError('FLEX_RUNTIME_NOT_SET', `Azure accepted the new runtime for ${site.name} but still reports another one: `
+    + `the Flex runtime is not ${name} ${version}`, {
+    exit: ExitCode.remoteFailed,
+    suggestions: [`Set the runtime to ${name} ${version} in the portal (Configuration > Stack settings), then deploy again`],
+  })
 }
 
 /** syncFunctionTriggers: the SDK accepts only 204, the service often answers 200; both are success. */

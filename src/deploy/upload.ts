@@ -50,6 +50,20 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
   }
 }
 
+/**
+ * How a deployment that did not succeed ended. Flex's deployment service adds 5 (another
+ * deployment won), 6 (partly applied) and -1 (cancelled) to Kudu's 3 (core tools
+ * DeployStatus.cs, functions-action KUDU_DEPLOYMENT_CONSTANTS); none of them is a success the
+ * user can rely on, so each fails with its own code.
+ */
+const OUTCOME: Record<number, {code: string; what: string; hint?: string}> = {
+  3: {code: 'DEPLOYMENT_FAILED', what: 'failed'},
+  5: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress',
+    hint: 'Wait for the other deployment to finish, then deploy again'},
+  6: {code: 'DEPLOYMENT_PARTIAL', what: 'was only partly successful', hint: 'Read the log above; deploy again once the cause is fixed'},
+  [-1]: {code: 'DEPLOYMENT_CANCELLED', what: 'was cancelled'},
+}
+
 /** Polls a deployment until it completes; a failure shows Kudu's deployment log. */
 export async function waitForDeployment(kudu: KuduClient, poll: string, deadline: number, onStatus?: (text: string) => void): Promise<KuduDeployment> {
   let last: KuduDeployment | undefined
@@ -63,10 +77,13 @@ export async function waitForDeployment(kudu: KuduClient, poll: string, deadline
         poll = `/api/deployments/${encodeURIComponent(d.id)}`
         onStatus?.(DEPLOY_STATUS[d.status] ?? `status ${d.status}`)
         if (d.complete || [3, 4, 5, 6, -1].includes(d.status)) {
-          if (d.status === 4 || d.status === 6) return d
+          if (d.status === 4) return d
           const log = await kudu.deploymentLog(d.id)
-          throw new ChdError('DEPLOYMENT_FAILED', `The deployment ${DEPLOY_STATUS[d.status] ?? `ended with status ${d.status}`}${d.status_text ? `: ${d.status_text}` : ''}\n${log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`).join('\n')}`, {
+          const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[3]
+          const lines = log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`)
+          throw new ChdError(code, `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`, {
             exit: ExitCode.remoteFailed,
+            suggestions: hint ? [hint] : [],
             details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},
           })
         }

@@ -2,58 +2,122 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {AzureContext} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
+import {HostAdmin} from '../azure/functions-host.js'
 import type {SiteInfo} from '../azure/site.js'
+import type {Finding} from '../checks/finding.js'
+import {judgeLogs} from '../remote/diagnose.js'
+import type {HostLogWatch, LogSource} from '../remote/watch.js'
 
 export interface VerifyResult {
   hostState?: string
   hostVersion?: string
   /** What the host reports when it is in Error. */
   hostErrors?: string[]
+  /**
+   * Whether the handler is known to have started: `started` on positive evidence (the host's
+   * "Worker process started and initialized." since this deployment, or a 2xx from --smoke),
+   * `failed` on a host line naming a failure or a failing smoke request, `unconfirmed` otherwise.
+   */
+  worker: 'started' | 'failed' | 'unconfirmed'
+  evidence?: string
+  logSource: LogSource
+  smoke?: {path: string; status: number}
+  /** The causes the host's lines name, with the codes `chd doctor` uses. */
+  findings: Finding[]
+  note?: string
   functions: Array<{name: string; url?: string}>
 }
 
-/** Host status with the master key from ARM, the function list, and each function's invoke URL. */
-export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {showKeys: boolean; deadline: number; onStatus?: (s: string) => void}): Promise<VerifyResult> {
-  let keys: {masterKey?: string; functionKeys?: Record<string, string>}
-  try {
-    keys = site.slot ? await ctx.arm.webApps.listHostKeysSlot(site.resourceGroup, site.name, site.slot) : await ctx.arm.webApps.listHostKeys(site.resourceGroup, site.name)
-  } catch (error) {
-    throw azureError(error, `reading the host keys of ${site.name}`)
-  }
-  const sdk = await import('@azure/core-rest-pipeline')
-  const pipeline = sdk.createPipelineFromOptions({retryOptions: {maxRetries: 2}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})})
-  const client = sdk.createDefaultHttpClient()
-  let state: string | undefined
-  let version: string | undefined
-  let errors: string[] | undefined
+export interface VerifyOptions {
+  showKeys: boolean
+  deadline: number
+  /** Host lines from this watch (started before the upload) since `since` are the evidence. */
+  watch?: HostLogWatch
+  since: number
+  /** How long to wait for evidence (the stream: the host's 3 × 30 s; App Insights: its ingestion delay too). */
+  windowMs?: number
+  smoke?: string
+  onStatus?: (s: string) => void
+}
+
+/**
+ * Host status with the master key from ARM, then evidence that the handler started: the host
+ * reports Running while the handler crash-loops (it starts the worker fire-and-forget), so only
+ * its log lines or a real request tell.
+ */
+export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: VerifyOptions): Promise<VerifyResult> {
+  const admin = await HostAdmin.connect(ctx, site)
+  const source = options.watch?.source ?? 'none'
+  const envWindow = Number(process.env.CHD_VERIFY_WINDOW_MS)
+  const windowMs = options.windowMs ?? (envWindow > 0 ? envWindow : source === 'insights' ? 300_000 : 120_000)
+  const end = Math.min(options.deadline, Date.now() + windowMs)
+  const result: VerifyResult = {worker: 'unconfirmed', logSource: source, findings: [], functions: []}
   let errorsSeen = 0
-  while (Date.now() < options.deadline) {
-    try {
-      const r = await pipeline.sendRequest(client, sdk.createPipelineRequest({url: `https://${site.defaultHostName}/admin/host/status`, headers: sdk.createHttpHeaders({'x-functions-key': keys.masterKey ?? ''}), timeout: 20_000}))
-      if (r.status === 200) {
-        const doc = JSON.parse(r.bodyAsText || '{}') as {state?: string; version?: string; errors?: string[]}
-        state = doc.state
-        version = doc.version
-        errors = doc.errors
-        options.onStatus?.(`host ${state}`)
-        if (state === 'Running') break
-        // An Error that persists across two looks is the answer; a restart in progress is not.
-        if (state === 'Error' && ++errorsSeen >= 2) break
+  for (;;) {
+    // Each status request also keeps the host's debug mode (its file log, the stream) on.
+    const status = await admin.status()
+    if (status) {
+      Object.assign(result, {hostState: status.state, hostVersion: status.version}, status.errors?.length ? {hostErrors: status.errors} : {})
+      options.onStatus?.(`host ${status.state}`)
+    }
+    // An Error that persists across two looks is the answer; a restart in progress is not.
+    if (status?.state === 'Error' && ++errorsSeen >= 2) {
+      result.worker = 'failed'
+      break
+    }
+    await options.watch?.refresh()
+    const verdict = judgeLogs((options.watch?.events ?? []).filter((e) => Date.parse(e.time) >= options.since))
+    result.findings = verdict.findings
+    if (verdict.started) {
+      const {time, message} = verdict.started
+      Object.assign(result, {worker: 'started', evidence: `host log ${time}: ${message}`})
+      // The status above may predate the start the line reports.
+      const now = await admin.status()
+      if (now) Object.assign(result, {hostState: now.state, hostVersion: now.version})
+      break
+    }
+    if (verdict.final) {
+      result.worker = 'failed'
+      break
+    }
+    if (options.smoke && status?.state === 'Running') {
+      const r = await admin.get(options.smoke, 'function', 30_000)
+      result.smoke = {path: options.smoke, status: r.status}
+      if (r.status >= 200 && r.status < 300) {
+        Object.assign(result, {worker: 'started', evidence: `GET ${options.smoke} answered ${r.status}`})
+        break
       }
-    } catch {}
-    await sleep(2000)
+    }
+    // Nothing more to wait for without a log source or a smoke path, unless a second look at an Error is due.
+    if (source === 'none' && !options.smoke && status?.state !== 'Error') break
+    if (Date.now() >= end) {
+      if (result.findings.length > 0 || result.smoke) result.worker = 'failed'
+      break
+    }
+    await sleep(source === 'insights' ? 5000 : 1000)
   }
+  if (result.worker === 'unconfirmed') {
+    result.note = source === 'none'
+      ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; '
+        + 'pass --smoke /api/<route> to confirm it with a request'
+      : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail `
+        + `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
+  }
+  result.functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)
+  return result
+}
+
+async function functionUrls(ctx: AzureContext, site: SiteInfo, key?: string): Promise<VerifyResult['functions']> {
   const functions: VerifyResult['functions'] = []
   try {
     const list = site.slot ? ctx.arm.webApps.listInstanceFunctionsSlot(site.resourceGroup, site.name, site.slot) : ctx.arm.webApps.listFunctions(site.resourceGroup, site.name)
     for await (const f of list) {
       const name = (f.name ?? '').split('/').pop() ?? ''
-      const key = keys.functionKeys?.default
       const url = f.invokeUrlTemplate
-      functions.push({name, ...(url ? {url: options.showKeys && key ? `${url}?code=${key}` : url} : {})})
+      functions.push({name, ...(url ? {url: key ? `${url}?code=${key}` : url} : {})})
     }
   } catch (error) {
     throw azureError(error, `listing the functions of ${site.name}`)
   }
-  return {hostState: state, hostVersion: version, ...(errors?.length ? {hostErrors: errors} : {}), functions}
+  return functions
 }

@@ -10,7 +10,7 @@ import {describeExecutable} from '../platform/inspect.js'
 import {type Plan, targetProfile} from '../platform/targets.js'
 import type {Progress} from '../ui/progress.js'
 import {type AzureOptions, connect} from '../azure/arm.js'
-import {resolveSite, siteStack} from '../azure/site.js'
+import {addsExecBit, resolveSite, siteStack} from '../azure/site.js'
 import {diagnoseRemote} from '../remote/diagnose.js'
 import {type ProbeResult, runProbe} from './probe.js'
 
@@ -63,6 +63,7 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       const {stack, container} = await siteStack(ctx, site, d.settings)
       liveRuntime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
       target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {glibc: options.glibc, plan: site.plan, stack})
+      target.addsExecBit = addsExecBit(site, d.settings)
       remoteFindings.push(...d.findings)
       remote = {app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan, hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {})}
       step.succeed(`${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`)

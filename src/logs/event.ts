@@ -26,13 +26,21 @@ export function parseLevel(text: string | undefined): LogLevel | undefined {
   return undefined
 }
 
-const STARTUP = /HttpWorker|Worker process|worker process|Worker Channel|Language Worker|customHandler|defaultExecutablePath|Assigning execute permissions/
+const STARTUP = new RegExp([
+  'HttpWorker', 'Worker process', 'worker process', 'Worker Channel', 'Language Worker', 'customHandler', 'defaultExecutablePath',
+  'Assigning execute permissions', 'host error has occurred during startup', 'functionDispatcher state',
+].join('|'))
 
 /** Function name and invocation id as the host writes them: "Executing 'Functions.hello' (… Id=…)". */
 export function enrich(event: LogEvent): LogEvent {
   const fn = event.function ?? /'Functions\.([^']+)'/.exec(event.message)?.[1]
   const id = event.invocationId ?? /\bId=([0-9a-f-]{36})/i.exec(event.message)?.[1]
   return {...event, ...(fn ? {function: fn} : {}), ...(id ? {invocationId: id} : {}), ...(STARTUP.test(event.message) ? {startup: true} : {})}
+}
+
+/** The host's answer to a status request ("Host Status: {…}"): chd's own debug-mode pings cause them; no news. */
+export function isStatusEcho(message: string): boolean {
+  return /^Host Status: \{/.test(message)
 }
 
 export interface LogFilter {

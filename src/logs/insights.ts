@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {armRequest, type AzureContext} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {ChdError, ExitCode} from '../errors.js'
-import {enrich, type LogEvent, type LogLevel} from './event.js'
+import {enrich, isStatusEcho, type LogEvent, type LogLevel} from './event.js'
 
 const SEVERITY: LogLevel[] = ['Trace', 'Information', 'Warning', 'Error', 'Critical']
 
@@ -38,12 +38,18 @@ async function componentId(ctx: AzureContext, key: string): Promise<string> {
   throw new ChdError('INSIGHTS_NOT_FOUND', `No Application Insights resource with the app's instrumentation key in subscription ${ctx.subscriptionId}`, {exit: ExitCode.notFound, suggestions: ['The resource may be in another subscription: pass --subscription']})
 }
 
+/**
+ * traces, requests and exceptions of one app since a time. An exception row holds the text that
+ * names the cause (outerMessage, innermostMessage: "… exited with code 1", "Exec format error");
+ * the host's generic line ("Language Worker Process exited") is the matching trace.
+ */
 function kql(app: string, since: Date): string {
   return [
     'union traces, requests, exceptions',
     `| where timestamp > datetime(${since.toISOString()})`,
     `| where cloud_RoleName =~ '${app.replaceAll("'", "\\'")}'`,
-    '| project timestamp, itemId, itemType, message = coalesce(message, outerMessage, strcat(name, " ", resultCode)), severityLevel, operation_Name, InvocationId = tostring(customDimensions.InvocationId)',
+    '| project timestamp, itemId, itemType, message, name, resultCode, outerMessage, innermostMessage, severityLevel,',
+    '  operation_Name, InvocationId = tostring(customDimensions.InvocationId)',
     '| order by timestamp asc',
   ].join('\n')
 }
@@ -51,6 +57,19 @@ function kql(app: string, since: Date): string {
 interface Row {
   itemId: string
   event: LogEvent
+}
+
+type Cell = (name: string) => unknown
+
+/** An exceptions row as one line: the outer message, and the innermost one when it says more. */
+function messageOf(cell: Cell): string {
+  if (cell('itemType') === 'exception') {
+    const outer = String(cell('outerMessage') ?? '')
+    const inner = String(cell('innermostMessage') ?? '')
+    return inner && inner !== outer ? `${outer} ---> ${inner}` : outer
+  }
+  if (cell('itemType') === 'request') return `${cell('name') ?? ''} ${cell('resultCode') ?? ''}`.trim()
+  return String(cell('message') ?? '')
 }
 
 async function runQuery(ctx: AzureContext, resourceId: string, app: string, since: Date): Promise<Row[]> {
@@ -66,15 +85,23 @@ async function runQuery(ctx: AzureContext, resourceId: string, app: string, sinc
   const table = (result as {tables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).tables?.[0]
     ?? (result as {partialTables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).partialTables?.[0]
   if (!table) return []
-  const col = (name: string) => table.columnDescriptors.findIndex((c) => c.name === name)
-  const [t, id, msg, sev, op, inv, type] = ['timestamp', 'itemId', 'message', 'severityLevel', 'operation_Name', 'InvocationId', 'itemType'].map(col)
-  return table.rows.map((r) => {
-    const time = r[t] instanceof Date ? (r[t] as Date).toISOString() : String(r[t])
-    const level = r[type] === 'exception' ? 'Error' : SEVERITY[Number(r[sev] ?? 1)] ?? 'Information'
-    return {
-      itemId: String(r[id] ?? `${time}|${r[msg]}`),
-      event: enrich({time, level, message: String(r[msg] ?? ''), source: 'insights', ...(r[op] ? {function: String(r[op])} : {}), ...(r[inv] ? {invocationId: String(r[inv])} : {})}),
-    }
+  const index = new Map(table.columnDescriptors.map((c, i) => [c.name ?? '', i]))
+  return table.rows.flatMap((r) => {
+    const cell: Cell = (name) => (index.has(name) ? r[index.get(name)!] : undefined)
+    const t = cell('timestamp')
+    const time = t instanceof Date ? t.toISOString() : String(t)
+    const level = cell('itemType') === 'exception' ? 'Error' : (SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information')
+    const message = messageOf(cell)
+    if (isStatusEcho(message)) return []
+    const fn = cell('operation_Name')
+    const inv = cell('InvocationId')
+    return [{
+      itemId: String(cell('itemId') ?? `${time}|${message}`),
+      event: enrich({
+        time, level, message, source: 'insights',
+        ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {}),
+      }),
+    }]
   })
 }
 

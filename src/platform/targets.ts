@@ -15,6 +15,11 @@ export interface Target {
   stack?: Stack
   /** A custom container: its Dockerfile, not the platform, decides what is on PATH. */
   container?: boolean
+  /**
+   * The live app makes the handler executable whatever the zip records (from the site: Kudu's
+   * chmod -R 777 after a zip push, or the Consumption/Flex host's u+x); unknown: judged by plan.
+   */
+  addsExecBit?: boolean
 }
 
 /**

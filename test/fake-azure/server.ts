@@ -1,14 +1,18 @@
 import {randomUUID} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
 import https from 'node:https'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 
-import yauzl from 'yauzl'
-
+import {Azurite} from './azurite.js'
 import {type FakeTls, makeTls} from './certs.js'
-import {SiteRuntime} from './runtime.js'
+import {functionFolders, unpack, zipNames} from './content.js'
+import {FakeHost} from './host.js'
+import {query} from './insights.js'
+import {deploymentJson, logstream} from './kudu.js'
+import {SiteLogs} from './logs.js'
 import {type FakeDeployment, type FakeSite, newDeployment, newSite, type PlanKind, planSku} from './state.js'
 
 /**
@@ -22,7 +26,18 @@ export const RESOURCE_GROUP = 'demo-rg'
 export const API_VERSIONS = new Set(['2025-05-01', '2025-03-01', '2024-11-01', '2024-04-01', '2023-12-01', '2023-01-01', '2022-09-01'])
 export const STORAGE_ACCOUNT = 'demostore'
 export const INSTRUMENTATION_KEY = '00000000-0000-0000-0000-000000000001'
-const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
+export const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
+
+/**
+ * The fake's bearer token: an unsigned JWT shaped as Entra ID issues them, so Azurite
+ * (--oauth basic: issuer, audience and lifetime checked, no signature) takes it for storage; the
+ * fake's ARM and Kudu only compare it.
+ */
+export const FAKE_TOKEN = (() => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  return `${b64({typ: 'JWT', alg: 'RS256'})}.${b64({aud: 'https://storage.azure.com', iss: 'https://sts.windows.net/00000000-0000-0000-0000-0000000000ad/', nbf: now - 300, iat: now - 300, exp: now + 30 * 86_400, oid: 'chd-fake-user'})}.c2lnbmF0dXJl`
+})()
 
 export interface Fault {
   method?: string
@@ -38,7 +53,7 @@ export interface Fault {
 
 export interface RequestRecord {
   method: string
-  host: 'arm' | 'scm' | 'site' | 'blob'
+  host: 'arm' | 'scm' | 'site'
   site?: string
   path: string
   status: number
@@ -51,37 +66,49 @@ interface Route {
 
 export class FakeAzure {
   readonly sites = new Map<string, FakeSite>()
-  readonly blobs = new Map<string, Buffer>()
   readonly requests: RequestRecord[] = []
   readonly faults: Fault[] = []
   /** Bearer tokens accepted; a token outside this set gets 401. */
-  readonly tokens = new Set<string>(['chd-fake-token'])
+  readonly tokens = new Set<string>([FAKE_TOKEN, 'chd-fake-token'])
   /** Milliseconds a deployment takes to go from accepted to done. */
   deployMs = 150
   /** Run deployed packages (off for benchmarks that only measure uploads). */
   runApps = true
-  /** The host's initialization window for deployed handlers (30 s on Azure; short here). */
-  hostTimeoutMs = 4000
+  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here, room for a loaded machine). */
+  hostTimeoutMs = 10_000
   /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
   ingestionDelayMs = 0
   /** Idle time after which the logstream writes its "No new trace" keep-alive (1 min on Azure). */
   heartbeatMs = 60_000
+  /** How long a log stream lasts (SCM_LOGSTREAM_TIMEOUT, 2 h by default). */
+  logstreamTimeoutMs = 2 * 3600_000
+  /** How long file logging stays on after a debug notification (DebugStateProvider: 15 min). */
+  debugWindowMs = 15 * 60_000
+  /** How long the platform takes to start a host again after it shut itself down. */
+  restartDelayMs = 3000
   tls!: FakeTls
   port = 0
   private servers: https.Server[] = []
+  azurite?: Azurite
 
   get armEndpoint(): string {
     return `https://127.0.0.1:${this.port}`
   }
 
+  /** The storage account's blob endpoint, on Azurite (path-style: the account is the first segment). */
+  get blobEndpoint(): string {
+    return `https://127.0.0.1:${this.azurite?.port}/${STORAGE_ACCOUNT}`
+  }
+
   get storageConnectionString(): string {
-    return `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};BlobEndpoint=https://127.0.0.1:${this.port}/${STORAGE_ACCOUNT};`
+    return `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};BlobEndpoint=${this.blobEndpoint};`
   }
 
   /** Starts the fake with the demo apps scripts rely on (one per plan kind, runtime not yet custom). */
   async start(options: {port?: number; tls?: FakeTls} = {}): Promise<this> {
     this.tls = options.tls ?? makeTls()
-    this.port = await this.listen(options.port ?? 0, (req, res, url, body) => this.armOrBlob(req, res, url, body))
+    this.azurite = await Azurite.start(this.tls, STORAGE_ACCOUNT, STORAGE_KEY)
+    this.port = await this.listen(options.port ?? 0, (req, res, url, body) => this.arm(req, res, url, body))
     const demo: Array<[string, PlanKind, boolean]> = [
       ['demo-linux-dedicated', 'dedicated', true],
       ['demo-linux-premium', 'premium', true],
@@ -99,17 +126,61 @@ export class FakeAzure {
         DATABASE_URL: 'postgres://app:s3cret-password@db.internal/app',
       }, runtimeName: plan === 'flex' ? 'node' : undefined})
     }
+    for (const name of ['demo-linux-premium', 'demo-windows']) {
+      const prod = this.site(name)
+      prod.settings.SLOT_ROLE = 'production'
+      prod.slotConfigNames.appSettingNames.push('SLOT_ROLE')
+      const staging = await this.addSlot(prod, 'staging')
+      staging.settings.SLOT_ROLE = 'staging'
+    }
     return this
   }
 
-  async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; resourceGroup?: string}): Promise<FakeSite> {
-    const base = newSite({resourceGroup: RESOURCE_GROUP, ...init})
-    const site: FakeSite = {...base, runtime: undefined as unknown as SiteRuntime}
-    site.runtime = new SiteRuntime(site.plan, site.linux, () => site.settings, () => this.hostTimeoutMs)
-    this.sites.set(`${site.resourceGroup}/${site.name}`.toLowerCase(), site)
+  /** Every folder the fake made; all go when it stops, whichever site held them last. */
+  private readonly dirs = new Set<string>()
+
+  private stopped = false
+
+  private async tempDir(): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chd-fake-site-'))
+    this.dirs.add(dir)
+    // Made by work still on its way when the fake stopped: nothing will use it.
+    if (this.stopped) await rm(dir, {recursive: true, force: true})
+    return dir
+  }
+
+  /** Every site, slots included. */
+  allSites(): FakeSite[] {
+    return [...this.sites.values()].flatMap((s) => [s, ...s.slots.values()])
+  }
+
+  async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; resourceGroup?: string; slot?: string}): Promise<FakeSite> {
+    const site = newSite({resourceGroup: RESOURCE_GROUP, ...init}) as FakeSite
+    site.logs = new SiteLogs(() => this.debugWindowMs, () => Boolean(site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING))
+    site.host = new FakeHost({
+      os: site.linux ? 'linux' : 'windows',
+      plan: site.plan,
+      settings: () => site.settings,
+      initTimeoutMs: () => this.hostTimeoutMs,
+      restartDelayMs: () => this.restartDelayMs,
+    }, site.logs)
+    if (!site.slot) this.sites.set(`${site.resourceGroup}/${site.name}`.toLowerCase(), site)
     site.scmPort = await this.listen(0, (req, res, url, body) => this.scm(site, req, res, url, body))
     site.sitePort = await this.listen(0, (req, res, url, body) => this.siteHost(site, req, res, url, body))
+    // A new app has an empty wwwroot, and its host runs on it (with no functions).
+    site.contentDir = await this.tempDir()
+    if (this.runApps) await site.host.start(site.contentDir)
     return site
+  }
+
+  /**
+   * A deployment slot: its own site (content, settings, hosts, keys), created with a copy of the
+   * production settings as the portal does (learn.microsoft.com functions-deployment-slots).
+   */
+  async addSlot(parent: FakeSite, slot: string): Promise<FakeSite> {
+    const s = await this.addSite({name: parent.name, plan: parent.plan, linux: parent.linux, settings: {...parent.settings}, runtimeName: parent.runtimeName, resourceGroup: parent.resourceGroup, slot})
+    parent.slots.set(slot.toLowerCase(), s)
+    return s
   }
 
   /** A site by name (in demo-rg unless another group is named). */
@@ -120,19 +191,26 @@ export class FakeAzure {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.sites.values()].map((s) => s.runtime.stop()))
+    this.stopped = true
+    await Promise.all(this.allSites().map((s) => s.host.close()))
+    await Promise.all([...this.dirs].map((d) => rm(d, {recursive: true, force: true})))
     await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
+    await this.azurite?.stop()
   }
 
   /** What a shell needs to point chd at this fake. */
-  env(dir = mkdtempSync(path.join(os.tmpdir(), 'chd-fake-azure-'))): Record<string, string> {
+  env(dir?: string): Record<string, string> {
+    if (!dir) {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'chd-fake-azure-'))
+      this.dirs.add(dir)
+    }
     const ca = path.join(dir, 'ca.pem')
     writeFileSync(ca, this.tls.caPem)
     return {
       CHD_ARM_ENDPOINT: this.armEndpoint,
       NODE_EXTRA_CA_CERTS: ca,
       AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
-      CHD_ACCESS_TOKEN: [...this.tokens][0],
+      CHD_ACCESS_TOKEN: FAKE_TOKEN,
       CHD_LOGS_ENDPOINT: `${this.armEndpoint}/v1`,
     }
   }
@@ -142,7 +220,7 @@ export class FakeAzure {
   }
 
   private listen(port: number, route: Route): Promise<number> {
-    const server = https.createServer({cert: this.tls.certPem, key: this.tls.keyPem}, (req, res) => void this.dispatch(req, res, route))
+    const server = https.createServer({cert: this.tls.certPem, key: this.tls.keyPem}, (req, res) => void this.dispatch(req, res, route).catch(() => res.destroy()))
     this.servers.push(server)
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -162,7 +240,12 @@ export class FakeAzure {
       return
     }
     const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
+    try {
+      for await (const c of req) chunks.push(c as Buffer)
+    } catch {
+      // The client went away mid-body (an aborted upload): nothing to answer, nothing to start.
+      return
+    }
     const body = Buffer.concat(chunks)
     res.setHeader('x-ms-request-id', randomUUID())
     const origEnd = res.end.bind(res)
@@ -185,8 +268,8 @@ export class FakeAzure {
 
   private kindOf(req: IncomingMessage): RequestRecord['host'] {
     const port = req.socket.localPort
-    if (port === this.port) return req.url?.startsWith(`/${STORAGE_ACCOUNT}`) ? 'blob' : 'arm'
-    for (const s of this.sites.values()) {
+    if (port === this.port) return 'arm'
+    for (const s of this.allSites()) {
       if (s.scmPort === port) return 'scm'
       if (s.sitePort === port) return 'site'
     }
@@ -201,12 +284,17 @@ export class FakeAzure {
     return false
   }
 
-  // ---- ARM and Blob on the main port ----
+  // ---- ARM (and the App Insights query API) on the main port ----
 
-  private async armOrBlob(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
-    if (url.pathname.startsWith(`/${STORAGE_ACCOUNT}/`) || url.pathname === `/${STORAGE_ACCOUNT}`) return this.blob(req, res, url, body)
+  private async arm(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     if (!this.authorized(req, res)) return
-    if (req.method === 'POST' && /^\/v1\/.*\/query$/i.test(url.pathname)) return this.insightsQuery(res, body)
+    if (req.method === 'POST' && /^\/v1\/.*\/query$/i.test(url.pathname)) {
+      const doc = JSON.parse(body.toString() || '{}') as {query?: string}
+      // cloud_RoleName: WebJobsRoleEnvironmentTelemetryInitializer (WEBSITE_CLOUD_ROLENAME, else site[-slot]).
+      const role = (s: FakeSite) => s.settings.WEBSITE_CLOUD_ROLENAME || (s.slot ? `${s.name}-${s.slot}` : s.name)
+      const r = query(doc.query ?? '', this.allSites().map((s) => ({name: role(s), records: s.logs.records})), Date.now() - this.ingestionDelayMs)
+      return json(res, r.status, r.body)
+    }
     if (req.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Insights\/components$/i.test(url.pathname)) {
       return json(res, 200, {value: [{
         id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/components/demo-insights`,
@@ -238,21 +326,102 @@ export class FakeAzure {
       if (req.method === 'GET') return json(res, 200, {value: [...this.sites.values()].filter((s) => s.resourceGroup.toLowerCase() === rg.toLowerCase()).map((s) => this.siteJson(s))})
       return json(res, 405, {error: {code: 'MethodNotAllowed', message: 'Method not allowed'}})
     }
-    const site = this.sites.get(`${rg}/${name}`.toLowerCase())
-    if (!site) return notFound(res, 'sites', name, rg)
-    return this.siteRoute(site, req, res, rest.replace(/^\/slots\/[^/]+/i, ''), body)
+    const prod = this.sites.get(`${rg}/${name}`.toLowerCase())
+    if (!prod) return notFound(res, 'sites', name, rg)
+    // Slots (Microsoft.Web sites/slots, @azure/arm-appservice …Slot operations): their own site.
+    const slotPath = /^\/slots(?:\/([^/]+))?(\/.*)?$/i.exec(rest)
+    if (slotPath) {
+      if (!slotPath[1]) return json(res, 200, {value: [...prod.slots.values()].map((s) => this.siteJson(s))})
+      const slot = prod.slots.get(slotPath[1].toLowerCase())
+      if (!slot) return notFound(res, 'sites/slots', `${name}/${slotPath[1]}`, rg)
+      if (req.method === 'POST' && /^\/slotsswap$/i.test(slotPath[2] ?? '')) return this.swap(prod, slot, res, body)
+      return this.siteRoute(slot, req, res, slotPath[2] ?? '', body)
+    }
+    if (req.method === 'POST' && /^\/slotsswap$/i.test(rest)) return this.swap(prod, undefined, res, body)
+    return this.siteRoute(prod, req, res, rest, body)
   }
 
-  /** Like the platform after a sync: the app now runs the package WEBSITE_RUN_FROM_PACKAGE names. */
-  private async loadRunFromPackage(site: FakeSite): Promise<void> {
+  /**
+   * Swap (WebApps_SwapSlot / SwapSlotWithProduction, body CsmSlotEntity {targetSlot,
+   * preserveVnet}): content and settings change places, except the sticky ones
+   * (config/slotConfigNames), which stay with their slot; both hosts restart
+   * (learn.microsoft.com functions-deployment-slots). Answered 200 at once, not as a long operation.
+   */
+  private async swap(prod: FakeSite, source: FakeSite | undefined, res: ServerResponse, body: Buffer): Promise<void> {
+    const target = String(JSON.parse(body.toString() || '{}').targetSlot ?? '')
+    const pick = (name: string) => (name.toLowerCase() === 'production' ? prod : prod.slots.get(name.toLowerCase()))
+    const a = source ?? prod
+    const b = pick(target)
+    if (!target || !b || a === b) return json(res, 400, {Code: 'BadRequest', Message: `Cannot swap with target slot '${target}'.`})
+    const sticky = new Set(prod.slotConfigNames.appSettingNames)
+    const moving = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => !sticky.has(k)))
+    const staying = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => sticky.has(k)))
+    const [aMoving, bMoving] = [moving(a), moving(b)]
+    a.settings = {...bMoving, ...staying(a)}
+    b.settings = {...aMoving, ...staying(b)}
+    const content = (s: FakeSite) => ({contentDir: s.contentDir, packageZip: s.packageZip, packageUrl: s.packageUrl, functions: s.functions})
+    const [aContent, bContent] = [content(a), content(b)]
+    Object.assign(a, bContent)
+    Object.assign(b, aContent)
+    await Promise.all([a, b].map(async (s) => { await s.host.stop(); if (s.contentDir && this.runApps) await s.host.start(s.contentDir).catch(() => {}) }))
+    res.writeHead(200)
+    res.end()
+  }
+
+  /**
+   * The platform (re)starts the host: after a deployment, a settings change, or a sync that
+   * brought a new WEBSITE_RUN_FROM_PACKAGE. The content comes from the package URL when there is
+   * one (Linux Consumption: RunFromPackageHandler), else from the last deployment.
+   */
+  private async restartHost(site: FakeSite): Promise<void> {
     const url = site.settings.WEBSITE_RUN_FROM_PACKAGE
-    if (!url || !/^https:/.test(url)) return
-    const key = decodeURIComponent(new URL(url).pathname).split('/').slice(2).join('/')
-    const zip = this.blobs.get(key)
-    if (!zip) return
+    if (url && /^https:/.test(url) && url !== site.packageUrl) {
+      const zip = await this.fetchPackage(site, url)
+      if (zip) {
+        await this.layOut(site, zip, 'drop').catch(() => {})
+        site.packageUrl = url
+      }
+    }
+    if (site.contentDir && this.runApps) await site.host.start(site.contentDir).catch(() => {})
+  }
+
+  /**
+   * The platform fetching WEBSITE_RUN_FROM_PACKAGE (azure-functions-host
+   * LinuxSpecialization/PackageDownloadHandler.cs): as is; an Azure blob without a SAS that
+   * refuses an anonymous read is fetched with the app's managed identity, the one
+   * WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID names (empty or "SystemAssigned": the system
+   * identity; ManagedIdentityTokenProvider.GetRunFromPackageIdentity).
+   */
+  private async fetchPackage(site: FakeSite, url: string): Promise<Buffer | undefined> {
+    const plain = await httpsGet(url, this.tls.caPem)
+    if (plain.status === 200) return plain.body
+    const mi = site.settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID ?? ''
+    const system = mi === '' || mi.toLowerCase() === 'systemassigned'
+    const identity = site.identity
+    const has = system ? identity?.system : identity?.userAssigned.some((u) => u.id.toLowerCase() === mi.toLowerCase())
+    if (new URL(url).searchParams.has('sig') || (plain.status !== 403 && plain.status !== 401)) {
+      site.logs.write('Error', 'Host.Startup', `Failed to download package from ${url.replace(/\?.*$/, '')}. Status: ${plain.status}`)
+      return undefined
+    }
+    if (!has) {
+      site.logs.write('Error', 'Host.Startup', system ? 'MSI is not enabled on the app. Failed to acquire ManagedIdentity token' : `The identity ${mi} is not assigned to the app. Failed to acquire ManagedIdentity token`)
+      return undefined
+    }
+    const withToken = await httpsGet(url, this.tls.caPem, {authorization: `Bearer ${FAKE_TOKEN}`, 'x-ms-version': '2023-11-03'})
+    if (withToken.status === 200) return withToken.body
+    site.logs.write('Error', 'Host.Startup', `Failed to download package with the managed identity. Status: ${withToken.status}`)
+    return undefined
+  }
+
+  private async layOut(site: FakeSite, zip: Buffer, modes: 'chmod777' | 'zip' | 'drop'): Promise<void> {
+    const dir = await this.tempDir()
+    if (this.stopped) return
+    await unpack(zip, dir, modes)
+    await site.host.stop()
+    if (site.contentDir) await rm(site.contentDir, {recursive: true, force: true})
+    site.contentDir = dir
     site.packageZip = zip
-    site.functions = (await zipNames(zip)).map((n) => /^([^/]+)\/function\.json$/i.exec(n)?.[1]).filter((x): x is string => Boolean(x))
-    if (this.runApps) void site.runtime.load(zip)
+    site.functions = (await functionFolders(dir)).map((f) => f.name)
   }
 
   private async siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): Promise<void> {
@@ -260,12 +429,12 @@ export class FakeAzure {
     switch (route) {
       case 'GET ':
         return json(res, 200, this.siteJson(site))
-      case 'PATCH ': {
-        const patch = JSON.parse(body.toString() || '{}')
-        const runtime = patch?.properties?.functionAppConfig?.runtime?.name
-        if (runtime) site.runtimeName = runtime
+      case 'PATCH ':
+        // SitePatchResourceProperties (2025-05-01) has no functionAppConfig: a PATCH cannot change
+        // the Flex runtime (research/kudu-arm-facts.md §3).
         return json(res, 200, this.siteJson(site))
-      }
+      case 'PUT ':
+        return this.putSite(site, res, body)
       case 'POST /config/appsettings/list':
         return json(res, 200, this.settingsJson(site))
       case 'PUT /config/appsettings': {
@@ -274,7 +443,15 @@ export class FakeAzure {
         // The real API replaces every setting with the body: the trap chd must not fall into.
         site.settings = Object.fromEntries(Object.entries(doc.properties as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
         site.settingsWrites++
+        // A settings change restarts the app (App Service), on the new settings.
+        void this.restartHost(site)
         return json(res, 200, this.settingsJson(site))
+      }
+      case 'GET /config/slotconfignames':
+      case 'PUT /config/slotconfignames': {
+        if (site.slot) return notFound(res, 'sites/slots/config', 'slotConfigNames', site.resourceGroup)
+        if (req.method === 'PUT') Object.assign(site.slotConfigNames, JSON.parse(body.toString() || '{}').properties ?? {})
+        return json(res, 200, {id: `${this.siteId(site)}/config/slotConfigNames`, name: 'slotConfigNames', type: 'Microsoft.Web/sites/config', properties: site.slotConfigNames})
       }
       case 'GET /config/web':
         return json(res, 200, {id: `${this.siteId(site)}/config/web`, name: 'web', type: 'Microsoft.Web/sites/config', properties: this.siteConfig(site)})
@@ -282,7 +459,7 @@ export class FakeAzure {
         return json(res, 200, {masterKey: site.masterKey, functionKeys: {default: site.functionKey}, systemKeys: {}})
       case 'POST /syncfunctiontriggers':
         site.syncs++
-        await this.loadRunFromPackage(site)
+        await this.restartHost(site)
         // The service answers 200 with an empty body, though the spec says 204.
         res.writeHead(200)
         return void res.end()
@@ -291,6 +468,7 @@ export class FakeAzure {
         res.writeHead(204)
         return void res.end()
       case 'POST /restart':
+        void this.restartHost(site)
         res.writeHead(200)
         return void res.end()
       case 'GET /functions':
@@ -305,35 +483,27 @@ export class FakeAzure {
     }
   }
 
-  private siteId(site: FakeSite): string {
-    return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}`
+  /**
+   * WebApps_CreateOrUpdate on an existing site: what this fake keeps of the body is the Flex
+   * runtime, validated against the Flex stacks (core tools StaticResources/stacks.json: custom
+   * is "1.0"), as the service does when the whole site is PUT back (az update_flex_functionapp).
+   */
+  private putSite(site: FakeSite, res: ServerResponse, body: Buffer): void {
+    const doc = JSON.parse(body.toString() || '{}')
+    const runtime = doc?.properties?.functionAppConfig?.runtime
+    if (site.plan === 'flex' && runtime) {
+      const versions: Record<string, string[]> = {custom: ['1.0'], node: ['20', '22'], python: ['3.11', '3.12'], 'dotnet-isolated': ['8.0', '9.0'], java: ['17', '21'], powershell: ['7.4']}
+      if (!versions[runtime.name]?.includes(String(runtime.version))) {
+        return json(res, 400, {Code: 'BadRequest', Message: `Invalid version ${runtime.version} for runtime ${runtime.name} for function apps on the Flex Consumption plan.`})
+      }
+      site.runtimeName = runtime.name
+      site.runtimeVersion = runtime.version
+    }
+    json(res, 200, this.siteJson(site))
   }
 
-  /**
-   * The Log Analytics query API over the sites' host logs. It reads only what chd's queries
-   * depend on: the lower time bound and the cloud_RoleName filter.
-   */
-  private insightsQuery(res: ServerResponse, body: Buffer): void {
-    const doc = JSON.parse(body.toString() || '{}') as {query?: string}
-    const query = doc.query ?? ''
-    const since = Date.parse(/datetime\(([^)]+)\)/.exec(query)?.[1] ?? '1970-01-01')
-    const role = /cloud_RoleName =~ '([^']+)'/.exec(query)?.[1]?.toLowerCase()
-    const visibleBefore = Date.now() - this.ingestionDelayMs
-    const rows: unknown[][] = []
-    for (const site of this.sites.values()) {
-      if (role && site.name.toLowerCase() !== role) continue
-      for (const l of site.runtime.logs) {
-        const t = Date.parse(l.time)
-        if (t <= since || t > visibleBefore || l.level === 'Debug') continue
-        const severity = {Debug: 0, Information: 1, Warning: 2, Error: 3}[l.level]
-        rows.push([l.time, l.id, 'trace', l.message, severity, l.functionName ?? '', l.invocationId ?? ''])
-      }
-    }
-    rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))
-    json(res, 200, {tables: [{name: 'PrimaryResult', columns: [
-      {name: 'timestamp', type: 'datetime'}, {name: 'itemId', type: 'string'}, {name: 'itemType', type: 'string'}, {name: 'message', type: 'string'},
-      {name: 'severityLevel', type: 'int'}, {name: 'operation_Name', type: 'string'}, {name: 'InvocationId', type: 'string'},
-    ], rows}]})
+  private siteId(site: FakeSite): string {
+    return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${site.slot ? `/slots/${site.slot}` : ''}`
   }
 
   private siteConfig(site: FakeSite) {
@@ -346,10 +516,15 @@ export class FakeAzure {
     const host = `127.0.0.1:${site.sitePort}`
     return {
       id: this.siteId(site),
-      name: site.name,
-      type: 'Microsoft.Web/sites',
+      name: site.slot ? `${site.name}/${site.slot}` : site.name,
+      type: site.slot ? 'Microsoft.Web/sites/slots' : 'Microsoft.Web/sites',
       kind: site.linux ? 'functionapp,linux' : 'functionapp',
       location: 'West Europe',
+      ...(site.identity ? {identity: {
+        type: [site.identity.system ? 'SystemAssigned' : '', site.identity.userAssigned.length ? 'UserAssigned' : ''].filter(Boolean).join(', ') || 'None',
+        ...(site.identity.system ? {principalId: '00000000-0000-0000-0000-00000000000a', tenantId: '00000000-0000-0000-0000-0000000000ad'} : {}),
+        ...(site.identity.userAssigned.length ? {userAssignedIdentities: Object.fromEntries(site.identity.userAssigned.map((u) => [u.id, {clientId: u.clientId, principalId: '00000000-0000-0000-0000-00000000000b'}]))} : {}),
+      }} : {}),
       properties: {
         state: 'Running',
         hostNames: [host],
@@ -362,8 +537,8 @@ export class FakeAzure {
         sku: sku.siteSku,
         siteConfig: this.siteConfig(site),
         ...(site.plan === 'flex' ? {functionAppConfig: {
-          deployment: {storage: {type: 'blobContainer', value: `https://127.0.0.1:${this.port}/${STORAGE_ACCOUNT}/app-package-${site.name}`, authentication: {type: 'SystemAssignedIdentity'}}},
-          runtime: {name: site.runtimeName, version: site.runtimeName === 'custom' ? '' : '20'},
+          deployment: {storage: {type: 'blobContainer', value: `${this.blobEndpoint}/app-package-${site.name}`, authentication: {type: 'SystemAssignedIdentity'}}},
+          runtime: {name: site.runtimeName, version: site.runtimeVersion ?? '20'},
           scaleAndConcurrency: {maximumInstanceCount: 100, instanceMemoryMB: 2048},
         }} : {}),
       },
@@ -389,108 +564,103 @@ export class FakeAzure {
 
   // ---- Kudu (SCM) ----
 
+  /** Cuts the next log stream after this many lines, to test reconnects. */
+  dropStreamAfter?: number
+  logstreamConnections = 0
+
   private async scm(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     if (!this.authorized(req, res)) return
     const p = url.pathname.toLowerCase()
+    // Kudu.Services/Settings/SettingsController.cs: the merged settings.
     if (req.method === 'GET' && p === '/api/settings') return json(res, 200, {...site.settings})
-    if ((req.method === 'POST' || req.method === 'PUT') && (p === '/api/zipdeploy' || p === '/api/publish')) {
-      if (p === '/api/zipdeploy' && site.plan === 'flex') return json(res, 404, {Message: 'zipdeploy is not supported on Flex Consumption; use /api/publish'})
-      if (p === '/api/publish' && site.plan !== 'flex') return text(res, 400, 'OneDeploy for zips is served here only for Flex in this fake')
-      if (site.deployments.some((d) => !d.complete)) return text(res, 409, 'There is a deployment currently in progress. Please try again when it completes.')
-      if (p === '/api/zipdeploy' && /^https?:/.test(site.settings.WEBSITE_RUN_FROM_PACKAGE ?? '')) {
-        return text(res, 409, 'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.')
-      }
-      const dep = newDeployment(url.searchParams.get('deployer') ?? url.searchParams.get('Deployer') ?? (p === '/api/publish' ? 'OneDeploy' : 'ZipDeploy'))
-      dep.message = url.searchParams.get('message') ?? dep.message
-      site.deployments.unshift(dep)
-      setTimeout(() => void this.finishDeployment(site, dep, body), this.deployMs)
-      if (p === '/api/publish') {
-        res.writeHead(202, {'content-type': 'text/plain'})
-        return void res.end(dep.id)
-      }
-      res.writeHead(202, {
-        location: `https://127.0.0.1:${site.scmPort}/api/deployments/latest?deployer=${dep.deployer}&time=${dep.received_time}`,
-        'retry-after': '1',
-        ...(url.searchParams.get('trackDeploymentProgress') === 'true' ? {'scm-deployment-id': dep.id} : {}),
+    if ((req.method === 'POST' || req.method === 'PUT') && (p === '/api/zipdeploy' || p === '/api/publish')) return this.push(site, req, res, url, body)
+    if (req.method === 'GET' && /^\/(api\/)?logstream(\/|$)/.test(p)) {
+      return logstream(site, req, res, url, {
+        heartbeatMs: this.heartbeatMs,
+        timeoutMs: this.logstreamTimeoutMs,
+        onConnect: () => { this.logstreamConnections++ },
+        dropAfter: () => this.dropStreamAfter,
+        dropped: () => { this.dropStreamAfter = undefined },
       })
-      return void res.end()
     }
-    if (req.method === 'GET' && /^\/(api\/)?logstream(\/|$)/.test(p)) return this.logstream(site, req, res)
+    // Kudu.Services/Deployment/DeploymentController.cs: list, one, latest (202 while pending), log.
     const dm = /^\/api\/deployments(?:\/([^/]+))?(\/log)?$/.exec(p)
     if (req.method === 'GET' && dm) {
-      if (!dm[1]) return json(res, 200, site.deployments.map((d) => this.deploymentJson(site, d)))
+      if (!dm[1]) return json(res, 200, site.deployments.map((d) => deploymentJson(site, d)))
       const dep = dm[1] === 'latest' ? site.deployments.find((d) => !d.complete) ?? site.deployments[0] : site.deployments.find((d) => d.id === dm[1])
       if (!dep) return text(res, 404, `Deployment '${dm[1]}' not found.`)
       if (dm[2]) return json(res, 200, dep.log)
-      return json(res, dm[1] === 'latest' && !dep.complete ? 202 : 200, this.deploymentJson(site, dep))
+      return json(res, dm[1] === 'latest' && !dep.complete ? 202 : 200, deploymentJson(site, dep))
     }
     return text(res, 404, `No route for ${req.method} ${url.pathname}`)
   }
 
   /**
-   * Kudu's log stream: a welcome line, then each new host log line as the file logger writes it,
-   * and a "No new trace" keep-alive when idle. `dropStreamAfter` cuts it to test reconnects.
+   * Kudu.Services/Deployment/PushDeploymentController.cs ZipPushDeploy (zipdeploy; 409 texts
+   * from Resources.resx) and OneDeploy (/api/publish; on Flex, 202 with the deployment id as body,
+   * functions-action azure-app-kudu-service.ts oneDeployFlex).
    */
-  dropStreamAfter?: number
-  logstreamConnections = 0
-
-  private logstream(site: FakeSite, req: IncomingMessage, res: ServerResponse): void {
-    this.logstreamConnections++
-    res.writeHead(200, {'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache'})
-    const stamp = () => new Date().toISOString().slice(0, 19)
-    res.write(`${stamp()}  Welcome, you are now connected to log-streaming service.\n`)
-    const format = (l: {time: string; level: string; message: string}) => `${l.time.replace('Z', '')} [${l.level}] ${l.message}\n`
-    if (site.linux) {
-      // KuduLite replays the end of the log before the live lines.
-      res.write('Starting Log Tail -n 10 of existing logs ----\n')
-      for (const l of site.runtime.logs.filter((x) => x.level !== 'Debug').slice(-10)) res.write(format(l))
-      res.write('Ending Log Tail of existing logs ---\nStarting Live Log Stream ---\n')
+  private push(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const p = url.pathname.toLowerCase()
+    if (p === '/api/zipdeploy' && site.plan === 'flex') return json(res, 404, {Message: 'zipdeploy is not supported on Flex Consumption; use /api/publish'})
+    if (p === '/api/publish' && site.plan !== 'flex') return text(res, 400, 'OneDeploy for zips is served here only for Flex in this fake')
+    if (site.deployments.some((d) => !d.complete)) return text(res, 409, 'There is a deployment currently in progress. Please try again when it completes.')
+    if (p === '/api/zipdeploy' && /^https?:/.test(site.settings.WEBSITE_RUN_FROM_PACKAGE ?? '')) {
+      return text(res, 409, 'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.')
     }
-    let sent = 0
-    let idle: NodeJS.Timeout | undefined
-    const beat = () => {
-      idle = setTimeout(() => { res.write(`${stamp()}  No new trace in the past 1 min(s).\n`); beat() }, this.heartbeatMs)
+    const dep = newDeployment(url.searchParams.get('deployer') ?? url.searchParams.get('Deployer') ?? (p === '/api/publish' ? 'OneDeploy' : 'ZipDeploy'))
+    dep.message = url.searchParams.get('message') ?? dep.message
+    site.deployments.unshift(dep)
+    setTimeout(() => void this.finishDeployment(site, dep, body), this.deployMs)
+    if (p === '/api/publish') {
+      res.writeHead(202, {'content-type': 'text/plain'})
+      return void res.end(dep.id)
     }
-    beat()
-    const unsubscribe = site.runtime.subscribe((l) => {
-      if (l.level === 'Debug') return
-      res.write(format(l))
-      sent++
-      clearTimeout(idle)
-      beat()
-      if (this.dropStreamAfter !== undefined && sent >= this.dropStreamAfter) {
-        this.dropStreamAfter = undefined
-        req.socket.destroy()
-      }
+    res.writeHead(202, {
+      location: `https://127.0.0.1:${site.scmPort}/api/deployments/latest?deployer=${dep.deployer}&time=${dep.received_time}`,
+      'retry-after': '1',
+      ...(url.searchParams.get('trackDeploymentProgress') === 'true' ? {'scm-deployment-id': dep.id} : {}),
     })
-    const end = () => { clearTimeout(idle); unsubscribe() }
-    req.on('close', end)
-    res.on('close', end)
+    res.end()
   }
 
-  private deploymentJson(site: FakeSite, d: FakeDeployment) {
-    const url = `https://127.0.0.1:${site.scmPort}/api/deployments/${d.id}`
-    const {log: _log, ...rest} = d
-    return {...rest, url, log_url: `${url}/log`, site_name: site.name, provisioningState: d.complete ? (d.status === 4 ? 'Succeeded' : 'Failed') : 'InProgress'}
+  /** Deploys a package as Kudu would after an upload (for tests of the fake itself). */
+  async deployPackage(site: FakeSite, zip: Buffer): Promise<FakeDeployment> {
+    const dep = newDeployment('test')
+    site.deployments.unshift(dep)
+    await this.finishDeployment(site, dep, zip)
+    return dep
   }
+
+  /** Ends a pending Flex deployment with the status its deployment service gives a conflict (5), a partial success (6) or a cancel (-1). */
+  flexOutcome?: {status: 5 | 6 | -1; text: string}
 
   private async finishDeployment(site: FakeSite, dep: FakeDeployment, zip: Buffer): Promise<void> {
     const log = (message: string, type = 0) => dep.log.push({log_time: new Date().toISOString(), id: randomUUID(), message, type})
     log('Updating submodules.')
     log(`Fetching changes. Received ${zip.length} bytes.`)
+    if (site.plan === 'flex' && this.flexOutcome) {
+      const {status, text: statusText} = this.flexOutcome
+      this.flexOutcome = undefined
+      log(statusText, status === 6 ? 1 : 2)
+      return void Object.assign(dep, {status, status_text: statusText, complete: true, end_time: new Date().toISOString()})
+    }
     try {
       const names = await zipNames(zip)
       if (!names.includes('host.json')) throw new Error('host.json is missing from the root of the package')
-      site.packageZip = zip
-      site.functions = names.map((n) => /^([^/]+)\/function\.json$/i.exec(n)?.[1]).filter((x): x is string => Boolean(x))
-      log(`Extracted ${names.length} files.`)
+      // KuduLite chmods the extracted tree 777 unless the app runs from the package (§ content.ts).
+      const rfp1 = (site.settings.WEBSITE_RUN_FROM_PACKAGE ?? site.settings.WEBSITE_RUN_FROM_ZIP) === '1'
+      const modes = site.plan === 'flex' ? 'drop' : site.linux && !rfp1 ? 'chmod777' : 'zip'
+      await this.layOut(site, zip, modes)
+      log(rfp1 ? `Writing the package to SitePackages (${names.length} files).` : `Extracted ${names.length} files.`)
       log('Syncing triggers.')
       site.syncs++
       Object.assign(dep, {status: 4, status_text: '', complete: true, active: true, end_time: new Date().toISOString()})
       for (const other of site.deployments) if (other !== dep) other.active = false
       log('Deployment successful.')
+      if (site.linux && site.plan !== 'flex') site.logs.platform('INFO', `Starting container for site ${site.name}`)
       // Like the platform: the host restarts on the new content.
-      if (this.runApps) void site.runtime.load(zip)
+      if (this.runApps) void site.host.start(site.contentDir!).catch(() => {})
     } catch (error) {
       log(`Deployment Failed. ${(error as Error).message}`, 2)
       Object.assign(dep, {status: 3, status_text: (error as Error).message, complete: true, end_time: new Date().toISOString()})
@@ -500,54 +670,21 @@ export class FakeAzure {
   // ---- the site host: admin API ----
 
   private async siteHost(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
-    if (url.pathname.toLowerCase() === '/admin/host/status') {
+    const p = url.pathname.toLowerCase()
+    const host = site.host
+    if (p === '/admin/host/status' || p === '/admin/host/debug') {
+      // HostController: AdminAuthLevelOrInternal (the master key); EnableDebugModeFilter then
+      // notifies debug mode, which turns file logging on for 15 minutes (DebugStateProvider).
       if (req.headers['x-functions-key'] !== site.masterKey) return text(res, 401, '')
-      const errors = site.runtime.logs.filter((l) => l.level === 'Error').slice(-3).map((l) => l.message)
-      return json(res, 200, {id: site.name, state: site.runtime.state, version: '4.1037.0.0', processUptime: 1000, ...(site.runtime.state === 'Error' ? {errors} : {})})
+      if (host.state === 'Stopping' || host.state === 'Stopped') return text(res, 503, 'Function host is not running.')
+      site.logs.debugNotify = Date.now()
+      if (p === '/admin/host/debug') return text(res, 501, '')
+      const status = {id: site.name, state: host.state, version: '4.1037.0.0', versionDetails: '4.1037.0.0', platformVersion: '', instanceId: 'fakeinst00', computerName: 'fake', processUptime: 1000, functionAppContentEditingState: 'NotAllowed', ...(host.state === 'Error' ? {errors: host.errors} : {})}
+      site.logs.write('Information', 'Host.Controllers.Host', `Host Status: ${JSON.stringify(status, null, 2)}`)
+      return json(res, 200, status)
     }
-    if (url.pathname.toLowerCase().startsWith('/api/')) return site.runtime.invoke(req, res, url, body)
+    if (p.startsWith('/api/')) return host.invoke(req, res, url, body)
     return text(res, 404, '')
-  }
-
-  // ---- Blob storage ----
-
-  private blob(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
-    const [, container, ...rest] = parts
-    const key = `${container}/${rest.join('/')}`
-    const headers = {'x-ms-version': '2025-01-05', 'last-modified': new Date().toUTCString(), etag: `"0x${Date.now().toString(16)}"`}
-    if (!req.headers.authorization && !url.searchParams.get('sig')) return xmlError(res, 403, 'AuthenticationFailed', 'Server failed to authenticate the request.')
-    if (req.method === 'PUT' && url.searchParams.get('restype') === 'container') {
-      if (this.blobs.has(`${container}/`)) return xmlError(res, 409, 'ContainerAlreadyExists', 'The specified container already exists.')
-      this.blobs.set(`${container}/`, Buffer.alloc(0))
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    const comp = url.searchParams.get('comp')
-    if (req.method === 'PUT' && comp === 'block') {
-      this.blobs.set(`${key}#block#${url.searchParams.get('blockid')}`, body)
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'PUT' && comp === 'blocklist') {
-      const ids = [...body.toString().matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)</g)].map((m) => m[1])
-      this.blobs.set(key, Buffer.concat(ids.map((id) => this.blobs.get(`${key}#block#${id}`) ?? Buffer.alloc(0))))
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'PUT') {
-      if (!this.blobs.has(`${container}/`)) return xmlError(res, 404, 'ContainerNotFound', 'The specified container does not exist.')
-      this.blobs.set(key, body)
-      res.writeHead(201, headers)
-      return void res.end()
-    }
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const data = this.blobs.get(key)
-      if (!data) return xmlError(res, 404, 'BlobNotFound', 'The specified blob does not exist.')
-      res.writeHead(200, {...headers, 'content-length': data.length, 'content-type': 'application/zip', 'x-ms-blob-type': 'BlockBlob'})
-      return void res.end(req.method === 'GET' ? data : undefined)
-    }
-    return xmlError(res, 405, 'UnsupportedHttpVerb', 'The resource does not support the specified HTTP verb.')
   }
 }
 
@@ -566,20 +703,12 @@ function notFound(res: ServerResponse, type: string, name: string, rg: string): 
   json(res, 404, {error: {code: 'ResourceNotFound', message: `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`}})
 }
 
-function xmlError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, {'content-type': 'application/xml', 'x-ms-error-code': code})
-  res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`)
-}
-
-function zipNames(zip: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, {lazyEntries: true}, (err, z) => {
-      if (err || !z) return reject(new Error(`Zip file is corrupt: ${err?.message}`))
-      const names: string[] = []
-      z.on('entry', (e: yauzl.Entry) => { names.push(e.fileName); z.readEntry() })
-      z.on('end', () => resolve(names))
-      z.on('error', reject)
-      z.readEntry()
-    })
+function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{status: number; body: Buffer}> {
+  return new Promise((resolve) => {
+    https.get(url, {ca, headers}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
+    }).on('error', () => resolve({status: 0, body: Buffer.alloc(0)}))
   })
 }

@@ -26,18 +26,31 @@ export interface FakeSite {
   /** Bumped on every settings write, so tests can count writers. */
   settingsWrites: number
   runtimeName?: string
+  runtimeVersion?: string
   sitePort: number
   scmPort: number
   deployments: FakeDeployment[]
   /** The last package deployed, as uploaded. */
   packageZip?: Buffer
+  /** The WEBSITE_RUN_FROM_PACKAGE URL the content came from. */
+  packageUrl?: string
+  /** Managed identities assigned to the app (ARM `identity`). */
+  identity?: {system: boolean; userAssigned: Array<{id: string; clientId: string}>}
   /** Function names found in the last package. */
   functions: string[]
   masterKey: string
   functionKey: string
   syncs: number
-  /** Runs what was deployed (set by the server). */
-  runtime: import('./runtime.js').SiteRuntime
+  /** The Functions host running what was deployed, and what it logs (set by the server). */
+  host: import('./host.js').FakeHost
+  logs: import('./logs.js').SiteLogs
+  /** Where the deployed content is laid out (wwwroot). */
+  contentDir?: string
+  /** A deployment slot: its own site with its own content, settings, hosts and keys. */
+  slot?: string
+  slots: Map<string, FakeSite>
+  /** Site-level sticky setting names (config/slotConfigNames); production only. */
+  slotConfigNames: {appSettingNames: string[]; connectionStringNames: string[]; azureStorageConfigNames: string[]}
 }
 
 const SKU: Record<PlanKind, {name: string; tier: string; siteSku: string}> = {
@@ -51,9 +64,11 @@ export function planSku(plan: PlanKind) {
   return SKU[plan]
 }
 
-export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string}): Omit<FakeSite, 'runtime'> {
+export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string; slot?: string}): Omit<FakeSite, 'host' | 'logs'> {
   return {
     ...init,
+    slots: new Map(),
+    slotConfigNames: {appSettingNames: [], connectionStringNames: [], azureStorageConfigNames: []},
     planName: `${init.name}-plan`,
     settingsWrites: 0,
     sitePort: 0,
