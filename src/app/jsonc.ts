@@ -1,4 +1,4 @@
-import {findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError} from 'jsonc-parser'
+import {createScanner, findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError, SyntaxKind} from 'jsonc-parser'
 
 /** A JSON-with-comments document that remembers where each value sits, so findings can name a line. */
 export interface JsonDoc {
@@ -13,6 +13,11 @@ export interface JsonDoc {
 export function parseJsonc(path: string, text: string): JsonDoc {
   // The host reads these files with Json.NET, which accepts comments and trailing commas.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const tooDeep = depthExceeded(body)
+  if (tooDeep !== undefined) {
+    const message = `nested more than ${MAX_DEPTH} levels deep (the host's JSON reader, Json.NET, stops at ${MAX_DEPTH})`
+    return {path, text: body, value: undefined, error: {message, ...lineColumn(body, tooDeep)}}
+  }
   const errors: ParseError[] = []
   const tree = parseTree(body, errors, {allowTrailingComma: true, disallowComments: false})
   if (errors.length > 0 || !tree) {
@@ -22,6 +27,21 @@ export function parseJsonc(path: string, text: string): JsonDoc {
     return {path, text: body, value: undefined, error: {message, line, column}}
   }
   return {path, text: body, value: nodeValue(tree), tree}
+}
+
+/** Json.NET's MaxDepth; deeper documents would also overflow the stack of a recursive parser. */
+const MAX_DEPTH = 64
+
+/** Offset of the first bracket that opens level MAX_DEPTH + 1, found without recursion. */
+function depthExceeded(text: string): number | undefined {
+  const scanner = createScanner(text, true)
+  let depth = 0
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_DEPTH) return scanner.getTokenOffset()
+    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth--
+  }
+  return undefined
 }
 
 function describeParseError(code: number): string {

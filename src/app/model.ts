@@ -62,7 +62,7 @@ export const HOST_VARIABLES = [
 const SETTINGS_OVERRIDE_PREFIX = 'azurefunctionsjobhost__customhandler__'
 
 export async function loadApp(source: AppSource): Promise<FunctionApp> {
-  const text = async (p: string) => (source.get(p) && !source.get(p)?.badLink ? (await source.read(p)).toString('utf8') : undefined)
+  const text = async (p: string) => (source.get(p) && !source.get(p)?.badLink ? source.readText(p) : undefined)
 
   const hostText = await text('host.json')
   const hostJson = hostText === undefined ? undefined : parseJsonc('host.json', hostText)
@@ -76,7 +76,7 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
   for (const entry of source.entries) {
     const m = /^([^/]+)\/function\.json$/i.exec(entry.path)
     if (!m || entry.badLink) continue
-    functions.push(readFunction(m[1], entry.path, (await source.read(entry.path)).toString('utf8')))
+    functions.push(readFunction(m[1], entry.path, await source.readText(entry.path)))
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))
 

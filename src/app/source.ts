@@ -1,4 +1,4 @@
-import {lstat, readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
+import {lstat, open, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
 
@@ -27,10 +27,21 @@ export interface AppSource {
   entries: AppEntry[]
   get(relPath: string): AppEntry | undefined
   hasDir(relPath: string): boolean
-  read(relPath: string): Promise<Buffer>
+  /**
+   * A config file's text (host.json, function.json …). Refuses one larger than `maxBytes`, or
+   * past the source's total for config text, without reading or inflating beyond the limit.
+   */
+  readText(relPath: string, maxBytes?: number): Promise<string>
   reader(relPath: string): Promise<ByteReader>
   close(): Promise<void>
 }
+
+/** A real host.json or function.json is a few KB; a parsed JSON tree costs ~80 bytes per input byte. */
+export const CONFIG_MAX_BYTES = 1024 * 1024
+const CONFIG_TOTAL_BYTES = 2 * 1024 * 1024
+/** Deflate cannot pass 1032:1; a big entry near that is one byte repeated, i.e. a zip bomb. */
+const BOMB_RATIO = 1000
+const BOMB_MIN_BYTES = 64 * 1024 * 1024
 
 /** Folders never worth walking: version control, editor state. Pack excludes them anyway. */
 const NEVER_WALK = new Set(['.git', '.hg', '.svn'])
@@ -124,6 +135,7 @@ export async function openFolder(root: string): Promise<AppSource> {
     if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
     return e as AppEntry & {absPath: string}
   }
+  const budget = textBudget(root)
   return {
     kind: 'folder',
     location: root,
@@ -131,10 +143,52 @@ export async function openFolder(root: string): Promise<AppSource> {
     entries,
     get: (p) => byPath.get(p),
     hasDir: (p) => dirs.has(p),
-    read: async (p) => readFile(need(p).absPath),
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, need(p).size, maxBytes, async (limit) => {
+      const file = need(p).absPath
+      // At most `limit` bytes, whatever the size was when the folder was walked.
+      const handle = await open(file, 'r').catch((error) => { throw fsError(error, file, p) })
+      try {
+        const buf = Buffer.alloc(limit)
+        const {bytesRead} = await handle.read(buf, 0, limit, 0)
+        return buf.subarray(0, bytesRead)
+      } finally {
+        await handle.close()
+      }
+    }),
     reader: async (p) => fileReader(need(p).absPath),
     close: async () => {},
   }
+}
+
+/** Config text handed out per source: one file and all of them together stay small, whatever the input. */
+function textBudget(location: string) {
+  let left = CONFIG_TOTAL_BYTES
+  return {
+    /** Reads relPath through `fetch(limit)`, which returns at most `limit` bytes; refuses before reading when `size` is already too much. */
+    async read(relPath: string, size: number, maxBytes: number, fetch: (limit: number) => Promise<Buffer>): Promise<string> {
+      const cap = Math.min(maxBytes, left)
+      const refuse = (known?: number): never => {
+        throw new ChdError('CONFIG_TOO_LARGE', cap < maxBytes
+          ? `${location}: the config files (host.json, */function.json, local.settings.json, .funcignore) add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
+          : `${location}: ${relPath} is ${known === undefined ? `larger than ${formatBytes(cap)}` : formatBytes(known)}; chd reads config files of up to ${formatBytes(cap)}`, {
+          file: relPath,
+          suggestions: [`A real ${relPath.split('/').pop()} is a few KB: check that ${location} holds the app you meant`],
+        })
+      }
+      if (size > cap) refuse(size)
+      const data = await fetch(cap + 1)
+      if (data.length > cap) refuse()
+      left -= data.length
+      return data.toString('utf8')
+    },
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`
 }
 
 async function readLinkText(abs: string): Promise<string> {
@@ -165,6 +219,7 @@ export async function openZip(zipPath: string): Promise<AppSource> {
   const raw = new Map<string, import('yauzl').Entry>()
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
+  let inflated = 0
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: import('yauzl').Entry) => {
       const name = entry.fileName.replaceAll('\\', '/').replace(/^\.\//, '')
@@ -175,6 +230,9 @@ export async function openZip(zipPath: string): Promise<AppSource> {
       else if (unix && (attr & S_IFMT) === S_IFLNK) {
         entries.push({path: name, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
       } else {
+        inflated += entry.uncompressedSize
+        const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize) ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
+        if (bomb) return reject(bomb)
         raw.set(name, entry)
         // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
         entries.push({path: name, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
@@ -186,17 +244,22 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     zip.readEntry()
   }).catch((error) => {
     zip.close()
+    if (error instanceof ChdError) throw error
     throw new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${(error as Error).message}`, {file: zipPath})
   })
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const {byPath, dirs} = buildIndex(entries)
   for (const d of emptyDirs) dirs.add(d)
 
+  // Corrupt deflate data, a bad local header or an entry longer than its header says all end here.
+  const damaged = (p: string, error: unknown) => error instanceof ChdError ? error
+    : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {file: zipPath, suggestions: ['Rebuild the package (chd pack), then check it with unzip -t']})
   const openStream = (p: string): Promise<Readable> => {
     const entry = raw.get(p)
     if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
-    return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
+    return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s!))))
   }
+  const budget = textBudget(zipPath)
   return {
     kind: 'zip',
     location: zipPath,
@@ -204,13 +267,39 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     entries,
     get: (p) => byPath.get(p),
     hasDir: (p) => dirs.has(p),
-    async read(p) {
-      const s = await openStream(p)
-      const chunks: Buffer[] = []
-      for await (const c of s) chunks.push(c as Buffer)
-      return Buffer.concat(chunks)
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, byPath.get(p)?.size ?? 0, maxBytes, async (limit) => {
+      const stream = await openStream(p)
+      try {
+        return await readUpTo(stream, limit)
+      } catch (error) {
+        throw damaged(p, error)
+      }
+    }),
+    async reader(p) {
+      const r = streamReader(byPath.get(p)?.size ?? 0, () => openStream(p))
+      return {size: r.size, read: (offset, length) => r.read(offset, length).catch((error) => { throw damaged(p, error) }), close: r.close}
     },
-    reader: async (p) => streamReader(byPath.get(p)?.size ?? 0, () => openStream(p)),
     close: async () => zip.close(),
   }
+}
+
+/** Refuses an entry (or a whole zip) that would inflate past BOMB_RATIO:1 and BOMB_MIN_BYTES. */
+function zipBomb(zipPath: string, what: string, inflated: number, compressed: number): ChdError | undefined {
+  if (inflated < BOMB_MIN_BYTES || inflated <= BOMB_RATIO * compressed) return undefined
+  return new ChdError('ZIP_INVALID', `${zipPath}: ${what} would inflate to ${formatBytes(inflated)} from ${formatBytes(compressed)} (${Math.round(inflated / Math.max(1, compressed))}:1); that is a zip bomb, not an app package`, {
+    file: zipPath,
+    suggestions: ['Rebuild the package from the app folder with chd pack'],
+  })
+}
+
+/** At most `limit` bytes of a stream; stops inflating (and destroys the stream) once it has them. */
+async function readUpTo(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let n = 0
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer)
+    n += (chunk as Buffer).length
+    if (n >= limit) break
+  }
+  return Buffer.concat(chunks).subarray(0, limit)
 }
