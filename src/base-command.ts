@@ -11,18 +11,22 @@ export abstract class ChdCommand extends Command {
   static override enableJsonFlag = true
   /** Long-running commands print one JSON event per line under --json; their errors too. */
   static ndjson = false
-  /** Streaming commands end on Ctrl-C without a word (still exit 130). */
+  /** Streaming commands end on Ctrl-C or SIGTERM without a word (still exit 130 or 143). */
   static quietInterrupt = false
 
   private progressPromise?: Promise<Progress>
 
   override async init(): Promise<void> {
     await super.init()
-    // Ctrl-C ends quietly with 130; services remove their temporary files in 'exit' handlers.
-    process.on('SIGINT', () => {
-      if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write('\nInterrupted.\n')
-      process.exit(ExitCode.interrupted)
-    })
+    // Ctrl-C, and SIGTERM from CI cancellation, timeout or docker stop, end through process.exit, so
+    // the 'exit' handlers stop handlers and their children and remove temporary files.
+    const signals = [['SIGINT', ExitCode.interrupted, 'Interrupted'], ['SIGTERM', ExitCode.terminated, 'Terminated']] as const
+    for (const [signal, code, word] of signals) {
+      process.on(signal, () => {
+        if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write(`\n${word}.\n`)
+        process.exit(code)
+      })
+    }
   }
 
   protected progress(): Promise<Progress> {

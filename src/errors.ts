@@ -10,6 +10,7 @@ export const ExitCode = {
   notFound: 4,
   remoteFailed: 5,
   interrupted: 130,
+  terminated: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
+import {createReadStream, rmSync} from 'node:fs'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -120,6 +120,9 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const kudu = new KuduClient(ctx, site.scmHost)
   const target = targetProfile(site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc})
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
+  // Ctrl-C and SIGTERM end in process.exit, which skips the finally below.
+  const removeWork = () => rmSync(work, {recursive: true, force: true})
+  process.on('exit', removeWork)
   try {
     // 1. validate-local
     const source = await openSource(options.package ?? options.dir)
@@ -258,6 +261,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     })
     return result
   } finally {
+    process.off('exit', removeWork)
     await rm(work, {recursive: true, force: true})
   }
 }
