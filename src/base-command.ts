@@ -39,6 +39,11 @@ export abstract class ChdCommand extends Command {
     if (!this.jsonEnabled()) this.log(text)
   }
 
+  /** Plain JSON: oclif's colorizer tokenizes with a regex that overflows the stack on a long string. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   protected override toErrorJson(err: unknown): unknown {
     if (isChdError(err)) return {error: err.toJSON()}
     if (err instanceof Errors.CLIError) {
