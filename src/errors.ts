@@ -71,11 +71,39 @@ export function isChdError(error: unknown): error is ChdError {
   return error instanceof ChdError
 }
 
-/** Turns a Node fs error into a ChdError that names the path, so no ENOENT stack reaches a user. */
-export function fsError(error: unknown, path: string, what: string): ChdError {
+/**
+ * Turns a Node fs error into a ChdError that names the path and what was being done to it
+ * (read or written), with the fix, so no ENOENT or ENOSPC stack reaches a user.
+ */
+export function fsError(error: unknown, path: string, what: string, op: 'read' | 'write' = 'read'): ChdError {
   const code = (error as NodeJS.ErrnoException)?.code
-  if (code === 'ENOENT') return new ChdError('PATH_NOT_FOUND', `${what} not found: ${path}`, {exit: ExitCode.notFound, file: path})
-  if (code === 'EACCES' || code === 'EPERM') return new ChdError('PATH_NOT_READABLE', `${what} is not readable: ${path} (permission denied)`, {file: path})
-  if (code === 'ENOTDIR') return new ChdError('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${path}`, {exit: ExitCode.usage, file: path})
-  return new ChdError('IO_ERROR', `${what} could not be read: ${path}: ${(error as Error)?.message ?? String(error)}`, {file: path, cause: error})
+  const opts = {file: path, cause: error}
+  switch (code) {
+    case 'ENOENT':
+      return new ChdError('PATH_NOT_FOUND', op === 'read' ? `${what} not found: ${path}` : `${what} cannot be written: ${path} (its folder does not exist)`, {...opts, exit: ExitCode.notFound})
+    case 'ENOTDIR':
+      return new ChdError('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${path}`, {...opts, exit: ExitCode.usage})
+    case 'ENAMETOOLONG':
+      return new ChdError('PATH_TOO_LONG', `${what} cannot be ${op === 'read' ? 'read' : 'written'}: its path is longer than this system allows (${Buffer.byteLength(path)} bytes): ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`, {
+        ...opts, suggestions: ['Shorten the folder and file names: Linux allows 4096 bytes in a path, Windows apps on Azure 260 characters'],
+      })
+  }
+  if (op === 'read') {
+    if (code === 'EACCES' || code === 'EPERM') return new ChdError('PATH_NOT_READABLE', `${what} is not readable: ${path} (permission denied)`, opts)
+    return new ChdError('IO_ERROR', `${what} could not be read: ${path}: ${(error as Error)?.message ?? String(error)}`, opts)
+  }
+  const elsewhere = 'Write it somewhere else (chd pack -o FILE; TMPDIR for chd deploy)'
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new ChdError('DISK_FULL', `${what} could not be written: ${path}: no space left on the device`, {...opts, suggestions: ['Free some space on that disk', elsewhere]})
+    case 'EROFS':
+      return new ChdError('PATH_NOT_WRITABLE', `${what} could not be written: ${path} is on a read-only file system`, {...opts, suggestions: [elsewhere]})
+    case 'EACCES':
+    case 'EPERM':
+      return new ChdError('PATH_NOT_WRITABLE', `${what} could not be written: ${path} (permission denied)`, {...opts, suggestions: [elsewhere]})
+    case 'EISDIR':
+      return new ChdError('PATH_IS_A_DIRECTORY', `${what} could not be written: ${path} is a folder`, {...opts, exit: ExitCode.usage, suggestions: [`Name a file in it: ${path}/app.zip`]})
+  }
+  return new ChdError('IO_ERROR', `${what} could not be written: ${path}: ${(error as Error)?.message ?? String(error)}`, opts)
 }

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 import {describe, test} from 'node:test'
+import {promisify} from 'node:util'
 
 import {loadApp} from '../src/app/model.js'
 import {openSource} from '../src/app/source.js'
 import {streamReader} from '../src/platform/bytes.js'
 import {hostJson, HTTP_FUNCTION, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
-import {writeRawZip} from './helpers/zip.js'
+import {testZip, writeRawZip} from './helpers/zip.js'
 
+const run = promisify(execFile)
 const HOST = Buffer.from(JSON.stringify(hostJson()))
 const FUNCTION = Buffer.from(JSON.stringify(HTTP_FUNCTION))
 const HANDLER = {name: 'handler', data: Buffer.from('#!/bin/sh\nexit 0\n'), mode: 0o755}
@@ -79,6 +83,44 @@ describe('packages and config files built to hurt', () => {
     const fn = findings.find((f) => f.code === 'FUNCTION_JSON_INVALID')!
     assert.match(fn.message, /^hello\/function\.json:2:\d+: nested more than 64 levels deep/)
     assert.ok(await chd(['doctor', await makeApp({'host.json': deep(60)}), '--no-start', '--json']).then((x) => !x.json().findings.some((f: {message: string}) => /nested/.test(f.message))))
+  })
+
+  test('a file name that is not UTF-8 is checked (shown as \\xNN), packed with its exact bytes, and judged in the zip', async () => {
+    const dir = await makeApp({'host.json': hostJson(), 'hello/function.json': HTTP_FUNCTION, handler: {content: '#!/bin/sh\n', mode: 0o755}})
+    const latin1 = (name: string) => Buffer.from(name, 'latin1')
+    await mkdir(Buffer.concat([Buffer.from(`${dir}/`), latin1('d\xFCr')]))
+    await writeFile(Buffer.concat([Buffer.from(`${dir}/`), latin1('d\xFCr/caf\xE9.txt')]), 'latin-1 names')
+    await writeFile(Buffer.concat([Buffer.from(`${dir}/`), latin1('s\xE9cret.pem')]), 'key')
+    const doctor = await chd(['doctor', dir, '--no-start', '--json'])
+    const secret = doctor.json().findings.find((f: {code: string}) => f.code === 'SECRET_WOULD_BE_PACKED')
+    assert.equal(secret?.file, 's\\xE9cret.pem', doctor.stdout)
+    const zip = path.join(await tempDir(), 'app.zip')
+    const packed = await chd(['pack', dir, '-o', zip, '--include-secrets', '--json'])
+    assert.equal(packed.code, 0, packed.stderr)
+    await testZip(zip)
+    // Python's zipfile reads names without the UTF-8 flag as CP437; encoding back gives the stored bytes.
+    const {stdout} = await run('python3', ['-c', `import zipfile, sys
+for i in zipfile.ZipFile(sys.argv[1]).infolist(): print((i.filename.encode() if i.flag_bits & 0x800 else i.filename.encode('cp437')).hex())`, zip])
+    const names = stdout.trim().split('\n').map((h) => Buffer.from(h, 'hex').toString('latin1'))
+    assert.deepEqual(names.filter((n) => /[^\x20-\x7e]/.test(n)).sort(), ['d\xFCr/caf\xE9.txt', 's\xE9cret.pem'])
+    const fromZip = await chd(['doctor', zip, '--json'])
+    assert.ok(fromZip.json().findings.some((f: {file?: string}) => f.file === 's\\xE9cret.pem'), fromZip.stdout)
+  })
+
+  test('a path longer than PATH_MAX is PATH_TOO_LONG, not a crash', {skip: process.platform !== 'linux' && 'Linux PATH_MAX'}, async () => {
+    const dir = await makeApp({'host.json': hostJson(), handler: {content: '#!/bin/sh\n', mode: 0o755}})
+    const segment = 'd'.repeat(250)
+    // mkdir -p walks the path one folder at a time, so it can make one longer than PATH_MAX.
+    await run('mkdir', ['-p', Array.from({length: 18}, () => segment).join('/')], {cwd: dir})
+    try {
+      const r = await chd(['doctor', dir, '--no-start'])
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, /^Error \[PATH_TOO_LONG\]: Folder cannot be read: its path is longer than this system allows \(\d+ bytes\)/m)
+      assert.match(r.stderr, /Try this: Shorten the folder and file names/)
+    } finally {
+      // fs.rm joins whole paths (ENAMETOOLONG); rm -rf descends folder by folder.
+      await run('rm', ['-rf', path.join(dir, segment)])
+    }
   })
 
   test('reading an entry keeps only the bytes from the latest read on', async () => {

@@ -1,3 +1,5 @@
+import {isUtf8} from 'node:buffer'
+import type {Stats} from 'node:fs'
 import {lstat, open, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
@@ -11,8 +13,10 @@ export interface AppEntry {
   size: number
   /** Permission bits (0o777); undefined when the source records none (a Windows folder, a DOS zip). */
   mode?: number
-  /** Where the bytes are on disk (folder sources). */
-  absPath?: string
+  /** The path's exact bytes, when they are not valid UTF-8 (`path` then shows them as \xNN). */
+  rawPath?: Buffer
+  /** Where the bytes are on disk (folder sources); bytes when the path is not valid UTF-8. */
+  absPath?: string | Buffer
   /** A symbolic link that cannot be packed as a file. */
   badLink?: {target: string; problem: 'escapes' | 'loop' | 'dangling'}
 }
@@ -74,66 +78,63 @@ export async function openSource(location: string): Promise<AppSource> {
 
 export async function openFolder(root: string): Promise<AppSource> {
   const absRoot = path.resolve(root)
-  const realRoot = await realpath(absRoot)
+  const realRoot = Buffer.from(await realpath(absRoot))
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
   const modesKnown = process.platform !== 'win32'
 
-  const inside = (real: string) => real === realRoot || real.startsWith(realRoot + path.sep)
+  const inside = (real: Buffer) => real.equals(realRoot) || real.subarray(0, realRoot.length + 1).equals(Buffer.concat([realRoot, SEP]))
+  const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry =>
+    ({...entryName(rel), size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: fsPath(abs)})
 
+  // Paths are bytes here: a name that is not valid UTF-8 must still be found, read and packed as it is.
   // `ancestors` holds the real paths of the folders being walked, so a link back up is a loop.
-  async function walk(dirAbs: string, rel: string, ancestors: Set<string>): Promise<void> {
-    let names
-    try {
-      names = await readdir(dirAbs, {withFileTypes: true})
-    } catch (error) {
-      throw fsError(error, dirAbs, 'Folder')
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    if (names.length === 0 && rel) emptyDirs.push(rel)
+  async function walk(dirAbs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
+    const names = await fsCall(dirAbs, 'Folder', () => readdir(dirAbs, {withFileTypes: true, encoding: 'buffer'}))
+    names.sort((a, b) => Buffer.compare(a.name, b.name))
+    if (names.length === 0 && rel.length > 0) emptyDirs.push(visibleName(rel))
     for (const d of names) {
-      const abs = path.join(dirAbs, d.name)
-      const relPath = rel ? `${rel}/${d.name}` : d.name
+      const abs = Buffer.concat([dirAbs, SEP, d.name])
+      const relPath = rel.length > 0 ? Buffer.concat([rel, SLASH, d.name]) : d.name
       if (d.isDirectory()) {
-        if (NEVER_WALK.has(d.name)) continue
-        const real = await realpath(abs)
-        await walk(abs, relPath, new Set([...ancestors, real]))
+        if (NEVER_WALK.has(d.name.toString('latin1'))) continue
+        const real = await fsCall(abs, 'Folder', () => realpath(abs, {encoding: 'buffer'}))
+        await walk(abs, relPath, new Set([...ancestors, real.toString('latin1')]))
       } else if (d.isSymbolicLink()) {
-        let real: string
-        try {
-          real = await realpath(abs)
-        } catch {
-          entries.push({path: relPath, size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
-          continue
-        }
-        if (!inside(real)) {
-          entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'escapes'}})
-          continue
-        }
-        const st = await stat(real)
-        if (st.isDirectory()) {
-          if (ancestors.has(real)) {
-            entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'loop'}})
-            continue
-          }
-          await walk(real, relPath, new Set([...ancestors, real]))
-        } else if (st.isFile()) {
-          entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: real})
-        }
+        await walkLink(abs, relPath, ancestors)
       } else if (d.isFile()) {
-        const st = await lstat(abs)
-        entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: abs})
+        entries.push(fileEntry(relPath, abs, await fsCall(abs, 'File', () => lstat(abs))))
       }
     }
   }
-  await walk(absRoot, '', new Set([realRoot]))
+
+  async function walkLink(abs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
+    let real: Buffer
+    try {
+      real = await realpath(abs, {encoding: 'buffer'})
+    } catch {
+      entries.push({...entryName(rel), size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
+      return
+    }
+    const badLink = (problem: 'escapes' | 'loop') => entries.push({...entryName(rel), size: 0, badLink: {target: visibleName(real), problem}})
+    if (!inside(real)) return void badLink('escapes')
+    const st = await fsCall(real, 'File', () => stat(real))
+    if (st.isDirectory()) {
+      if (ancestors.has(real.toString('latin1'))) return void badLink('loop')
+      await walk(real, rel, new Set([...ancestors, real.toString('latin1')]))
+    } else if (st.isFile()) {
+      entries.push(fileEntry(rel, real, st))
+    }
+  }
+
+  await walk(Buffer.from(absRoot), Buffer.alloc(0), new Set([realRoot.toString('latin1')]))
   const {byPath, dirs} = buildIndex(entries)
   for (const d of emptyDirs) dirs.add(d)
 
-  const need = (relPath: string): AppEntry & {absPath: string} => {
+  const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
     const e = byPath.get(relPath)
     if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
-    return e as AppEntry & {absPath: string}
+    return e as AppEntry & {absPath: string | Buffer}
   }
   const budget = textBudget(root)
   return {
@@ -146,7 +147,7 @@ export async function openFolder(root: string): Promise<AppSource> {
     readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, need(p).size, maxBytes, async (limit) => {
       const file = need(p).absPath
       // At most `limit` bytes, whatever the size was when the folder was walked.
-      const handle = await open(file, 'r').catch((error) => { throw fsError(error, file, p) })
+      const handle = await fsCall(file, p, () => open(file, 'r'))
       try {
         const buf = Buffer.alloc(limit)
         const {bytesRead} = await handle.read(buf, 0, limit, 0)
@@ -191,11 +192,49 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`
 }
 
-async function readLinkText(abs: string): Promise<string> {
+async function readLinkText(abs: Buffer): Promise<string> {
   try {
-    return await readlink(abs)
+    return visibleName(await readlink(abs, {encoding: 'buffer'}))
   } catch {
     return '?'
+  }
+}
+
+const SEP = Buffer.from(path.sep)
+const SLASH = Buffer.from('/')
+
+/** A name as text: valid UTF-8 as it is, any other byte as \xNN. The file keeps its real bytes. */
+export function visibleName(raw: Buffer): string {
+  if (isUtf8(raw)) return raw.toString('utf8')
+  let out = ''
+  for (let i = 0; i < raw.length;) {
+    const b = raw[i]
+    const n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 0
+    if (n > 0 && isUtf8(raw.subarray(i, i + n))) {
+      out += raw.toString('utf8', i, i + n)
+      i += n
+    } else {
+      out += `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`
+      i++
+    }
+  }
+  return out
+}
+
+function entryName(rel: Buffer): Pick<AppEntry, 'path' | 'rawPath'> {
+  return isUtf8(rel) ? {path: rel.toString('utf8')} : {path: visibleName(rel), rawPath: rel}
+}
+
+/** A path for fs calls: a string when it is UTF-8, the bytes themselves when not. */
+function fsPath(p: Buffer): string | Buffer {
+  return isUtf8(p) ? p.toString('utf8') : p
+}
+
+async function fsCall<T>(p: string | Buffer, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw fsError(error, typeof p === 'string' ? p : visibleName(p), what)
   }
 }
 
@@ -208,7 +247,8 @@ export async function openZip(zipPath: string): Promise<AppSource> {
   let zip: import('yauzl').ZipFile
   try {
     zip = await new Promise((resolve, reject) =>
-      yauzl.open(zipPath, {lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: false}, (err, z) => (err ? reject(err) : resolve(z!))))
+      // Names as bytes: UTF-8 when they are, else kept exactly (and shown escaped), whatever the flag says.
+      yauzl.open(zipPath, {lazyEntries: true, autoClose: false, decodeStrings: false}, (err, z) => (err ? reject(err) : resolve(z!))))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw fsError(error, zipPath, 'Package')
     throw new ChdError('ZIP_INVALID', `${zipPath} is not a readable zip file: ${(error as Error).message}`, {
@@ -222,20 +262,23 @@ export async function openZip(zipPath: string): Promise<AppSource> {
   let inflated = 0
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: import('yauzl').Entry) => {
-      const name = entry.fileName.replaceAll('\\', '/').replace(/^\.\//, '')
+      const rawName = entry.fileName as unknown as Buffer
+      const rawPath = isUtf8(rawName) ? undefined : rawName
+      // Windows tools write backslashes; a byte-wise swap keeps any other byte as it is.
+      const name = visibleName(Buffer.from(rawName.map((b) => (b === 0x5c ? 0x2f : b)))).replace(/^\.\//, '')
       const unix = entry.versionMadeBy >> 8 === 3
       const attr = entry.externalFileAttributes >>> 16
       const isDir = name.endsWith('/') || (unix && (attr & S_IFMT) === S_IFDIR)
       if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
       else if (unix && (attr & S_IFMT) === S_IFLNK) {
-        entries.push({path: name, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
+        entries.push({path: name, rawPath, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
       } else {
         inflated += entry.uncompressedSize
         const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize) ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
         if (bomb) return reject(bomb)
         raw.set(name, entry)
         // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
-        entries.push({path: name, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
+        entries.push({path: name, rawPath, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
       }
       zip.readEntry()
     })

@@ -9,7 +9,7 @@ export interface ByteReader {
   close(): Promise<void>
 }
 
-export async function fileReader(path: string): Promise<ByteReader> {
+export async function fileReader(path: string | Buffer): Promise<ByteReader> {
   const handle = await open(path, 'r')
   const {size} = await handle.stat()
   return {
