@@ -65,7 +65,14 @@ export abstract class ChdCommand extends Command {
       this.printJsonError(err)
       return undefined
     }
-    return super.catch(err)
+    if (err instanceof Errors.CLIError) return super.catch(err)
+    // A bug: still one coded line a script can match, the stack only under DEBUG.
+    process.exitCode = ExitCode.failed
+    process.stderr.write(renderError(new ChdError('INTERNAL_ERROR', err.message || String(err), {
+      suggestions: ['This is a bug in chd: please report it with the command that caused it (DEBUG=* prints the stack)'],
+    })))
+    if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`)
+    return undefined
   }
 
   private printJsonError(err: unknown): void {
