@@ -1,3 +1,4 @@
+import {ChdError, ExitCode} from '../errors.js'
 import type {AzureContext} from './arm.js'
 import {azureError} from './errors.js'
 import type {SiteRef} from './site.js'
@@ -23,6 +24,29 @@ export async function readSettings(ctx: AzureContext, site: SiteRef): Promise<Re
   } catch (error) {
     throw azureError(error, `reading the app settings of ${site.name}`)
   }
+}
+
+/** Why the platform refuses a setting name, if it does: Linux apps take only [A-Za-z0-9_.], Windows more. */
+function nameProblem(name: string, linux: boolean): string | undefined {
+  if (name === '') return 'is empty'
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001F\u007F]/.test(name)) return 'holds a control character'
+  if (name.includes('=')) return 'holds "="'
+  if (linux && !/^[\w.]+$/.test(name)) return 'holds characters a Linux app refuses (it takes letters, digits, "_" and ".")'
+  return undefined
+}
+
+/** Refuses setting names the platform would not take, naming them (names are not secret; values are never shown). */
+export function checkSettingNames(names: string[], options: {linux?: boolean} = {}): void {
+  const bad = names.flatMap((n) => {
+    const problem = nameProblem(n, Boolean(options.linux))
+    return problem ? [`the setting name ${JSON.stringify(n)} ${problem}`] : []
+  })
+  if (bad.length === 0) return
+  throw new ChdError('INVALID_SETTING', `${bad.join('; ')}`.replace(/^t/, 'T'), {
+    exit: ExitCode.usage,
+    suggestions: options.linux ? ['On Linux, write a nested key a:b as a__b, and other characters as _'] : ['chd settings set --app NAME GREETING=hello'],
+  })
 }
 
 export function diffSettings(before: Record<string, string>, after: Record<string, string>): SettingsDiff {

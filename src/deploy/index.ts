@@ -10,7 +10,7 @@ import {openSource} from '../app/source.js'
 import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {KuduClient} from '../azure/kudu.js'
-import {applyChange, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
+import {applyChange, checkSettingNames, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
 import {resolveSite, type SiteInfo} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
@@ -188,6 +188,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     }
     if (site.plan !== 'flex') desired.FUNCTIONS_WORKER_RUNTIME = 'custom'
     else delete desired.FUNCTIONS_WORKER_RUNTIME
+    checkSettingNames(Object.keys(desired), {linux: site.linux})
     const result: DeployResult = {
       app: site.name,
       resourceGroup: site.resourceGroup,
