@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
+import type {ChildProcess} from 'node:child_process'
+import {readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
@@ -173,6 +174,49 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /RUN_FROM_PACKAGE_URL_SET/)
     assert.match(r.stderr, /chd settings unset/)
+  })
+})
+
+/** chd's own temporary files in a TMPDIR (tsx keeps its cache there too). */
+const ours = async (tmp: string) => (await readdir(tmp)).filter((f) => f.startsWith('chd-'))
+
+describe('--timeout bounds the whole deploy', {skip: goSkip()}, () => {
+  test('every request 8 s late: --timeout 10 ends near 10 s with DEPLOY_TIMEOUT naming the step, nothing left in TMPDIR', async () => {
+    const tmp = await tempDir()
+    const slow = {path: /./, times: Number.POSITIVE_INFINITY, delayMs: 8000}
+    fake.inject(slow)
+    const started = Date.now()
+    try {
+      const r = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '-g', 'demo-rg', '--timeout', '10', '--force', '--json'], {env: {...env, TMPDIR: tmp}})
+      const seconds = (Date.now() - started) / 1000
+      assert.equal(r.code, 5, r.stderr)
+      const error = r.json().error
+      assert.equal(error.code, 'DEPLOY_TIMEOUT')
+      assert.equal(error.step, 'validate-remote')
+      assert.match(error.message, /^validate-remote: --timeout \(10 s\) ran out while reading the app settings of demo-linux-dedicated/)
+      // Generous for a busy machine; without the deadline this took 80 s and more.
+      assert.ok(seconds < 30, `took ${seconds} s`)
+      assert.deepEqual(await ours(tmp), [])
+    } finally {
+      fake.faults.splice(fake.faults.indexOf(slow), 1)
+    }
+  })
+
+  test('SIGTERM during a slow request: exit 143 and no temporary package left', async () => {
+    const tmp = await tempDir()
+    // A read, so finishing late (after the test) changes nothing.
+    const slow = {method: 'POST', path: /\/config\/appsettings\/list/, times: 1, delayMs: 20_000}
+    fake.inject(slow)
+    let child: ChildProcess | undefined
+    const result = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], {env: {...env, TMPDIR: tmp}, onSpawn: (c) => { child = c }})
+    const until = Date.now() + 30_000
+    while ((await ours(tmp)).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 500))
+    child!.kill('SIGTERM')
+    const r = await result
+    fake.faults.splice(fake.faults.indexOf(slow), 1)
+    assert.equal(r.code, 143, r.stderr)
+    assert.deepEqual(await ours(tmp), [])
   })
 })
 

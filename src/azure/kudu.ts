@@ -3,8 +3,7 @@ import {createReadStream} from 'node:fs'
 import type {HttpClient, Pipeline, PipelineResponse} from '@azure/core-rest-pipeline'
 
 import {ChdError, ExitCode} from '../errors.js'
-import type {AzureContext} from './arm.js'
-import {USER_AGENT} from './arm.js'
+import {type AzureContext, both, pause, USER_AGENT} from './arm.js'
 import {azureError} from './errors.js'
 
 export interface KuduDeployment {
@@ -70,14 +69,14 @@ export class KuduClient {
         body: options.body as never,
         // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
         // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
-        abortSignal: options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined),
+        abortSignal: both(this.ctx.signal, options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined)),
         ...(options.stream ? {streamResponseStatusCodes: new Set([200, 206])} : {}),
       })
       let response: PipelineResponse
       try {
         response = await this.pipeline.sendRequest(this.httpClient, request)
       } catch (error) {
-        throw azureError(error, `calling Kudu ${method} ${path}`)
+        throw azureError(error, `calling Kudu ${method} ${path.split('?')[0]}`, this.ctx)
       }
       if ((response.status === 401 || response.status === 403) && this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length) {
         this.scopeIndex++
@@ -86,6 +85,11 @@ export class KuduClient {
       }
       return response
     }
+  }
+
+  /** A pause between polls or retries that ends at the context's deadline. */
+  pause(ms: number, doing: string): Promise<void> {
+    return pause(this.ctx, ms, doing)
   }
 
   /** Raises a ChdError carrying Kudu's own text for a status the caller did not expect. */

@@ -1,5 +1,5 @@
 import {ChdError, ExitCode} from '../errors.js'
-import type {AzureContext} from './arm.js'
+import {type AzureContext, pause} from './arm.js'
 import {azureError} from './errors.js'
 import type {SiteRef} from './site.js'
 
@@ -22,7 +22,7 @@ export async function readSettings(ctx: AzureContext, site: SiteRef): Promise<Re
       : await ctx.arm.webApps.listApplicationSettings(site.resourceGroup, site.name)
     return {...(dict.properties ?? {})}
   } catch (error) {
-    throw azureError(error, `reading the app settings of ${site.name}`)
+    throw azureError(error, `reading the app settings of ${site.name}`, ctx)
   }
 }
 
@@ -84,18 +84,18 @@ export async function updateSettings(ctx: AzureContext, site: SiteRef, change: S
   let current = before
   let writes = 0
   while (!satisfied(current, change)) {
-    if (writes >= maxWrites) throw azureError(new Error(`another writer kept replacing them (${writes} writes)`), `updating the app settings of ${site.name}`)
+    if (writes >= maxWrites) throw azureError(new Error(`another writer kept replacing them (${writes} writes)`), `updating the app settings of ${site.name}`, ctx)
     const next = applyChange(current, change)
     try {
       if (site.slot) await ctx.arm.webApps.updateApplicationSettingsSlot(site.resourceGroup, site.name, site.slot, {properties: next})
       else await ctx.arm.webApps.updateApplicationSettings(site.resourceGroup, site.name, {properties: next})
     } catch (error) {
-      throw azureError(error, `writing the app settings of ${site.name}`)
+      throw azureError(error, `writing the app settings of ${site.name}`, ctx)
     }
     writes++
     current = await readSettings(ctx, site)
     if (satisfied(current, change) && settleMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, settleMs))
+      await pause(ctx, settleMs, `waiting for the app settings of ${site.name} to settle`)
       current = await readSettings(ctx, site)
     }
   }

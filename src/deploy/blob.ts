@@ -30,7 +30,7 @@ export function storageFromSettings(settings: Record<string, string>): StorageTa
  * storage account, and WEBSITE_RUN_FROM_PACKAGE points at it: a 10-year read SAS with an account
  * key, or the plain URL when the app reads its storage with a managed identity.
  */
-export async function uploadRunFromPackage(target: StorageTarget, credential: TokenCredential, file: string, blobName: string, suffix: string): Promise<{url: string; identity: boolean}> {
+export async function uploadRunFromPackage(target: StorageTarget, credential: TokenCredential, file: string, blobName: string, suffix: string, deadline?: {signal?: AbortSignal; timeoutMs?: number}): Promise<{url: string; identity: boolean}> {
   const blob = await import('@azure/storage-blob')
   let service: import('@azure/storage-blob').BlobServiceClient
   let key: import('@azure/storage-blob').StorageSharedKeyCredential | undefined
@@ -45,14 +45,14 @@ export async function uploadRunFromPackage(target: StorageTarget, credential: To
   }
   const container = service.getContainerClient('function-releases')
   try {
-    await container.createIfNotExists()
+    await container.createIfNotExists({abortSignal: deadline?.signal})
     const client = container.getBlockBlobClient(blobName)
-    await client.uploadFile(file, {blobHTTPHeaders: {blobContentType: 'application/zip'}})
+    await client.uploadFile(file, {blobHTTPHeaders: {blobContentType: 'application/zip'}, abortSignal: deadline?.signal})
     if (!key) return {url: client.url, identity: true}
     const expiresOn = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000)
     const sas = blob.generateBlobSASQueryParameters({containerName: 'function-releases', blobName, permissions: blob.BlobSASPermissions.parse('r'), expiresOn, startsOn: new Date(Date.now() - 5 * 60 * 1000)}, key).toString()
     return {url: `${client.url}?${sas}`, identity: false}
   } catch (error) {
-    throw azureError(error, 'uploading the package to the app\'s storage account')
+    throw azureError(error, 'uploading the package to the app\'s storage account', deadline)
   }
 }

@@ -14,7 +14,7 @@ import {applyChange, checkSettingNames, diffSettings, readSettings, type Setting
 import {resolveSite, type SiteInfo} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
-import {ChdError, ExitCode, fsError} from '../errors.js'
+import {ChdError, ExitCode, fsError, isChdError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
 import {type Progress, silentProgress} from '../ui/progress.js'
@@ -71,9 +71,15 @@ class Steps {
       return value
     } catch (error) {
       step.fail()
-      throw error
+      throw isChdError(error) && error.code === 'DEPLOY_TIMEOUT' ? inStep(error, name) : error
     }
   }
+}
+
+/** A timeout says which step it stopped (--json: `step`). */
+function inStep(error: ChdError, step: string): ChdError {
+  if (error.details?.step) return error
+  return new ChdError(error.code, `${step}: ${error.message}`, {exit: error.exit, suggestions: error.suggestions, cause: error, details: {...error.details, step}})
 }
 
 export function routeFor(site: SiteInfo): Route {
@@ -113,8 +119,9 @@ async function settingsFromFile(file: string): Promise<Record<string, string>> {
  */
 export async function deploy(options: DeployOptions, progress: Progress): Promise<DeployResult> {
   const steps = new Steps(progress)
-  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60 * 1000)
-  const ctx: AzureContext = await connect(options)
+  const timeoutMs = options.timeoutMs ?? 15 * 60 * 1000
+  const deadline = Date.now() + timeoutMs
+  const ctx: AzureContext = await connect({...options, timeoutMs})
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
   const route = routeFor(site)
   const kudu = new KuduClient(ctx, site.scmHost)
@@ -208,7 +215,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     if (!pkg.same) {
       await steps.run('upload', async (update) => {
         if (route === 'run-from-package') {
-          const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix)
+          const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix, ctx)
           rfpUrl = uploaded.url
           result.package.uploaded = true
           return {value: undefined, detail: `${pkg.bytes} bytes to function-releases (${uploaded.identity ? 'managed identity' : 'SAS, 10 years'})`}
@@ -296,6 +303,6 @@ export async function syncTriggers(ctx: AzureContext, site: SiteInfo): Promise<v
     else await ctx.arm.webApps.syncFunctionTriggers(site.resourceGroup, site.name, {onResponse})
   } catch (error) {
     if (status === 200 || status === 204) return
-    throw azureError(error, `syncing the triggers of ${site.name}`)
+    throw azureError(error, `syncing the triggers of ${site.name}`, ctx)
   }
 }

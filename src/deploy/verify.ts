@@ -18,7 +18,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {sho
   try {
     keys = site.slot ? await ctx.arm.webApps.listHostKeysSlot(site.resourceGroup, site.name, site.slot) : await ctx.arm.webApps.listHostKeys(site.resourceGroup, site.name)
   } catch (error) {
-    throw azureError(error, `reading the host keys of ${site.name}`)
+    throw azureError(error, `reading the host keys of ${site.name}`, ctx)
   }
   const sdk = await import('@azure/core-rest-pipeline')
   const pipeline = sdk.createPipelineFromOptions({retryOptions: {maxRetries: 2}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})})
@@ -29,7 +29,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {sho
   let errorsSeen = 0
   while (Date.now() < options.deadline) {
     try {
-      const r = await pipeline.sendRequest(client, sdk.createPipelineRequest({url: `https://${site.defaultHostName}/admin/host/status`, headers: sdk.createHttpHeaders({'x-functions-key': keys.masterKey ?? ''}), timeout: 20_000}))
+      const r = await pipeline.sendRequest(client, sdk.createPipelineRequest({url: `https://${site.defaultHostName}/admin/host/status`, headers: sdk.createHttpHeaders({'x-functions-key': keys.masterKey ?? ''}), timeout: 20_000, abortSignal: ctx.signal}))
       if (r.status === 200) {
         const doc = JSON.parse(r.bodyAsText || '{}') as {state?: string; version?: string; errors?: string[]}
         state = doc.state
@@ -53,7 +53,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: {sho
       functions.push({name, ...(url ? {url: options.showKeys && key ? `${url}?code=${key}` : url} : {})})
     }
   } catch (error) {
-    throw azureError(error, `listing the functions of ${site.name}`)
+    throw azureError(error, `listing the functions of ${site.name}`, ctx)
   }
   return {hostState: state, hostVersion: version, ...(errors?.length ? {hostErrors: errors} : {}), functions}
 }
