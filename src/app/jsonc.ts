@@ -114,7 +114,27 @@ export function lineOf(doc: JsonDoc | undefined, keys: Array<string | number>): 
     }
     if (node) best = node
   }
-  return lineColumn(doc.text, best.offset).line
+  return lineAt(doc, best.offset)
+}
+
+/** Where each line starts, per document, so many findings in one big file cost a lookup each, not a scan. */
+const lineStarts = new WeakMap<JsonDoc, number[]>()
+
+function lineAt(doc: JsonDoc, offset: number): number {
+  let starts = lineStarts.get(doc)
+  if (!starts) {
+    starts = [0]
+    for (let i = doc.text.indexOf('\n'); i !== -1; i = doc.text.indexOf('\n', i + 1)) starts.push(i + 1)
+    lineStarts.set(doc, starts)
+  }
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid] <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo + 1
 }
 
 /** Case-insensitive property read: the host binds host.json keys without regard to case. */

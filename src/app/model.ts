@@ -155,6 +155,8 @@ function readCustomHandler(hostJson: JsonDoc | undefined, settings: Record<strin
   }
 }
 
+const MAX_PROBLEMS = 10
+
 function readFunction(name: string, path: string, text: string): FunctionDef {
   const doc = parseJsonc(path, text)
   const fn: FunctionDef = {name, path, doc, bindings: [], problems: []}
@@ -164,20 +166,24 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
     fn.problems.push({message: '"bindings" must be an array', keys: ['bindings']})
     return fn
   }
+  // A file of 100,000 broken bindings is one problem repeated: name the first few, count the rest.
+  let more = 0
+  const problem = (p: FunctionDef['problems'][number]) => (fn.problems.length < MAX_PROBLEMS ? fn.problems.push(p) : more++)
   bindings.forEach((b, index) => {
     const type = str(getCI(b, 'type'))
     const direction = str(getCI(b, 'direction'))
     const bname = str(getCI(b, 'name'))
     const missing = [!type && 'type', !direction && 'direction', !bname && 'name'].filter(Boolean)
     if (missing.length > 0) {
-      fn.problems.push({message: `binding ${index + 1} has no ${missing.join(', ')}`, keys: ['bindings', index]})
+      problem({message: `binding ${index + 1} has no ${missing.join(', ')}`, keys: ['bindings', index]})
       return
     }
     if (!['in', 'out', 'inout'].includes(direction!.toLowerCase())) {
-      fn.problems.push({message: `binding "${bname}" has direction "${direction}" (expected in, out or inout)`, keys: ['bindings', index, 'direction']})
+      problem({message: `binding "${bname}" has direction "${direction}" (expected in, out or inout)`, keys: ['bindings', index, 'direction']})
     }
     fn.bindings.push({type: type!, direction: direction!.toLowerCase(), name: bname!, dataType: str(getCI(b, 'dataType')), index})
   })
+  if (more > 0) fn.problems.push({message: `and ${more} more bindings like these`, keys: ['bindings']})
   if (fn.problems.length === 0 && !fn.bindings.some(isTrigger)) {
     fn.problems.push({message: 'no trigger binding (a binding of direction "in" whose type ends in "Trigger")', keys: ['bindings']})
   }

@@ -40,9 +40,12 @@ export interface AppSource {
   close(): Promise<void>
 }
 
-/** A real host.json or function.json is a few KB; a parsed JSON tree costs ~80 bytes per input byte. */
-export const CONFIG_MAX_BYTES = 1024 * 1024
-const CONFIG_TOTAL_BYTES = 2 * 1024 * 1024
+/**
+ * A real host.json or function.json is a few KB. A parsed JSON tree costs up to ~90 bytes per
+ * input byte (`[0,0,…]`), so these keep the worst case near 100 MB.
+ */
+export const CONFIG_MAX_BYTES = 512 * 1024
+const CONFIG_TOTAL_BYTES = 1024 * 1024
 /** Deflate cannot pass 1032:1; a big entry near that is one byte repeated, i.e. a zip bomb. */
 const BOMB_RATIO = 1000
 const BOMB_MIN_BYTES = 64 * 1024 * 1024
