@@ -20,7 +20,10 @@ export abstract class ChdCommand extends Command {
     await super.init()
     // Ctrl-C, and SIGTERM from CI cancellation, timeout or docker stop, end through process.exit, so
     // the 'exit' handlers stop handlers and their children and remove temporary files.
-    const signals = [['SIGINT', ExitCode.interrupted, 'Interrupted'], ['SIGTERM', ExitCode.terminated, 'Terminated']] as const
+    const signals = [
+      ['SIGINT', ExitCode.interrupted, 'Interrupted'],
+      ['SIGTERM', ExitCode.terminated, 'Terminated'],
+    ] as const
     for (const [signal, code, word] of signals) {
       process.on(signal, () => {
         if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write(`\n${word}.\n`)
@@ -69,7 +72,7 @@ export abstract class ChdCommand extends Command {
     // A bug: still one coded line a script can match, the stack only under DEBUG.
     process.exitCode = ExitCode.failed
     process.stderr.write(renderError(new ChdError('INTERNAL_ERROR', err.message || String(err), {
-      suggestions: ['This is a bug in chd: please report it with the command that caused it (DEBUG=* prints the stack)'],
+      suggestions: ['This is a bug in chd: please report it with the command that caused it (DEBUG=* shows the stack)'],
     })))
     if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`)
     return undefined

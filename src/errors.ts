@@ -77,33 +77,41 @@ export function isChdError(error: unknown): error is ChdError {
  */
 export function fsError(error: unknown, path: string, what: string, op: 'read' | 'write' = 'read'): ChdError {
   const code = (error as NodeJS.ErrnoException)?.code
-  const opts = {file: path, cause: error}
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path
+  const failed = `${what} could not be ${op === 'read' ? 'read' : 'written'}: ${shown}`
+  const make = (chdCode: string, message: string, options: ChdErrorOptions = {}) =>
+    new ChdError(chdCode, message, {file: path, cause: error, ...options})
+  const elsewhere = 'Write it somewhere else (chd pack -o FILE; TMPDIR for chd deploy)'
   switch (code) {
-    case 'ENOENT':
-      return new ChdError('PATH_NOT_FOUND', op === 'read' ? `${what} not found: ${path}` : `${what} cannot be written: ${path} (its folder does not exist)`, {...opts, exit: ExitCode.notFound})
+    case 'ENOENT': {
+      const message = op === 'read' ? `${what} not found: ${shown}` : `${failed} (its folder does not exist)`
+      return make('PATH_NOT_FOUND', message, {exit: ExitCode.notFound})
+    }
     case 'ENOTDIR':
-      return new ChdError('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${path}`, {...opts, exit: ExitCode.usage})
+      return make('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${shown}`, {exit: ExitCode.usage})
     case 'ENAMETOOLONG':
-      return new ChdError('PATH_TOO_LONG', `${what} cannot be ${op === 'read' ? 'read' : 'written'}: its path is longer than this system allows (${Buffer.byteLength(path)} bytes): ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`, {
-        ...opts, suggestions: ['Shorten the folder and file names: Linux allows 4096 bytes in a path, Windows apps on Azure 260 characters'],
+      return make('PATH_TOO_LONG', `${failed} (its path is ${Buffer.byteLength(path)} bytes, more than allowed here)`, {
+        suggestions: ['Shorten the folder and file names: Linux takes 4096 bytes in a path, Windows apps on Azure 260'],
       })
   }
   if (op === 'read') {
-    if (code === 'EACCES' || code === 'EPERM') return new ChdError('PATH_NOT_READABLE', `${what} is not readable: ${path} (permission denied)`, opts)
-    return new ChdError('IO_ERROR', `${what} could not be read: ${path}: ${(error as Error)?.message ?? String(error)}`, opts)
+    const denied = code === 'EACCES' || code === 'EPERM'
+    if (denied) return make('PATH_NOT_READABLE', `${what} is not readable: ${shown} (permission denied)`)
+    return make('IO_ERROR', `${failed}: ${(error as Error)?.message ?? String(error)}`)
   }
-  const elsewhere = 'Write it somewhere else (chd pack -o FILE; TMPDIR for chd deploy)'
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new ChdError('DISK_FULL', `${what} could not be written: ${path}: no space left on the device`, {...opts, suggestions: ['Free some space on that disk', elsewhere]})
+      return make('DISK_FULL', `${failed}: no space left on the device`, {suggestions: ['Free some space', elsewhere]})
     case 'EROFS':
-      return new ChdError('PATH_NOT_WRITABLE', `${what} could not be written: ${path} is on a read-only file system`, {...opts, suggestions: [elsewhere]})
+      return make('PATH_NOT_WRITABLE', `${failed}: it is on a read-only file system`, {suggestions: [elsewhere]})
     case 'EACCES':
     case 'EPERM':
-      return new ChdError('PATH_NOT_WRITABLE', `${what} could not be written: ${path} (permission denied)`, {...opts, suggestions: [elsewhere]})
+      return make('PATH_NOT_WRITABLE', `${failed} (permission denied)`, {suggestions: [elsewhere]})
     case 'EISDIR':
-      return new ChdError('PATH_IS_A_DIRECTORY', `${what} could not be written: ${path} is a folder`, {...opts, exit: ExitCode.usage, suggestions: [`Name a file in it: ${path}/app.zip`]})
+      return make('PATH_IS_A_DIRECTORY', `${failed}: it is a folder`, {
+        exit: ExitCode.usage, suggestions: [`Name a file in it: ${shown}/app.zip`],
+      })
   }
-  return new ChdError('IO_ERROR', `${what} could not be written: ${path}: ${(error as Error)?.message ?? String(error)}`, opts)
+  return make('IO_ERROR', `${failed}: ${(error as Error)?.message ?? String(error)}`)
 }

@@ -113,15 +113,16 @@ describe('chd invoke sends what the host sends', () => {
     assert.match(r.stderr, /HANDLER_EXITED.*exited with code 2.*boom/)
   })
 
-  test('a 50 MB answer is judged whole and shown cut, saying so, also under --json; past 64 MiB it is refused', async () => {
+  test('a 50 MB answer is judged whole, shown cut and says so (also --json); past 64 MiB it is refused', async () => {
     const big = (mib: number) => makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: 'x'.repeat(${mib} * 1024 * 1024)}}, Logs: ['big']}))`)))
+    res.end(JSON.stringify({Outputs: {res: {body: 'x'.repeat(${mib} * 1024 * 1024)}}, Logs: ['big']}))`)))
     const dir = await big(50)
     const j = await chd(['invoke', dir, 'hello', '--json'], {maxRssMb: 1500})
     assert.equal(j.code, 0, j.stderr)
     const doc = j.json()
     assert.equal(doc.ok, true)
-    assert.deepEqual(doc.clipped.map((c: {path: string}) => c.path), ['response.body', 'result.outputs.res.body', 'result.http.body'])
+    const paths = doc.clipped.map((c: {path: string}) => c.path)
+    assert.deepEqual(paths, ['response.body', 'result.outputs.res.body', 'result.http.body'])
     assert.equal(doc.result.http.body.length, 65_536)
     assert.ok(j.stdout.length < 1024 * 1024, `${j.stdout.length} bytes of JSON`)
     const text = await chd(['invoke', dir, 'hello'], {maxRssMb: 1500})
@@ -130,7 +131,7 @@ describe('chd invoke sends what the host sends', () => {
     assert.ok(text.stdout.length < 1024 * 1024, `${text.stdout.length} bytes of text`)
     const huge = await chd(['invoke', await big(70), 'hello', '--json'], {maxRssMb: 1500})
     assert.equal(huge.code, 1, huge.stderr)
-    assert.match(huge.json().result.error, /^The answer is \d+ bytes; chd judges answers of up to 67108864 bytes/)
+    assert.match(huge.json().result.error, /^The answer is \d+ bytes; chd judges answers up to 67108864 bytes/)
   })
 })
 

@@ -13,7 +13,9 @@ import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
  * A handler whose child leaves its process group with setsid and keeps the handler's stdout. It
  * writes both pids to pids.txt in the app folder, then runs `listen` (or never listens).
  */
-function escapingHandler(listen = "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')", body = JSON_OK) {
+const LISTEN = "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')"
+
+function escapingHandler(listen = LISTEN, body = JSON_OK) {
   return handlerApp(nodeHandler(body, `
 const kid = require('node:child_process').spawn('setsid', ['sleep', '1000'], {stdio: ['ignore', 'inherit', 'inherit']})
 require('node:fs').writeFileSync('pids.txt', process.pid + ' ' + kid.pid + '\\n')
@@ -61,7 +63,7 @@ function assertGone(pids: number[]) {
   for (const pid of pids) assert.equal(running(pid), false, `process ${pid} still runs`)
 }
 
-describe('SIGTERM and processes that escape the handler\'s group', {skip: process.platform !== 'linux' && 'needs /proc and setsid'}, () => {
+describe('SIGTERM, and processes that escape the handler\'s group', {skip: process.platform !== 'linux'}, () => {
   test('invoke returns although an escaped child holds the handler\'s stdout, and that child is stopped', async () => {
     const dir = await makeApp(escapingHandler())
     const r = await chd(['invoke', dir, 'hello'])

@@ -1,4 +1,6 @@
-import {createScanner, findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError, SyntaxKind} from 'jsonc-parser'
+import {
+  createScanner, findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError, SyntaxKind,
+} from 'jsonc-parser'
 
 /** A JSON-with-comments document that remembers where each value sits, so findings can name a line. */
 export interface JsonDoc {
@@ -15,7 +17,7 @@ export function parseJsonc(path: string, text: string): JsonDoc {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   const tooDeep = depthExceeded(body)
   if (tooDeep !== undefined) {
-    const message = `nested more than ${MAX_DEPTH} levels deep (the host's JSON reader, Json.NET, stops at ${MAX_DEPTH})`
+    const message = `nested more than ${MAX_DEPTH} levels deep (the host's JSON reader, Json.NET, stops there)`
     return {path, text: body, value: undefined, error: {message, ...lineColumn(body, tooDeep)}}
   }
   const errors: ParseError[] = []

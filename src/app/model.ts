@@ -168,7 +168,10 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
   }
   // A file of 100,000 broken bindings is one problem repeated: name the first few, count the rest.
   let more = 0
-  const problem = (p: FunctionDef['problems'][number]) => (fn.problems.length < MAX_PROBLEMS ? fn.problems.push(p) : more++)
+  const problem = (p: FunctionDef['problems'][number]) => {
+    if (fn.problems.length < MAX_PROBLEMS) fn.problems.push(p)
+    else more++
+  }
   bindings.forEach((b, index) => {
     const type = str(getCI(b, 'type'))
     const direction = str(getCI(b, 'direction'))
@@ -179,7 +182,8 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
       return
     }
     if (!['in', 'out', 'inout'].includes(direction!.toLowerCase())) {
-      problem({message: `binding "${bname}" has direction "${direction}" (expected in, out or inout)`, keys: ['bindings', index, 'direction']})
+      const message = `binding "${bname}" has direction "${direction}" (expected in, out or inout)`
+      problem({message, keys: ['bindings', index, 'direction']})
     }
     fn.bindings.push({type: type!, direction: direction!.toLowerCase(), name: bname!, dataType: str(getCI(b, 'dataType')), index})
   })

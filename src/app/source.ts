@@ -80,18 +80,45 @@ export async function openSource(location: string): Promise<AppSource> {
 }
 
 export async function openFolder(root: string): Promise<AppSource> {
-  const absRoot = path.resolve(root)
+  const modesKnown = process.platform !== 'win32'
+  const {entries, emptyDirs} = await walkFolder(path.resolve(root), modesKnown)
+  const {byPath, dirs} = buildIndex(entries)
+  for (const d of emptyDirs) dirs.add(d)
+
+  const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
+    const e = byPath.get(relPath)
+    if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
+    return e as AppEntry & {absPath: string | Buffer}
+  }
+  const budget = textBudget(root)
+  return {
+    kind: 'folder',
+    location: root,
+    modesKnown,
+    entries,
+    get: (p) => byPath.get(p),
+    hasDir: (p) => dirs.has(p),
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) =>
+      budget.read(p, need(p).size, maxBytes, (limit) => readHead(need(p).absPath, p, limit)),
+    reader: async (p) => fileReader(need(p).absPath),
+    close: async () => {},
+  }
+}
+
+/**
+ * The files of a folder, walked as bytes: a name that is not valid UTF-8 must still be found,
+ * read and packed as it is. Links inside the folder are followed; one that leaves it, loops
+ * (`ancestors` holds the real paths being walked) or dangles is recorded as a bad link.
+ */
+async function walkFolder(absRoot: string, modesKnown: boolean): Promise<{entries: AppEntry[]; emptyDirs: string[]}> {
   const realRoot = Buffer.from(await realpath(absRoot))
+  const rootDir = Buffer.concat([realRoot, SEP])
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
-  const modesKnown = process.platform !== 'win32'
-
-  const inside = (real: Buffer) => real.equals(realRoot) || real.subarray(0, realRoot.length + 1).equals(Buffer.concat([realRoot, SEP]))
+  const inside = (real: Buffer) => real.equals(realRoot) || real.subarray(0, rootDir.length).equals(rootDir)
   const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry =>
     ({...entryName(rel), size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: fsPath(abs)})
 
-  // Paths are bytes here: a name that is not valid UTF-8 must still be found, read and packed as it is.
-  // `ancestors` holds the real paths of the folders being walked, so a link back up is a loop.
   async function walk(dirAbs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
     const names = await fsCall(dirAbs, 'Folder', () => readdir(dirAbs, {withFileTypes: true, encoding: 'buffer'}))
     names.sort((a, b) => Buffer.compare(a.name, b.name))
@@ -119,7 +146,8 @@ export async function openFolder(root: string): Promise<AppSource> {
       entries.push({...entryName(rel), size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
       return
     }
-    const badLink = (problem: 'escapes' | 'loop') => entries.push({...entryName(rel), size: 0, badLink: {target: visibleName(real), problem}})
+    const badLink = (problem: 'escapes' | 'loop') =>
+      entries.push({...entryName(rel), size: 0, badLink: {target: visibleName(real), problem}})
     if (!inside(real)) return void badLink('escapes')
     const st = await fsCall(real, 'File', () => stat(real))
     if (st.isDirectory()) {
@@ -131,36 +159,18 @@ export async function openFolder(root: string): Promise<AppSource> {
   }
 
   await walk(Buffer.from(absRoot), Buffer.alloc(0), new Set([realRoot.toString('latin1')]))
-  const {byPath, dirs} = buildIndex(entries)
-  for (const d of emptyDirs) dirs.add(d)
+  return {entries, emptyDirs}
+}
 
-  const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
-    const e = byPath.get(relPath)
-    if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
-    return e as AppEntry & {absPath: string | Buffer}
-  }
-  const budget = textBudget(root)
-  return {
-    kind: 'folder',
-    location: root,
-    modesKnown,
-    entries,
-    get: (p) => byPath.get(p),
-    hasDir: (p) => dirs.has(p),
-    readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, need(p).size, maxBytes, async (limit) => {
-      const file = need(p).absPath
-      // At most `limit` bytes, whatever the size was when the folder was walked.
-      const handle = await fsCall(file, p, () => open(file, 'r'))
-      try {
-        const buf = Buffer.alloc(limit)
-        const {bytesRead} = await handle.read(buf, 0, limit, 0)
-        return buf.subarray(0, bytesRead)
-      } finally {
-        await handle.close()
-      }
-    }),
-    reader: async (p) => fileReader(need(p).absPath),
-    close: async () => {},
+/** At most `limit` bytes from the start of a file, whatever its size was when the folder was walked. */
+async function readHead(file: string | Buffer, relPath: string, limit: number): Promise<Buffer> {
+  const handle = await fsCall(file, relPath, () => open(file, 'r'))
+  try {
+    const buf = Buffer.alloc(limit)
+    const {bytesRead} = await handle.read(buf, 0, limit, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
   }
 }
 
@@ -168,15 +178,20 @@ export async function openFolder(root: string): Promise<AppSource> {
 function textBudget(location: string) {
   let left = CONFIG_TOTAL_BYTES
   return {
-    /** Reads relPath through `fetch(limit)`, which returns at most `limit` bytes; refuses before reading when `size` is already too much. */
-    async read(relPath: string, size: number, maxBytes: number, fetch: (limit: number) => Promise<Buffer>): Promise<string> {
+    /**
+     * Reads relPath through `fetch(limit)`, which returns at most `limit` bytes; refuses before
+     * reading when `size` (as recorded) is already too much.
+     */
+    async read(relPath: string, size: number, maxBytes: number, fetch: (limit: number) => Promise<Buffer>) {
       const cap = Math.min(maxBytes, left)
       const refuse = (known?: number): never => {
+        const files = 'the config files (host.json, */function.json, local.settings.json, .funcignore)'
+        const isSize = known === undefined ? `larger than ${formatBytes(cap)}` : formatBytes(known)
         throw new ChdError('CONFIG_TOO_LARGE', cap < maxBytes
-          ? `${location}: the config files (host.json, */function.json, local.settings.json, .funcignore) add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
-          : `${location}: ${relPath} is ${known === undefined ? `larger than ${formatBytes(cap)}` : formatBytes(known)}; chd reads config files of up to ${formatBytes(cap)}`, {
+          ? `${location}: ${files} add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
+          : `${location}: ${relPath} is ${isSize}; chd reads config files of up to ${formatBytes(cap)}`, {
           file: relPath,
-          suggestions: [`A real ${relPath.split('/').pop()} is a few KB: check that ${location} holds the app you meant`],
+          suggestions: [`${path.posix.basename(relPath)} is normally a few KB: is ${location} the app you meant?`],
         })
       }
       if (size > cap) refuse(size)
@@ -248,10 +263,11 @@ const S_IFDIR = 0o040000
 export async function openZip(zipPath: string): Promise<AppSource> {
   const yauzl = await import('yauzl')
   let zip: import('yauzl').ZipFile
+  // Names as bytes: UTF-8 when they are, else kept exactly (and shown escaped), whatever the flag says.
+  const options = {lazyEntries: true, autoClose: false, decodeStrings: false}
   try {
     zip = await new Promise((resolve, reject) =>
-      // Names as bytes: UTF-8 when they are, else kept exactly (and shown escaped), whatever the flag says.
-      yauzl.open(zipPath, {lazyEntries: true, autoClose: false, decodeStrings: false}, (err, z) => (err ? reject(err) : resolve(z!))))
+      yauzl.open(zipPath, options, (err, z) => (err ? reject(err) : resolve(z))))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw fsError(error, zipPath, 'Package')
     throw new ChdError('ZIP_INVALID', `${zipPath} is not a readable zip file: ${(error as Error).message}`, {
@@ -259,51 +275,21 @@ export async function openZip(zipPath: string): Promise<AppSource> {
       suggestions: ['Give chd doctor an app folder or a zip made by chd pack / zip -r'],
     })
   }
-  const raw = new Map<string, import('yauzl').Entry>()
-  const entries: AppEntry[] = []
-  const emptyDirs: string[] = []
-  let inflated = 0
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: import('yauzl').Entry) => {
-      const rawName = entry.fileName as unknown as Buffer
-      const rawPath = isUtf8(rawName) ? undefined : rawName
-      // Windows tools write backslashes; a byte-wise swap keeps any other byte as it is.
-      const name = visibleName(Buffer.from(rawName.map((b) => (b === 0x5c ? 0x2f : b)))).replace(/^\.\//, '')
-      const unix = entry.versionMadeBy >> 8 === 3
-      const attr = entry.externalFileAttributes >>> 16
-      const isDir = name.endsWith('/') || (unix && (attr & S_IFMT) === S_IFDIR)
-      if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
-      else if (unix && (attr & S_IFMT) === S_IFLNK) {
-        entries.push({path: name, rawPath, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
-      } else {
-        inflated += entry.uncompressedSize
-        const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize) ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
-        if (bomb) return reject(bomb)
-        raw.set(name, entry)
-        // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
-        entries.push({path: name, rawPath, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
-      }
-      zip.readEntry()
-    })
-    zip.once('end', () => resolve())
-    zip.once('error', reject)
-    zip.readEntry()
-  }).catch((error) => {
-    zip.close()
-    if (error instanceof ChdError) throw error
-    throw new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${(error as Error).message}`, {file: zipPath})
-  })
+  const {raw, entries, emptyDirs} = await listEntries(zip, zipPath)
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const {byPath, dirs} = buildIndex(entries)
   for (const d of emptyDirs) dirs.add(d)
 
   // Corrupt deflate data, a bad local header or an entry longer than its header says all end here.
   const damaged = (p: string, error: unknown) => error instanceof ChdError ? error
-    : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {file: zipPath, suggestions: ['Rebuild the package (chd pack), then check it with unzip -t']})
+    : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {
+      file: zipPath, suggestions: ['Rebuild the package (chd pack), then check it with unzip -t'],
+    })
   const openStream = (p: string): Promise<Readable> => {
     const entry = raw.get(p)
     if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
-    return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s!))))
+    return new Promise((resolve, reject) =>
+      zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s!))))
   }
   const budget = textBudget(zipPath)
   return {
@@ -323,16 +309,60 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     }),
     async reader(p) {
       const r = streamReader(byPath.get(p)?.size ?? 0, () => openStream(p))
-      return {size: r.size, read: (offset, length) => r.read(offset, length).catch((error) => { throw damaged(p, error) }), close: r.close}
+      const read = (offset: number, length: number) => r.read(offset, length).catch((e) => { throw damaged(p, e) })
+      return {size: r.size, read, close: r.close}
     },
     close: async () => zip.close(),
   }
 }
 
+/** The central directory: files (refusing bombs), links, and folders; a damaged one is ZIP_INVALID. */
+async function listEntries(zip: import('yauzl').ZipFile, zipPath: string) {
+  const raw = new Map<string, import('yauzl').Entry>()
+  const entries: AppEntry[] = []
+  const emptyDirs: string[] = []
+  let inflated = 0
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: import('yauzl').Entry) => {
+      const rawName = entry.fileName as unknown as Buffer
+      const rawPath = isUtf8(rawName) ? undefined : rawName
+      // Windows tools write backslashes; a byte-wise swap keeps any other byte as it is.
+      const name = visibleName(Buffer.from(rawName.map((b) => (b === 0x5c ? 0x2f : b)))).replace(/^\.\//, '')
+      const unix = entry.versionMadeBy >> 8 === 3
+      const attr = entry.externalFileAttributes >>> 16
+      const isDir = name.endsWith('/') || (unix && (attr & S_IFMT) === S_IFDIR)
+      if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
+      else if (unix && (attr & S_IFMT) === S_IFLNK) {
+        entries.push({path: name, rawPath, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
+      } else {
+        inflated += entry.uncompressedSize
+        const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize)
+          ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
+        if (bomb) return reject(bomb)
+        raw.set(name, entry)
+        // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
+        const mode = unix && attr !== 0 ? attr & 0o777 : undefined
+        entries.push({path: name, rawPath, size: entry.uncompressedSize, mode})
+      }
+      zip.readEntry()
+    })
+    zip.once('end', () => resolve())
+    zip.once('error', reject)
+    zip.readEntry()
+  }).catch((error) => {
+    zip.close()
+    if (error instanceof ChdError) throw error
+    throw new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${(error as Error).message}`, {file: zipPath})
+  })
+  return {raw, entries, emptyDirs}
+}
+
 /** Refuses an entry (or a whole zip) that would inflate past BOMB_RATIO:1 and BOMB_MIN_BYTES. */
 function zipBomb(zipPath: string, what: string, inflated: number, compressed: number): ChdError | undefined {
   if (inflated < BOMB_MIN_BYTES || inflated <= BOMB_RATIO * compressed) return undefined
-  return new ChdError('ZIP_INVALID', `${zipPath}: ${what} would inflate to ${formatBytes(inflated)} from ${formatBytes(compressed)} (${Math.round(inflated / Math.max(1, compressed))}:1); that is a zip bomb, not an app package`, {
+  const ratio = `${Math.round(inflated / Math.max(1, compressed))}:1`
+  const sizes = `${formatBytes(inflated)} from ${formatBytes(compressed)} (${ratio})`
+  return new ChdError('ZIP_INVALID', `${zipPath}: ${what} would inflate to ${sizes}; that is a zip bomb, not an app`, {
     file: zipPath,
     suggestions: ['Rebuild the package from the app folder with chd pack'],
   })

@@ -50,7 +50,12 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
   })
   const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
   // A policy outside any phase runs before the retry and token policies, so their waits end too.
-  if (signal) arm.pipeline.addPolicy({name: 'chdDeadline', sendRequest: (request, next) => next(Object.assign(request, {abortSignal: both(request.abortSignal as AbortSignal | undefined, signal)}))})
+  if (signal) {
+    arm.pipeline.addPolicy({name: 'chdDeadline', sendRequest: (request, next) => {
+      request.abortSignal = both(request.abortSignal as AbortSignal | undefined, signal)
+      return next(request)
+    }})
+  }
   return {ca: options.ca, cloud, credential, subscriptionId, arm, signal, timeoutMs: options.timeoutMs}
 }
 

@@ -61,15 +61,16 @@ export class KuduClient {
 
   async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: {body?: () => NodeJS.ReadableStream; headers?: Record<string, string>; timeout?: number; stream?: boolean; abortSignal?: AbortSignal} = {}): Promise<PipelineResponse> {
     await this.init()
+    // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
+    // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
+    const own = options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined)
     for (;;) {
       const request = this.sdk.createPipelineRequest({
         url: `${this.baseUrl}${path}`,
         method,
         headers: this.sdk.createHttpHeaders(options.headers ?? {}),
         body: options.body as never,
-        // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
-        // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
-        abortSignal: both(this.ctx.signal, options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined)),
+        abortSignal: both(this.ctx.signal, own),
         ...(options.stream ? {streamResponseStatusCodes: new Set([200, 206])} : {}),
       })
       let response: PipelineResponse

@@ -32,7 +32,7 @@ function nameProblem(name: string, linux: boolean): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001F\u007F]/.test(name)) return 'holds a control character'
   if (name.includes('=')) return 'holds "="'
-  if (linux && !/^[\w.]+$/.test(name)) return 'holds characters a Linux app refuses (it takes letters, digits, "_" and ".")'
+  if (linux && !/^[\w.]+$/.test(name)) return 'holds characters a Linux app refuses (only letters, digits, "_" and ".")'
   return undefined
 }
 
@@ -40,12 +40,12 @@ function nameProblem(name: string, linux: boolean): string | undefined {
 export function checkSettingNames(names: string[], options: {linux?: boolean} = {}): void {
   const bad = names.flatMap((n) => {
     const problem = nameProblem(n, Boolean(options.linux))
-    return problem ? [`the setting name ${JSON.stringify(n)} ${problem}`] : []
+    return problem ? [`${JSON.stringify(n)} ${problem}`] : []
   })
   if (bad.length === 0) return
-  throw new ChdError('INVALID_SETTING', `${bad.join('; ')}`.replace(/^t/, 'T'), {
+  throw new ChdError('INVALID_SETTING', `Setting names the app would refuse: ${bad.join('; ')}`, {
     exit: ExitCode.usage,
-    suggestions: options.linux ? ['On Linux, write a nested key a:b as a__b, and other characters as _'] : ['chd settings set --app NAME GREETING=hello'],
+    suggestions: [options.linux ? 'On Linux, write a nested key a:b as a__b, other characters as _' : 'Use NAME=VALUE'],
   })
 }
 
@@ -84,7 +84,10 @@ export async function updateSettings(ctx: AzureContext, site: SiteRef, change: S
   let current = before
   let writes = 0
   while (!satisfied(current, change)) {
-    if (writes >= maxWrites) throw azureError(new Error(`another writer kept replacing them (${writes} writes)`), `updating the app settings of ${site.name}`, ctx)
+    if (writes >= maxWrites) {
+      const error = new Error(`another writer kept replacing them (${writes} writes)`)
+      throw azureError(error, `updating the app settings of ${site.name}`, ctx)
+    }
     const next = applyChange(current, change)
     try {
       if (site.slot) await ctx.arm.webApps.updateApplicationSettingsSlot(site.resourceGroup, site.name, site.slot, {properties: next})

@@ -79,7 +79,8 @@ class Steps {
 /** A timeout says which step it stopped (--json: `step`). */
 function inStep(error: ChdError, step: string): ChdError {
   if (error.details?.step) return error
-  return new ChdError(error.code, `${step}: ${error.message}`, {exit: error.exit, suggestions: error.suggestions, cause: error, details: {...error.details, step}})
+  const {code, message, exit, suggestions, details} = error
+  return new ChdError(code, `${step}: ${message}`, {exit, suggestions, cause: error, details: {...details, step}})
 }
 
 export function routeFor(site: SiteInfo): Route {

@@ -35,7 +35,7 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
       return {poll, deploymentId: id}
     }
     if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
-      await kudu.pause(retryAfterMs(r.headers.get('retry-after'), 3000), 'waiting for a running deployment to finish (409)')
+      await kudu.pause(retryAfterMs(r.headers.get('retry-after'), 3000), 'waiting out a running deployment (409)')
       continue
     }
     if (r.status === 409) {

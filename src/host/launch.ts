@@ -119,6 +119,8 @@ export async function planLaunch(app: FunctionApp, root: string, options: {port?
   return {file: substitute(file), args: splitCommandLine(line), commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
 }
 
+type Stream = 'stdout' | 'stderr'
+
 export interface StartedProcess {
   child: ChildProcess
   /** Every line the handler wrote, labelled like the host logs them. */
@@ -204,7 +206,8 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
       clearTimeout(timer)
       // Children that ignored SIGTERM, outlived the leader or left its group.
       const left = signalLaunch('SIGKILL', strays)
-      for (let i = 0; i < 40 && (anyAlive(left) || members().length > 0 || (!PROCFS && groupAlive(child.pid))); i++) await sleep(25)
+      const remaining = () => anyAlive(left) || members().length > 0 || (!PROCFS && groupAlive(child.pid))
+      for (let i = 0; i < 40 && remaining(); i++) await sleep(25)
       await output.close()
     },
   }
@@ -218,7 +221,7 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
  * then destroys them: a process that escaped every kill may still hold one open, and waiting on
  * it would keep chd from ever exiting.
  */
-function readLines(child: ChildProcess, lines: StartedProcess['lines'], onLine?: (stream: 'stdout' | 'stderr', text: string) => void) {
+function readLines(child: ChildProcess, lines: StartedProcess['lines'], onLine?: (from: Stream, text: string) => void) {
   const closed: Array<Promise<void>> = []
   for (const stream of ['stdout', 'stderr'] as const) {
     const pipe = child[stream]!

@@ -117,7 +117,7 @@ export function postInvocation(port: number, path: string, payload: InvocationPa
 }
 
 /** One request to the handler, its answer collected up to `maxBody` bytes; `timeout` bounds a silent handler. */
-function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined, maxBody = Number.POSITIVE_INFINITY): Promise<RawExchange> {
+function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined, maxBody = Infinity): Promise<RawExchange> {
   const start = Date.now()
   return new Promise((resolve, reject) => {
     const req = http.request({...options, agent: false}, (res) => {
@@ -129,7 +129,8 @@ function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer
       })
       res.on('end', () => {
         const kept = Buffer.concat(chunks)
-        resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: kept, ms: Date.now() - start, ...(bytes > kept.length ? {bytes} : {})})
+        const head = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers}
+        resolve({...head, body: kept, ms: Date.now() - start, ...(bytes > kept.length ? {bytes} : {})})
       })
       res.on('error', reject)
     })
@@ -195,7 +196,8 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
 export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): InvocationResult {
   const fail = (code: string, error: string): InvocationResult => ({ok: false, code, error, logs: [], outputs: {}, missing: []})
   if (raw.bytes !== undefined) {
-    return fail('INVOCATION_FAILED', `The answer is ${raw.bytes} bytes; chd judges answers of up to ${RESPONSE_MAX_BYTES} bytes and kept only that much`)
+    const limit = `chd judges answers up to ${RESPONSE_MAX_BYTES} bytes`
+    return fail('INVOCATION_FAILED', `The answer is ${raw.bytes} bytes; ${limit}`)
   }
   if (raw.status < 200 || raw.status > 299) {
     return fail('INVOCATION_FAILED', `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`)

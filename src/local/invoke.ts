@@ -61,7 +61,12 @@ function parseValue(text: string | undefined): unknown {
 export async function runInvoke(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {
   const clipped: NonNullable<InvokeResult['clipped']> = []
   const r = await invokeOnce(options, progress)
-  const result = {...r, response: clip(r.response, 'response', clipped), result: clip(r.result, 'result', clipped), output: clip(r.output, 'output', clipped)}
+  const result = {
+    ...r,
+    response: clip(r.response, 'response', clipped),
+    result: clip(r.result, 'result', clipped),
+    output: clip(r.output, 'output', clipped),
+  }
   return clipped.length > 0 ? {...result, clipped} : result
 }
 
@@ -77,7 +82,8 @@ function clip<T>(value: T, where: string, clipped: NonNullable<InvokeResult['cli
     return (Array.isArray(value) ? [] : {}) as T
   }
   if (Array.isArray(value)) return value.map((v, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clip(v, `${where}.${k}`, clipped, depth + 1)])) as T
+  const entries = Object.entries(value).map(([k, v]) => [k, clip(v, `${where}.${k}`, clipped, depth + 1)])
+  return Object.fromEntries(entries) as T
 }
 
 async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {

@@ -169,6 +169,6 @@ export async function repackWithModes(source: AppSource, exePath: string | undef
       },
     }
   })
-  const result = await writeZip(files, createWriteStream(output)).catch((error) => { throw packError(error, output, output) })
+  const result = await writeZip(files, createWriteStream(output)).catch((e) => { throw packError(e, output, output) })
   return {entries: result.entries, bytes: result.bytes, sha256: result.sha256}
 }

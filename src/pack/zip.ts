@@ -115,10 +115,11 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
     queuedBytes -= piece.length
     const file = files[piece.file]
     if (piece.done) {
-      const r = await piece.done.catch((error) => { throw (error as {changed?: boolean}).changed ? changedWhilePacked(file.name) : error })
+      const r = await piece.done.catch((e: SmallFailure) => { throw e.changed ? changedWhilePacked(file.name) : e })
       inputBytes += r.usize
       const mode = typeof file.mode === 'function' ? file.mode(Buffer.from(r.head)) : file.mode
-      const c: Central = {...entryName(file), method: r.method, crc: r.crc, csize: r.data.length, usize: r.usize, offset, mode, descriptor: false}
+      const sizes = {csize: r.data.length, usize: r.usize}
+      const c: Central = {...entryName(file), method: r.method, crc: r.crc, ...sizes, offset, mode, descriptor: false}
       if (r.method === 8) deflated++
       else stored++
       await write(localHeader(c, r.usize))
@@ -255,7 +256,9 @@ function entryName(file: ZipSourceFile): {name: Buffer; utf8: boolean} {
 }
 
 function changedWhilePacked(name: string): ChdError {
-  return new ChdError('FILE_CHANGED', `${name} changed size while it was being packed`, {suggestions: ['Pack again once nothing is writing into the app folder']})
+  return new ChdError('FILE_CHANGED', `${name} changed size while it was being packed`, {
+    suggestions: ['Pack again once nothing is writing into the app folder'],
+  })
 }
 
 function looksCompressible(sample: Buffer): boolean {
@@ -399,12 +402,25 @@ parentPort.on('message', ({id, jobs, level}) => {
 })
 `
 
+interface SmallJob {
+  path: string | Buffer
+  size: number
+}
+
+/** A job the helper could not do: an fs error, or a file that changed size (`changed`). */
+interface SmallFailure {
+  error?: string
+  code?: string
+  path?: string
+  changed?: boolean
+}
+
 const BATCH = 48
 const HELPERS = 1
 
 class SmallFileHelper {
   private workers: Array<import('node:worker_threads').Worker> = []
-  private pending: Array<{path: string | Buffer; size: number; resolve: (r: SmallResult) => void; reject: (e: Error) => void}> = []
+  private pending: Array<SmallJob & {resolve: (r: SmallResult) => void; reject: (e: Error) => void}> = []
   private batches = new Map<number, Array<{resolve: (r: SmallResult) => void; reject: (e: Error) => void}>>()
   private nextId = 0
   private failure?: Error
@@ -440,7 +456,7 @@ class SmallFileHelper {
     const slot = id % HELPERS
     if (this.workers[slot]) return this.workers[slot]
     const worker = new Worker(HELPER_SOURCE, {eval: true})
-    worker.on('message', ({id, results}: {id: number; results: Array<SmallResult & {error?: string; code?: string; path?: string; changed?: boolean}>}) => {
+    worker.on('message', ({id, results}: {id: number; results: Array<SmallResult & SmallFailure>}) => {
       const jobs = this.batches.get(id)!
       this.batches.delete(id)
       results.forEach((r, i) => {

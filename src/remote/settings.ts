@@ -37,7 +37,7 @@ export async function fingerprinter(keyDir: string, progress: Progress): Promise
       await writeFile(file, key, {flag: 'wx', mode: 0o600})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') key = await readFile(file)
-      else progress.warn(`Fingerprints are for this run only: cannot keep a key in ${file} (${(error as Error).message})`)
+      else progress.warn(`Fingerprints hold for this run only: no key could be kept in ${file}`)
     }
   }
   return (value) => createHmac('sha256', key).update(value).digest('hex').slice(0, 16)
@@ -49,7 +49,8 @@ export function parseAssignments(pairs: string[]): Record<string, string> {
   pairs.forEach((pair, i) => {
     const eq = pair.indexOf('=')
     if (eq === -1) {
-      throw new ChdError('INVALID_SETTING', `Setting ${i + 1} of ${pairs.length} is not KEY=VALUE: it has no "=" (not shown: it may be a secret)`, {
+      const which = `Setting ${i + 1} of ${pairs.length}`
+      throw new ChdError('INVALID_SETTING', `${which} is not KEY=VALUE: it has no "=" (not shown: it may be secret)`, {
         exit: ExitCode.usage, suggestions: ['chd settings set --app NAME GREETING=hello'],
       })
     }
@@ -66,12 +67,13 @@ export async function listSettings(target: SettingsTarget, show: boolean, keyDir
   const settings = await readSettings(ctx, site)
   step.succeed(`${Object.keys(settings).length} settings`)
   const fingerprint = show ? undefined : await fingerprinter(keyDir, progress)
+  const keys = Object.keys(settings).sort()
   return {
     app: site.name,
     resourceGroup: site.resourceGroup,
     ...(site.slot ? {slot: site.slot} : {}),
-    settings: Object.fromEntries(Object.keys(settings).sort().map((k) => [k, redact(settings[k], show)])),
-    ...(fingerprint ? {fingerprints: Object.fromEntries(Object.keys(settings).sort().map((k) => [k, fingerprint(settings[k])]))} : {}),
+    settings: Object.fromEntries(keys.map((k) => [k, redact(settings[k], show)])),
+    ...(fingerprint ? {fingerprints: Object.fromEntries(keys.map((k) => [k, fingerprint(settings[k])]))} : {}),
   }
 }
 

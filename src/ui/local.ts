@@ -26,7 +26,8 @@ export function renderInvocation(r: InvokeResult): string {
   for (const l of r.result?.logs ?? []) lines.push(`  log: ${l}`)
   if (r.mode === 'forwarded' && r.response) lines.push(`  ${r.response.body}`)
   for (const c of r.clipped ?? []) {
-    lines.push(ux.colorize('yellow', `  (${c.path} ${c.chars > 0 ? `is ${c.chars} characters long; shown: the first ${SHOW_MAX_CHARS}` : 'is nested too deep to show'})`))
+    const why = c.chars > 0 ? `is ${c.chars} characters long; shown: the first ${SHOW_MAX_CHARS}` : 'is nested too deep'
+    lines.push(ux.colorize('yellow', `  (${c.path} ${why})`))
   }
   return lines.join('\n')
 }

@@ -56,7 +56,10 @@ export interface RawZipEntry {
 
 const MiB = 1024 * 1024
 
-/** Deflate of n MiB of zeros: the first block, then one block primed with zeros repeated (pigz-style), then an empty final block. */
+/**
+ * Deflate of n MiB of zeros: the first block, then one block primed with zeros repeated
+ * (pigz-style), then an empty final block.
+ */
 function deflatedZeros(n: number): {data: Buffer; crc: number; size: number} {
   const zeros = Buffer.alloc(MiB)
   const sync = {finishFlush: zlib.constants.Z_SYNC_FLUSH}
@@ -64,7 +67,8 @@ function deflatedZeros(n: number): {data: Buffer; crc: number; size: number} {
   const next = zlib.deflateRawSync(zeros, {...sync, dictionary: Buffer.alloc(32 * 1024)})
   let crc = 0
   for (let i = 0; i < n; i++) crc = zlib.crc32(zeros, crc)
-  return {data: Buffer.concat([first, ...Array.from({length: n - 1}, () => next), Buffer.from([0x03, 0x00])]), crc, size: n * MiB}
+  const data = Buffer.concat([first, ...Array.from({length: n - 1}, () => next), Buffer.from([0x03, 0x00])])
+  return {data, crc, size: n * MiB}
 }
 
 /** A zip written byte by byte (made by Unix, deflated), so headers can claim what a test needs. */
@@ -74,7 +78,9 @@ export async function writeRawZip(file: string, entries: RawZipEntry[]): Promise
   let offset = 0
   for (const e of entries) {
     const name = Buffer.isBuffer(e.name) ? e.name : Buffer.from(e.name)
-    const body = e.zeroMiB ? deflatedZeros(e.zeroMiB) : {data: zlib.deflateRawSync(e.data ?? Buffer.alloc(0)), crc: zlib.crc32(e.data ?? Buffer.alloc(0)), size: e.data?.length ?? 0}
+    const raw = e.data ?? Buffer.alloc(0)
+    const body = e.zeroMiB ? deflatedZeros(e.zeroMiB)
+      : {data: zlib.deflateRawSync(raw), crc: zlib.crc32(raw), size: raw.length}
     if (e.corrupt) body.data[0] |= 0x06 // block type 3, which does not exist
     const usize = e.declaredSize ?? body.size
     const fields = (h: Buffer, at: number) => {
