@@ -1,4 +1,7 @@
 #!/usr/bin/env -S node --import tsx --disable-warning=ExperimentalWarning
 import {execute} from '@oclif/core/execute'
+import {fileURLToPath} from 'node:url'
 
-await execute({development: true, dir: import.meta.url})
+import {redactingLogger} from './debug-log.js'
+
+await execute({development: true, loadOptions: {root: fileURLToPath(import.meta.url), logger: redactingLogger()}})

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import {execute} from '@oclif/core/execute'
+import {fileURLToPath} from 'node:url'
 
-await execute({dir: import.meta.url})
+import {redactingLogger} from './debug-log.js'
+
+await execute({loadOptions: {root: fileURLToPath(import.meta.url), logger: redactingLogger()}})

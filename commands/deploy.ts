@@ -9,7 +9,7 @@ import {renderSettingsDiff} from '../src/ui/remote.js'
 
 export default class Deploy extends ChdCommand {
   static override summary = 'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-local (the doctor's checks against the detected platform), validate-remote, package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME=custom + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, `
+  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, `
     + 'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
 
   static override examples = [

@@ -11,18 +11,25 @@ export abstract class ChdCommand extends Command {
   static override enableJsonFlag = true
   /** Long-running commands print one JSON event per line under --json; their errors too. */
   static ndjson = false
-  /** Streaming commands end on Ctrl-C without a word (still exit 130). */
+  /** Streaming commands end on Ctrl-C or SIGTERM without a word (still exit 130 or 143). */
   static quietInterrupt = false
 
   private progressPromise?: Promise<Progress>
 
   override async init(): Promise<void> {
     await super.init()
-    // Ctrl-C ends quietly with 130; services remove their temporary files in 'exit' handlers.
-    process.on('SIGINT', () => {
-      if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write('\nInterrupted.\n')
-      process.exit(ExitCode.interrupted)
-    })
+    // Ctrl-C, and SIGTERM from CI cancellation, timeout or docker stop, end through process.exit, so
+    // the 'exit' handlers stop handlers and their children and remove temporary files.
+    const signals = [
+      ['SIGINT', ExitCode.interrupted, 'Interrupted'],
+      ['SIGTERM', ExitCode.terminated, 'Terminated'],
+    ] as const
+    for (const [signal, code, word] of signals) {
+      process.on(signal, () => {
+        if (!(this.constructor as typeof ChdCommand).quietInterrupt) process.stderr.write(`\n${word}.\n`)
+        process.exit(code)
+      })
+    }
   }
 
   protected progress(): Promise<Progress> {
@@ -33,6 +40,11 @@ export abstract class ChdCommand extends Command {
   /** Human text on stdout; suppressed under --json, where only the returned document is printed. */
   protected say(text = ''): void {
     if (!this.jsonEnabled()) this.log(text)
+  }
+
+  /** Plain JSON: oclif's colorizer tokenizes with a regex that overflows the stack on a long string. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
   }
 
   protected override toErrorJson(err: unknown): unknown {
@@ -56,7 +68,14 @@ export abstract class ChdCommand extends Command {
       this.printJsonError(err)
       return undefined
     }
-    return super.catch(err)
+    if (err instanceof Errors.CLIError) return super.catch(err)
+    // A bug: still one coded line a script can match, the stack only under DEBUG.
+    process.exitCode = ExitCode.failed
+    process.stderr.write(renderError(new ChdError('INTERNAL_ERROR', err.message || String(err), {
+      suggestions: ['This is a bug in chd: please report it with the command that caused it (DEBUG=* shows the stack)'],
+    })))
+    if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`)
+    return undefined
   }
 
   private printJsonError(err: unknown): void {

@@ -10,6 +10,7 @@ export const ExitCode = {
   notFound: 4,
   remoteFailed: 5,
   interrupted: 130,
+  terminated: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -70,11 +71,47 @@ export function isChdError(error: unknown): error is ChdError {
   return error instanceof ChdError
 }
 
-/** Turns a Node fs error into a ChdError that names the path, so no ENOENT stack reaches a user. */
-export function fsError(error: unknown, path: string, what: string): ChdError {
+/**
+ * Turns a Node fs error into a ChdError that names the path and what was being done to it
+ * (read or written), with the fix, so no ENOENT or ENOSPC stack reaches a user.
+ */
+export function fsError(error: unknown, path: string, what: string, op: 'read' | 'write' = 'read'): ChdError {
   const code = (error as NodeJS.ErrnoException)?.code
-  if (code === 'ENOENT') return new ChdError('PATH_NOT_FOUND', `${what} not found: ${path}`, {exit: ExitCode.notFound, file: path})
-  if (code === 'EACCES' || code === 'EPERM') return new ChdError('PATH_NOT_READABLE', `${what} is not readable: ${path} (permission denied)`, {file: path})
-  if (code === 'ENOTDIR') return new ChdError('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${path}`, {exit: ExitCode.usage, file: path})
-  return new ChdError('IO_ERROR', `${what} could not be read: ${path}: ${(error as Error)?.message ?? String(error)}`, {file: path, cause: error})
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path
+  const failed = `${what} could not be ${op === 'read' ? 'read' : 'written'}: ${shown}`
+  const make = (chdCode: string, message: string, options: ChdErrorOptions = {}) =>
+    new ChdError(chdCode, message, {file: path, cause: error, ...options})
+  const elsewhere = 'Write it somewhere else (chd pack -o FILE; TMPDIR for chd deploy)'
+  switch (code) {
+    case 'ENOENT': {
+      const message = op === 'read' ? `${what} not found: ${shown}` : `${failed} (its folder does not exist)`
+      return make('PATH_NOT_FOUND', message, {exit: ExitCode.notFound})
+    }
+    case 'ENOTDIR':
+      return make('PATH_NOT_A_DIRECTORY', `${what} is not a folder: ${shown}`, {exit: ExitCode.usage})
+    case 'ENAMETOOLONG':
+      return make('PATH_TOO_LONG', `${failed} (its path is ${Buffer.byteLength(path)} bytes, more than allowed here)`, {
+        suggestions: ['Shorten the folder and file names: Linux takes 4096 bytes in a path, Windows apps on Azure 260'],
+      })
+  }
+  if (op === 'read') {
+    const denied = code === 'EACCES' || code === 'EPERM'
+    if (denied) return make('PATH_NOT_READABLE', `${what} is not readable: ${shown} (permission denied)`)
+    return make('IO_ERROR', `${failed}: ${(error as Error)?.message ?? String(error)}`)
+  }
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return make('DISK_FULL', `${failed}: no space left on the device`, {suggestions: ['Free some space', elsewhere]})
+    case 'EROFS':
+      return make('PATH_NOT_WRITABLE', `${failed}: it is on a read-only file system`, {suggestions: [elsewhere]})
+    case 'EACCES':
+    case 'EPERM':
+      return make('PATH_NOT_WRITABLE', `${failed} (permission denied)`, {suggestions: [elsewhere]})
+    case 'EISDIR':
+      return make('PATH_IS_A_DIRECTORY', `${failed}: it is a folder`, {
+        exit: ExitCode.usage, suggestions: [`Name a file in it: ${shown}/app.zip`],
+      })
+  }
+  return make('IO_ERROR', `${failed}: ${(error as Error)?.message ?? String(error)}`)
 }

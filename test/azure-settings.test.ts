@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
+import {createHash, createHmac} from 'node:crypto'
+import {readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {connect} from '../src/azure/arm.js'
 import {staticTokenCredential} from '../src/azure/credential.js'
 import {readSettings, updateSettings} from '../src/azure/settings.js'
 import {resolveSite} from '../src/azure/site.js'
+import {unusedPort} from '../src/host/launch.js'
+import {tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 
@@ -12,7 +17,7 @@ let fake: FakeAzure
 let env: Record<string, string>
 before(async () => {
   fake = await new FakeAzure().start()
-  env = fake.env()
+  env = {...fake.env(), CHD_CONFIG_DIR: await tempDir()}
 })
 after(() => fake.stop())
 
@@ -132,5 +137,71 @@ describe('chd settings through the CLI', () => {
     const missing = await chd(['settings', 'list', '--app', 'nope'], {env})
     assert.equal(missing.code, 4)
     assert.match(missing.stderr, /APP_NOT_FOUND/)
+  })
+})
+
+describe('secrets stay secret', () => {
+  test('DEBUG=* prints the command line, but no setting value from it', async () => {
+    // Nothing listens there: each command fails after it has printed its debug lines.
+    const nowhere = `https://127.0.0.1:${await unusedPort()}`
+    const noAzure = {DEBUG: '*', CHD_ARM_ENDPOINT: nowhere, CHD_ACCESS_TOKEN: 'x', AZURE_SUBSCRIPTION_ID: SUBSCRIPTION}
+    const quiet = {env: noAzure}
+    const set = await chd(['settings', 'set', '--app', 'x', '-g', 'rg', 'K=s3cret-one', 'OTHER=s3cret-two'], quiet)
+    const settings = ['--setting', 'K=s3cret-3', '--setting=J=s3cret-4']
+    const deploy = await chd(['deploy', 'examples/hello-node', '-a', 'x', '-g', 'rg', ...settings], quiet)
+    for (const r of [set, deploy]) {
+      assert.notEqual(r.code, 0)
+      assert.match(r.stderr, /oclif:main process\.argv/, 'debug output is on')
+      assert.match(r.stderr, /K=\*\*\*/)
+      assert.doesNotMatch(r.stdout + r.stderr, /s3cret/)
+    }
+  })
+
+  test('a malformed KEY=VALUE is refused without echoing it', async () => {
+    for (const arg of ['=s3cret-value', 's3cret-value']) {
+      const r = await chd(['settings', 'set', '--app', 'demo-windows', 'OK=1', arg], {env})
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /^Error \[INVALID_SETTING\]: /m)
+      assert.doesNotMatch(r.stdout + r.stderr, /s3cret/)
+    }
+  })
+
+  test('setting names the platform refuses: control characters anywhere, more on Linux', async () => {
+    const linux = await chd(['settings', 'set', '--app', 'demo-linux-dedicated', 'Logging:Level=debug'], {env})
+    assert.equal(linux.code, 2, linux.stderr)
+    assert.match(linux.stderr, /names the app would refuse: "Logging:Level" holds characters a Linux app refuses/)
+    assert.match(linux.stderr, /Try this: On Linux, write a nested key a:b as a__b/)
+    const noSettle = {env: {...env, CHD_SETTINGS_SETTLE_MS: '0'}}
+    const windows = await chd(['settings', 'set', '--app', 'demo-windows', 'Logging:Level=debug'], noSettle)
+    assert.equal(windows.code, 0, windows.stderr)
+    assert.equal(fake.site('demo-windows').settings['Logging:Level'], 'debug')
+    const control = await chd(['settings', 'set', '--app', 'demo-windows', 'A\u0007B=1'], {env})
+    assert.equal(control.code, 2, control.stderr)
+    assert.match(control.stderr, /"A\\u0007B" holds a control character/)
+    const dryRun = ['deploy', 'examples/hello-node', '-a', 'demo-linux-dedicated', '--dry-run']
+    const deploy = await chd([...dryRun, '--setting', 'my-key=1'], {env})
+    assert.equal(deploy.code, 2, deploy.stderr)
+    assert.match(deploy.stderr, /"my-key" holds characters a Linux app refuses/)
+  })
+
+  test('fingerprints are a keyed HMAC: stable for one user, not a plain hash anyone could brute-force', async () => {
+    const home = await tempDir()
+    const list = async (dir: string) => {
+      const r = await chd(['settings', 'list', '-a', 'demo-linux-dedicated', '--json'], {
+        env: {...env, CHD_CONFIG_DIR: dir},
+      })
+      return r.json().fingerprints
+    }
+    const first = await list(home)
+    assert.match(first.GREETING, /^[0-9a-f]{16}$/)
+    assert.deepEqual(await list(home), first)
+    const key = await readFile(path.join(home, 'fingerprint.key'))
+    assert.equal((await stat(path.join(home, 'fingerprint.key'))).mode & 0o777, 0o600)
+    const value = fake.site('demo-linux-dedicated').settings.GREETING
+    assert.equal(first.GREETING, createHmac('sha256', key).update(value).digest('hex').slice(0, 16))
+    assert.notEqual(first.GREETING.slice(0, 8), createHash('sha256').update(value).digest('hex').slice(0, 8))
+    assert.notEqual((await list(await tempDir())).GREETING, first.GREETING, 'another user, another key')
+    const text = await chd(['settings', 'list', '--app', 'demo-linux-dedicated'], {env: {...env, CHD_CONFIG_DIR: home}})
+    assert.match(text.stdout, new RegExp(`GREETING\\s+\\*\\*\\*\\s+\\(hmac:${first.GREETING}\\)`))
   })
 })

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import {describe, test} from 'node:test'
 
+import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 
+const ROOT = path.resolve(import.meta.dirname, '..')
 const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+\)?\n/, `stack trace in:\n${text}`)
 
 describe('the chd CLI', () => {
@@ -64,6 +66,26 @@ describe('the chd CLI', () => {
     assert.match(r.stdout, /HOST_JSON_INVALID\s+host\.json:1/)
     assert.match(r.stdout, /host\.json:1:19: /)
     noStack(r.stdout + r.stderr)
+  })
+
+  test('a bug (any error that is not a ChdError) still prints one Error [INTERNAL_ERROR] line, no stack', async () => {
+    class Broken extends ChdCommand {
+      async run(): Promise<void> {
+        throw new RangeError('Maximum call stack size exceeded')
+      }
+    }
+    const written: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write
+    try {
+      await Broken.run([], ROOT)
+    } finally {
+      process.stderr.write = write
+    }
+    assert.equal(process.exitCode, 1)
+    process.exitCode = 0
+    assert.match(written.join(''), /^Error \[INTERNAL_ERROR\]: Maximum call stack size exceeded\n {2}Try this: This/)
+    noStack(written.join(''))
   })
 })
 

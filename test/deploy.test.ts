@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
+import type {ChildProcess} from 'node:child_process'
+import {readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
@@ -393,5 +394,50 @@ describe('verify: evidence that the handler started, not the host state', {skip:
       site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
       fake.hostTimeoutMs = 10_000
     }
+  })
+})
+
+/** chd's own temporary files in a TMPDIR (tsx keeps its cache there too). */
+const ours = async (tmp: string) => (await readdir(tmp)).filter((f) => f.startsWith('chd-'))
+
+describe('--timeout bounds the whole deploy', {skip: goSkip()}, () => {
+  test('every request 8 s late: --timeout 10 ends near 10 s, DEPLOY_TIMEOUT names the step, nothing left', async () => {
+    const tmp = await tempDir()
+    const slow = {path: /./, times: Number.POSITIVE_INFINITY, delayMs: 8000}
+    fake.inject(slow)
+    const started = Date.now()
+    try {
+      const args = ['deploy', appDir, '-a', 'demo-linux-dedicated', '-g', 'demo-rg', '--timeout', '10', '--json']
+      const r = await chd(args, {env: {...env, TMPDIR: tmp}})
+      const seconds = (Date.now() - started) / 1000
+      assert.equal(r.code, 5, r.stderr)
+      const error = r.json().error
+      assert.equal(error.code, 'DEPLOY_TIMEOUT')
+      assert.equal(error.step, 'validate-remote')
+      assert.match(error.message, /^validate-remote: --timeout \(10 s\) ran out while reading the app settings of /)
+      // Generous for a busy machine; without the deadline this took 80 s and more.
+      assert.ok(seconds < 30, `took ${seconds} s`)
+      assert.deepEqual(await ours(tmp), [])
+    } finally {
+      fake.faults.splice(fake.faults.indexOf(slow), 1)
+    }
+  })
+
+  test('SIGTERM during a slow request: exit 143 and no temporary package left', async () => {
+    const tmp = await tempDir()
+    // A read, so finishing late (after the test) changes nothing.
+    const slow = {method: 'POST', path: /\/config\/appsettings\/list/, times: 1, delayMs: 20_000}
+    fake.inject(slow)
+    let child: ChildProcess | undefined
+    const options = {env: {...env, TMPDIR: tmp}, onSpawn: (c: ChildProcess) => { child = c }}
+    const result = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], options)
+    const until = Date.now() + 30_000
+    while ((await ours(tmp)).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 500))
+    child!.kill('SIGTERM')
+    const r = await result
+    fake.faults.splice(fake.faults.indexOf(slow), 1)
+    assert.equal(r.code, 143, r.stderr)
+    assert.deepEqual(await ours(tmp), [])
   })
 })

@@ -112,6 +112,27 @@ describe('chd invoke sends what the host sends', () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /HANDLER_EXITED.*exited with code 2.*boom/)
   })
+
+  test('a 50 MB answer is judged whole, shown cut and says so (also --json); past 64 MiB it is refused', async () => {
+    const big = (mib: number) => makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {body: 'x'.repeat(${mib} * 1024 * 1024)}}, Logs: ['big']}))`)))
+    const dir = await big(50)
+    const j = await chd(['invoke', dir, 'hello', '--json'], {maxRssMb: 1500})
+    assert.equal(j.code, 0, j.stderr)
+    const doc = j.json()
+    assert.equal(doc.ok, true)
+    const paths = doc.clipped.map((c: {path: string}) => c.path)
+    assert.deepEqual(paths, ['response.body', 'result.outputs.res.body', 'result.http.body'])
+    assert.equal(doc.result.http.body.length, 65_536)
+    assert.ok(j.stdout.length < 1024 * 1024, `${j.stdout.length} bytes of JSON`)
+    const text = await chd(['invoke', dir, 'hello'], {maxRssMb: 1500})
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /result\.http\.body is 52428800 characters long; shown: the first 65536/)
+    assert.ok(text.stdout.length < 1024 * 1024, `${text.stdout.length} bytes of text`)
+    const huge = await chd(['invoke', await big(70), 'hello', '--json'], {maxRssMb: 1500})
+    assert.equal(huge.code, 1, huge.stderr)
+    assert.match(huge.json().result.error, /^The answer is \d+ bytes; chd judges answers up to 67108864 bytes/)
+  })
 })
 
 interface Started {

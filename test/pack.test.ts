@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {createWriteStream} from 'node:fs'
+import {createHash, randomBytes} from 'node:crypto'
+import {createWriteStream, readdirSync} from 'node:fs'
 import {readFile, stat, utimes} from 'node:fs/promises'
 import path from 'node:path'
 import {describe, test} from 'node:test'
@@ -12,6 +12,7 @@ import {pack} from '../src/pack/index.js'
 import {writeZip, type ZipSourceFile} from '../src/pack/zip.js'
 import {silentProgress} from '../src/ui/progress.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {listZip, testZip} from './helpers/zip.js'
 
@@ -121,6 +122,49 @@ describe('chd pack', {skip}, () => {
     await pack({dir, output, target: 'linux-x64'}, silentProgress)
     await pack({dir, output, target: 'linux-x64'}, silentProgress)
     assert.ok(!(await listZip(output)).some((r) => r.name === 'app.zip'))
+  })
+})
+
+/** A 256 KiB tmpfs for the duration of `body`: a real ENOSPC and EROFS. Needs root (CAP_SYS_ADMIN). */
+async function withSmallDisk(body: (mount: string) => Promise<void>): Promise<void> {
+  const mount = await tempDir()
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount])
+  try {
+    await body(mount)
+  } finally {
+    await run('umount', [mount])
+  }
+}
+
+const canMount = async () => process.getuid?.() === 0 && run('mount', ['--version']).then(() => true, () => false)
+
+describe('chd pack write failures name the write and the fix', () => {
+  const app = () => makeApp({'host.json': {version: '2.0'}, 'data.bin': randomBytes(1024 * 1024)})
+
+  test('an output that is a folder: PATH_IS_A_DIRECTORY, exit 2, nothing left behind', async () => {
+    const out = await tempDir()
+    const r = await chd(['pack', await app(), '-o', out, '--force'])
+    assert.equal(r.code, 2, r.stderr)
+    const written = `Package file could not be written: ${out}: it is a folder`
+    assert.match(r.stderr, new RegExp(`^Error \\[PATH_IS_A_DIRECTORY\\]: ${written}`, 'm'))
+    assert.match(r.stderr, /Try this: Name a file in it: .*\/app\.zip/)
+    assert.deepEqual(readdirSync(path.dirname(out)).filter((f) => f.endsWith('.tmp')), [])
+  })
+
+  test('a full disk is DISK_FULL and a read-only one PATH_NOT_WRITABLE, not a read error', async (t) => {
+    if (!(await canMount())) return t.skip('needs root to mount a small tmpfs')
+    const dir = await app()
+    await withSmallDisk(async (mount) => {
+      const full = await chd(['pack', dir, '-o', path.join(mount, 'app.zip'), '--force'])
+      assert.equal(full.code, 1, full.stderr)
+      assert.match(full.stderr, /^Error \[DISK_FULL\]: Package file could not be written: .*app\.zip: no space left/m)
+      assert.doesNotMatch(full.stderr, /could not be read/)
+      assert.deepEqual(readdirSync(mount), [])
+      await run('mount', ['-o', 'remount,ro', mount])
+      const ro = await chd(['pack', dir, '-o', path.join(mount, 'app.zip'), '--force'])
+      assert.equal(ro.code, 1, ro.stderr)
+      assert.match(ro.stderr, /^Error \[PATH_NOT_WRITABLE\]: Package file could not be written: .*: it is on a read-o/m)
+    })
   })
 })
 

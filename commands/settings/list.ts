@@ -15,9 +15,12 @@ export default class SettingsList extends ChdCommand {
 
   async run() {
     const {flags} = await this.parse(SettingsList)
-    const result = await listSettings({app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}, flags['show-values'], await this.progress())
+    const target = {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}
+    const result = await listSettings(target, flags['show-values'], this.config.configDir, await this.progress())
     const width = Math.max(0, ...Object.keys(result.settings).map((k) => k.length))
-    for (const [k, v] of Object.entries(result.settings)) this.say(`${k.padEnd(width)}  ${v}${result.fingerprints ? `  (sha256:${result.fingerprints[k]})` : ''}`)
+    for (const [k, v] of Object.entries(result.settings)) {
+      this.say(`${k.padEnd(width)}  ${v}${result.fingerprints ? `  (hmac:${result.fingerprints[k]})` : ''}`)
+    }
     return result
   }
 }

@@ -1,4 +1,6 @@
-import {findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError} from 'jsonc-parser'
+import {
+  createScanner, findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError, SyntaxKind,
+} from 'jsonc-parser'
 
 /** A JSON-with-comments document that remembers where each value sits, so findings can name a line. */
 export interface JsonDoc {
@@ -13,6 +15,11 @@ export interface JsonDoc {
 export function parseJsonc(path: string, text: string): JsonDoc {
   // The host reads these files with Json.NET, which accepts comments and trailing commas.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const tooDeep = depthExceeded(body)
+  if (tooDeep !== undefined) {
+    const message = `nested more than ${MAX_DEPTH} levels deep (the host's JSON reader, Json.NET, stops there)`
+    return {path, text: body, value: undefined, error: {message, ...lineColumn(body, tooDeep)}}
+  }
   const errors: ParseError[] = []
   const tree = parseTree(body, errors, {allowTrailingComma: true, disallowComments: false})
   if (errors.length > 0 || !tree) {
@@ -22,6 +29,21 @@ export function parseJsonc(path: string, text: string): JsonDoc {
     return {path, text: body, value: undefined, error: {message, line, column}}
   }
   return {path, text: body, value: nodeValue(tree), tree}
+}
+
+/** Json.NET's MaxDepth; deeper documents would also overflow the stack of a recursive parser. */
+const MAX_DEPTH = 64
+
+/** Offset of the first bracket that opens level MAX_DEPTH + 1, found without recursion. */
+function depthExceeded(text: string): number | undefined {
+  const scanner = createScanner(text, true)
+  let depth = 0
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_DEPTH) return scanner.getTokenOffset()
+    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth--
+  }
+  return undefined
 }
 
 function describeParseError(code: number): string {
@@ -94,7 +116,27 @@ export function lineOf(doc: JsonDoc | undefined, keys: Array<string | number>): 
     }
     if (node) best = node
   }
-  return lineColumn(doc.text, best.offset).line
+  return lineAt(doc, best.offset)
+}
+
+/** Where each line starts, per document, so many findings in one big file cost a lookup each, not a scan. */
+const lineStarts = new WeakMap<JsonDoc, number[]>()
+
+function lineAt(doc: JsonDoc, offset: number): number {
+  let starts = lineStarts.get(doc)
+  if (!starts) {
+    starts = [0]
+    for (let i = doc.text.indexOf('\n'); i !== -1; i = doc.text.indexOf('\n', i + 1)) starts.push(i + 1)
+    lineStarts.set(doc, starts)
+  }
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid] <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo + 1
 }
 
 /** Case-insensitive property read: the host binds host.json keys without regard to case. */

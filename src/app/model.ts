@@ -70,7 +70,7 @@ export const HOST_VARIABLES = [
 const SETTINGS_OVERRIDE_PREFIX = 'azurefunctionsjobhost__customhandler__'
 
 export async function loadApp(source: AppSource): Promise<FunctionApp> {
-  const text = async (p: string) => (source.get(p) && !source.get(p)?.badLink ? (await source.read(p)).toString('utf8') : undefined)
+  const text = async (p: string) => (source.get(p) && !source.get(p)?.badLink ? source.readText(p) : undefined)
 
   const hostText = await text('host.json')
   const hostJson = hostText === undefined ? undefined : parseJsonc('host.json', hostText)
@@ -84,7 +84,7 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
   for (const entry of source.entries) {
     const m = /^([^/]+)\/function\.json$/i.exec(entry.path)
     if (!m || entry.badLink) continue
-    functions.push(readFunction(m[1], entry.path, (await source.read(entry.path)).toString('utf8')))
+    functions.push(readFunction(m[1], entry.path, await source.readText(entry.path)))
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))
 
@@ -181,6 +181,8 @@ function readCustomHandler(hostJson: JsonDoc | undefined, settings: Record<strin
   }
 }
 
+const MAX_PROBLEMS = 10
+
 function readFunction(name: string, path: string, text: string): FunctionDef {
   const doc = parseJsonc(path, text)
   const fn: FunctionDef = {name, path, doc, bindings: [], problems: []}
@@ -190,20 +192,28 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
     fn.problems.push({message: '"bindings" must be an array', keys: ['bindings']})
     return fn
   }
+  // A file of 100,000 broken bindings is one problem repeated: name the first few, count the rest.
+  let more = 0
+  const problem = (p: FunctionDef['problems'][number]) => {
+    if (fn.problems.length < MAX_PROBLEMS) fn.problems.push(p)
+    else more++
+  }
   bindings.forEach((b, index) => {
     const type = str(getCI(b, 'type'))
     const direction = str(getCI(b, 'direction'))
     const bname = str(getCI(b, 'name'))
     const missing = [!type && 'type', !direction && 'direction', !bname && 'name'].filter(Boolean)
     if (missing.length > 0) {
-      fn.problems.push({message: `binding ${index + 1} has no ${missing.join(', ')}`, keys: ['bindings', index]})
+      problem({message: `binding ${index + 1} has no ${missing.join(', ')}`, keys: ['bindings', index]})
       return
     }
     if (!['in', 'out', 'inout'].includes(direction!.toLowerCase())) {
-      fn.problems.push({message: `binding "${bname}" has direction "${direction}" (expected in, out or inout)`, keys: ['bindings', index, 'direction']})
+      const message = `binding "${bname}" has direction "${direction}" (expected in, out or inout)`
+      problem({message, keys: ['bindings', index, 'direction']})
     }
     fn.bindings.push({type: type!, direction: direction!.toLowerCase(), name: bname!, dataType: str(getCI(b, 'dataType')), index})
   })
+  if (more > 0) fn.problems.push({message: `and ${more} more bindings like these`, keys: ['bindings']})
   if (fn.problems.length === 0 && !fn.bindings.some(isTrigger)) {
     fn.problems.push({message: 'no trigger binding (a binding of direction "in" whose type ends in "Trigger")', keys: ['bindings']})
   }

@@ -1,4 +1,6 @@
-import {lstat, readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
+import {isUtf8} from 'node:buffer'
+import type {Stats} from 'node:fs'
+import {lstat, open, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
 
@@ -11,8 +13,10 @@ export interface AppEntry {
   size: number
   /** Permission bits (0o777); undefined when the source records none (a Windows folder, a DOS zip). */
   mode?: number
-  /** Where the bytes are on disk (folder sources). */
-  absPath?: string
+  /** The path's exact bytes, when they are not valid UTF-8 (`path` then shows them as \xNN). */
+  rawPath?: Buffer
+  /** Where the bytes are on disk (folder sources); bytes when the path is not valid UTF-8. */
+  absPath?: string | Buffer
   /** A symbolic link that cannot be packed as a file. */
   badLink?: {target: string; problem: 'escapes' | 'loop' | 'dangling'}
 }
@@ -29,10 +33,24 @@ export interface AppSource {
   duplicates?: string[]
   get(relPath: string): AppEntry | undefined
   hasDir(relPath: string): boolean
-  read(relPath: string): Promise<Buffer>
+  /**
+   * A config file's text (host.json, function.json …). Refuses one larger than `maxBytes`, or
+   * past the source's total for config text, without reading or inflating beyond the limit.
+   */
+  readText(relPath: string, maxBytes?: number): Promise<string>
   reader(relPath: string): Promise<ByteReader>
   close(): Promise<void>
 }
+
+/**
+ * A real host.json or function.json is a few KB. A parsed JSON tree costs up to ~90 bytes per
+ * input byte (`[0,0,…]`), so these keep the worst case near 100 MB.
+ */
+export const CONFIG_MAX_BYTES = 512 * 1024
+const CONFIG_TOTAL_BYTES = 1024 * 1024
+/** Deflate cannot pass 1032:1; a big entry near that is one byte repeated, i.e. a zip bomb. */
+const BOMB_RATIO = 1000
+const BOMB_MIN_BYTES = 64 * 1024 * 1024
 
 /** Folders never worth walking: version control, editor state. Pack excludes them anyway. */
 const NEVER_WALK = new Set(['.git', '.hg', '.svn'])
@@ -64,68 +82,17 @@ export async function openSource(location: string): Promise<AppSource> {
 }
 
 export async function openFolder(root: string): Promise<AppSource> {
-  const absRoot = path.resolve(root)
-  const realRoot = await realpath(absRoot)
-  const entries: AppEntry[] = []
-  const emptyDirs: string[] = []
   const modesKnown = process.platform !== 'win32'
-
-  const inside = (real: string) => real === realRoot || real.startsWith(realRoot + path.sep)
-
-  // `ancestors` holds the real paths of the folders being walked, so a link back up is a loop.
-  async function walk(dirAbs: string, rel: string, ancestors: Set<string>): Promise<void> {
-    let names
-    try {
-      names = await readdir(dirAbs, {withFileTypes: true})
-    } catch (error) {
-      throw fsError(error, dirAbs, 'Folder')
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    if (names.length === 0 && rel) emptyDirs.push(rel)
-    for (const d of names) {
-      const abs = path.join(dirAbs, d.name)
-      const relPath = rel ? `${rel}/${d.name}` : d.name
-      if (d.isDirectory()) {
-        if (NEVER_WALK.has(d.name)) continue
-        const real = await realpath(abs)
-        await walk(abs, relPath, new Set([...ancestors, real]))
-      } else if (d.isSymbolicLink()) {
-        let real: string
-        try {
-          real = await realpath(abs)
-        } catch {
-          entries.push({path: relPath, size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
-          continue
-        }
-        if (!inside(real)) {
-          entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'escapes'}})
-          continue
-        }
-        const st = await stat(real)
-        if (st.isDirectory()) {
-          if (ancestors.has(real)) {
-            entries.push({path: relPath, size: 0, badLink: {target: real, problem: 'loop'}})
-            continue
-          }
-          await walk(real, relPath, new Set([...ancestors, real]))
-        } else if (st.isFile()) {
-          entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: real})
-        }
-      } else if (d.isFile()) {
-        const st = await lstat(abs)
-        entries.push({path: relPath, size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: abs})
-      }
-    }
-  }
-  await walk(absRoot, '', new Set([realRoot]))
+  const {entries, emptyDirs} = await walkFolder(path.resolve(root), modesKnown)
   const {byPath, dirs} = buildIndex(entries)
   for (const d of emptyDirs) dirs.add(d)
 
-  const need = (relPath: string): AppEntry & {absPath: string} => {
+  const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
     const e = byPath.get(relPath)
     if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
-    return e as AppEntry & {absPath: string}
+    return e as AppEntry & {absPath: string | Buffer}
   }
+  const budget = textBudget(root)
   return {
     kind: 'folder',
     location: root,
@@ -133,17 +100,161 @@ export async function openFolder(root: string): Promise<AppSource> {
     entries,
     get: (p) => byPath.get(p),
     hasDir: (p) => dirs.has(p),
-    read: async (p) => readFile(need(p).absPath),
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) =>
+      budget.read(p, need(p).size, maxBytes, (limit) => readHead(need(p).absPath, p, limit)),
     reader: async (p) => fileReader(need(p).absPath),
     close: async () => {},
   }
 }
 
-async function readLinkText(abs: string): Promise<string> {
+/**
+ * The files of a folder, walked as bytes: a name that is not valid UTF-8 must still be found,
+ * read and packed as it is. Links inside the folder are followed; one that leaves it, loops
+ * (`ancestors` holds the real paths being walked) or dangles is recorded as a bad link.
+ */
+async function walkFolder(absRoot: string, modesKnown: boolean): Promise<{entries: AppEntry[]; emptyDirs: string[]}> {
+  const realRoot = Buffer.from(await realpath(absRoot))
+  const rootDir = Buffer.concat([realRoot, SEP])
+  const entries: AppEntry[] = []
+  const emptyDirs: string[] = []
+  const inside = (real: Buffer) => real.equals(realRoot) || real.subarray(0, rootDir.length).equals(rootDir)
+  const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry =>
+    ({...entryName(rel), size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: fsPath(abs)})
+
+  async function walk(dirAbs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
+    const names = await fsCall(dirAbs, 'Folder', () => readdir(dirAbs, {withFileTypes: true, encoding: 'buffer'}))
+    names.sort((a, b) => Buffer.compare(a.name, b.name))
+    if (names.length === 0 && rel.length > 0) emptyDirs.push(visibleName(rel))
+    for (const d of names) {
+      const abs = Buffer.concat([dirAbs, SEP, d.name])
+      const relPath = rel.length > 0 ? Buffer.concat([rel, SLASH, d.name]) : d.name
+      if (d.isDirectory()) {
+        if (NEVER_WALK.has(d.name.toString('latin1'))) continue
+        const real = await fsCall(abs, 'Folder', () => realpath(abs, {encoding: 'buffer'}))
+        await walk(abs, relPath, new Set([...ancestors, real.toString('latin1')]))
+      } else if (d.isSymbolicLink()) {
+        await walkLink(abs, relPath, ancestors)
+      } else if (d.isFile()) {
+        entries.push(fileEntry(relPath, abs, await fsCall(abs, 'File', () => lstat(abs))))
+      }
+    }
+  }
+
+  async function walkLink(abs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
+    let real: Buffer
+    try {
+      real = await realpath(abs, {encoding: 'buffer'})
+    } catch {
+      entries.push({...entryName(rel), size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
+      return
+    }
+    const badLink = (problem: 'escapes' | 'loop') =>
+      entries.push({...entryName(rel), size: 0, badLink: {target: visibleName(real), problem}})
+    if (!inside(real)) return void badLink('escapes')
+    const st = await fsCall(real, 'File', () => stat(real))
+    if (st.isDirectory()) {
+      if (ancestors.has(real.toString('latin1'))) return void badLink('loop')
+      await walk(real, rel, new Set([...ancestors, real.toString('latin1')]))
+    } else if (st.isFile()) {
+      entries.push(fileEntry(rel, real, st))
+    }
+  }
+
+  await walk(Buffer.from(absRoot), Buffer.alloc(0), new Set([realRoot.toString('latin1')]))
+  return {entries, emptyDirs}
+}
+
+/** At most `limit` bytes from the start of a file, whatever its size was when the folder was walked. */
+async function readHead(file: string | Buffer, relPath: string, limit: number): Promise<Buffer> {
+  const handle = await fsCall(file, relPath, () => open(file, 'r'))
   try {
-    return await readlink(abs)
+    const buf = Buffer.alloc(limit)
+    const {bytesRead} = await handle.read(buf, 0, limit, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Config text handed out per source: one file and all of them together stay small, whatever the input. */
+function textBudget(location: string) {
+  let left = CONFIG_TOTAL_BYTES
+  return {
+    /**
+     * Reads relPath through `fetch(limit)`, which returns at most `limit` bytes; refuses before
+     * reading when `size` (as recorded) is already too much.
+     */
+    async read(relPath: string, size: number, maxBytes: number, fetch: (limit: number) => Promise<Buffer>) {
+      const cap = Math.min(maxBytes, left)
+      const refuse = (known?: number): never => {
+        const files = 'the config files (host.json, */function.json, local.settings.json, .funcignore)'
+        const isSize = known === undefined ? `larger than ${formatBytes(cap)}` : formatBytes(known)
+        throw new ChdError('CONFIG_TOO_LARGE', cap < maxBytes
+          ? `${location}: ${files} add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
+          : `${location}: ${relPath} is ${isSize}; chd reads config files of up to ${formatBytes(cap)}`, {
+          file: relPath,
+          suggestions: [`${path.posix.basename(relPath)} is normally a few KB: is ${location} the app you meant?`],
+        })
+      }
+      if (size > cap) refuse(size)
+      const data = await fetch(cap + 1)
+      if (data.length > cap) refuse()
+      left -= data.length
+      return data.toString('utf8')
+    },
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`
+}
+
+async function readLinkText(abs: Buffer): Promise<string> {
+  try {
+    return visibleName(await readlink(abs, {encoding: 'buffer'}))
   } catch {
     return '?'
+  }
+}
+
+const SEP = Buffer.from(path.sep)
+const SLASH = Buffer.from('/')
+
+/** A name as text: valid UTF-8 as it is, any other byte as \xNN. The file keeps its real bytes. */
+export function visibleName(raw: Buffer): string {
+  if (isUtf8(raw)) return raw.toString('utf8')
+  let out = ''
+  for (let i = 0; i < raw.length;) {
+    const b = raw[i]
+    const n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 0
+    if (n > 0 && isUtf8(raw.subarray(i, i + n))) {
+      out += raw.toString('utf8', i, i + n)
+      i += n
+    } else {
+      out += `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`
+      i++
+    }
+  }
+  return out
+}
+
+function entryName(rel: Buffer): Pick<AppEntry, 'path' | 'rawPath'> {
+  return isUtf8(rel) ? {path: rel.toString('utf8')} : {path: visibleName(rel), rawPath: rel}
+}
+
+/** A path for fs calls: a string when it is UTF-8, the bytes themselves when not. */
+function fsPath(p: Buffer): string | Buffer {
+  return isUtf8(p) ? p.toString('utf8') : p
+}
+
+async function fsCall<T>(p: string | Buffer, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw fsError(error, typeof p === 'string' ? p : visibleName(p), what)
   }
 }
 
@@ -154,9 +265,11 @@ const S_IFDIR = 0o040000
 export async function openZip(zipPath: string): Promise<AppSource> {
   const yauzl = await import('yauzl')
   let zip: import('yauzl').ZipFile
+  // Names as bytes: UTF-8 when they are, else kept exactly (and shown escaped), whatever the flag says.
+  const options = {lazyEntries: true, autoClose: false, decodeStrings: false}
   try {
     zip = await new Promise((resolve, reject) =>
-      yauzl.open(zipPath, {lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: false}, (err, z) => (err ? reject(err) : resolve(z!))))
+      yauzl.open(zipPath, options, (err, z) => (err ? reject(err) : resolve(z))))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw fsError(error, zipPath, 'Package')
     throw new ChdError('ZIP_INVALID', `${zipPath} is not a readable zip file: ${(error as Error).message}`, {
@@ -164,25 +277,80 @@ export async function openZip(zipPath: string): Promise<AppSource> {
       suggestions: ['Give chd doctor an app folder or a zip made by chd pack / zip -r'],
     })
   }
+  const {raw, entries, emptyDirs, duplicates} = await listEntries(zip, zipPath)
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const {byPath, dirs} = buildIndex(entries)
+  for (const d of emptyDirs) dirs.add(d)
+
+  // Corrupt deflate data, a bad local header or an entry longer than its header says all end here.
+  const damaged = (p: string, error: unknown) => error instanceof ChdError ? error
+    : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {
+      file: zipPath, suggestions: ['Rebuild the package (chd pack), then check it with unzip -t'],
+    })
+  const openStream = (p: string): Promise<Readable> => {
+    const entry = raw.get(p)
+    if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
+    return new Promise((resolve, reject) =>
+      zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s!))))
+  }
+  const budget = textBudget(zipPath)
+  return {
+    kind: 'zip',
+    location: zipPath,
+    modesKnown: true,
+    entries,
+    duplicates,
+    get: (p) => byPath.get(p),
+    hasDir: (p) => dirs.has(p),
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, byPath.get(p)?.size ?? 0, maxBytes, async (limit) => {
+      const stream = await openStream(p)
+      try {
+        return await readUpTo(stream, limit)
+      } catch (error) {
+        throw damaged(p, error)
+      }
+    }),
+    async reader(p) {
+      const r = streamReader(byPath.get(p)?.size ?? 0, () => openStream(p))
+      const read = (offset: number, length: number) => r.read(offset, length).catch((e) => { throw damaged(p, e) })
+      return {size: r.size, read, close: r.close}
+    },
+    close: async () => zip.close(),
+  }
+}
+
+/** The central directory: files (refusing bombs), links, and folders; a damaged one is ZIP_INVALID. */
+async function listEntries(zip: import('yauzl').ZipFile, zipPath: string) {
   const raw = new Map<string, import('yauzl').Entry>()
   const duplicates = new Set<string>()
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
+  let inflated = 0
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: import('yauzl').Entry) => {
-      const name = entry.fileName.replaceAll('\\', '/').replace(/^\.\//, '')
+      const rawName = entry.fileName as unknown as Buffer
+      const rawPath = isUtf8(rawName) ? undefined : rawName
+      // Windows tools write backslashes; a byte-wise swap keeps any other byte as it is.
+      const name = visibleName(Buffer.from(rawName.map((b) => (b === 0x5c ? 0x2f : b)))).replace(/^\.\//, '')
       const unix = entry.versionMadeBy >> 8 === 3
       const attr = entry.externalFileAttributes >>> 16
       const isDir = name.endsWith('/') || (unix && (attr & S_IFMT) === S_IFDIR)
       if (isDir) emptyDirs.push(name.replace(/\/+$/, ''))
       else if (unix && (attr & S_IFMT) === S_IFLNK) {
-        entries.push({path: name, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
-      } else if (raw.has(name)) {
-        duplicates.add(name)
+        entries.push({path: name, rawPath, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
       } else {
+        inflated += entry.uncompressedSize
+        const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize)
+          ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
+        if (bomb) return reject(bomb)
+        if (raw.has(name)) {
+          duplicates.add(name)
+          return zip.readEntry()
+        }
         raw.set(name, entry)
         // A zip made on a system without Unix modes extracts as 0644 on Linux: not executable.
-        entries.push({path: name, size: entry.uncompressedSize, mode: unix && attr !== 0 ? attr & 0o777 : undefined})
+        const mode = unix && attr !== 0 ? attr & 0o777 : undefined
+        entries.push({path: name, rawPath, size: entry.uncompressedSize, mode})
       }
       zip.readEntry()
     })
@@ -191,32 +359,31 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     zip.readEntry()
   }).catch((error) => {
     zip.close()
+    if (error instanceof ChdError) throw error
     throw new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${(error as Error).message}`, {file: zipPath})
   })
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  const {byPath, dirs} = buildIndex(entries)
-  for (const d of emptyDirs) dirs.add(d)
+  return {raw, entries, emptyDirs, duplicates: [...duplicates].sort()}
+}
 
-  const openStream = (p: string): Promise<Readable> => {
-    const entry = raw.get(p)
-    if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
-    return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
+/** Refuses an entry (or a whole zip) that would inflate past BOMB_RATIO:1 and BOMB_MIN_BYTES. */
+function zipBomb(zipPath: string, what: string, inflated: number, compressed: number): ChdError | undefined {
+  if (inflated < BOMB_MIN_BYTES || inflated <= BOMB_RATIO * compressed) return undefined
+  const ratio = `${Math.round(inflated / Math.max(1, compressed))}:1`
+  const sizes = `${formatBytes(inflated)} from ${formatBytes(compressed)} (${ratio})`
+  return new ChdError('ZIP_INVALID', `${zipPath}: ${what} would inflate to ${sizes}; that is a zip bomb, not an app`, {
+    file: zipPath,
+    suggestions: ['Rebuild the package from the app folder with chd pack'],
+  })
+}
+
+/** At most `limit` bytes of a stream; stops inflating (and destroys the stream) once it has them. */
+async function readUpTo(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let n = 0
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer)
+    n += (chunk as Buffer).length
+    if (n >= limit) break
   }
-  return {
-    kind: 'zip',
-    location: zipPath,
-    modesKnown: true,
-    entries,
-    duplicates: [...duplicates].sort(),
-    get: (p) => byPath.get(p),
-    hasDir: (p) => dirs.has(p),
-    async read(p) {
-      const s = await openStream(p)
-      const chunks: Buffer[] = []
-      for await (const c of s) chunks.push(c as Buffer)
-      return Buffer.concat(chunks)
-    },
-    reader: async (p) => streamReader(byPath.get(p)?.size ?? 0, () => openStream(p)),
-    close: async () => zip.close(),
-  }
+  return Buffer.concat(chunks).subarray(0, limit)
 }

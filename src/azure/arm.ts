@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {TokenCredential} from '@azure/core-auth'
 import type {WebSiteManagementClient} from '@azure/arm-appservice'
 
@@ -17,10 +19,15 @@ export interface AzureOptions {
   credential?: TokenCredential
   /** Extra CA certificates (PEM) to trust, for a private endpoint; NODE_EXTRA_CA_CERTS does the same process-wide. */
   ca?: string
+  /** One deadline for everything done through the context: requests, retry waits, polls, pauses. */
+  timeoutMs?: number
 }
 
 export interface AzureContext {
   ca?: string
+  /** Aborts at the deadline (timeoutMs); every request made through the context carries it. */
+  signal?: AbortSignal
+  timeoutMs?: number
   cloud: Cloud
   credential: TokenCredential
   subscriptionId: string
@@ -41,7 +48,29 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
     userAgentOptions: {userAgentPrefix: USER_AGENT},
     ...(options.ca ? {tlsOptions: {ca: options.ca}} : {}),
   })
-  return {ca: options.ca, cloud, credential, subscriptionId, arm}
+  const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
+  // A policy outside any phase runs before the retry and token policies, so their waits end too.
+  if (signal) {
+    arm.pipeline.addPolicy({name: 'chdDeadline', sendRequest: (request, next) => {
+      request.abortSignal = both(request.abortSignal as AbortSignal | undefined, signal)
+      return next(request)
+    }})
+  }
+  return {ca: options.ca, cloud, credential, subscriptionId, arm, signal, timeoutMs: options.timeoutMs}
+}
+
+/** Aborts when either does. */
+export function both(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : a ?? b
+}
+
+/** Waits, unless the context's deadline passes first (then the ChdError for running out of time). */
+export async function pause(ctx: AzureContext, ms: number, doing: string): Promise<void> {
+  try {
+    await sleep(ms, undefined, {signal: ctx.signal})
+  } catch (error) {
+    throw azureError(error, doing, ctx)
+  }
 }
 
 /**
@@ -62,7 +91,7 @@ export async function armRequest(
   try {
     response = await ctx.arm.pipeline.sendRequest(sdk.createDefaultHttpClient(), request)
   } catch (error) {
-    throw azureError(error, doing)
+    throw azureError(error, doing, ctx)
   }
   if (!(options.ok ?? [200]).includes(response.status)) {
     throw azureError(Object.assign(new Error(`Unexpected status code: ${response.status}`), {statusCode: response.status, response}), doing)

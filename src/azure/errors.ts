@@ -1,5 +1,11 @@
 import {ChdError, ExitCode, isChdError} from '../errors.js'
 
+/** What a context knows of its deadline: an abort then means the time ran out. */
+export interface Deadline {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
 interface RestLike {
   name?: string
   statusCode?: number
@@ -13,10 +19,18 @@ interface RestLike {
  * Turns what the Azure SDKs throw into a ChdError that shows Azure's own message and request id.
  * The v19 SDK drops PascalCase error bodies ({"Code","Message"}), so the raw body is read here.
  */
-export function azureError(error: unknown, doing: string): ChdError {
+export function azureError(error: unknown, doing: string, deadline?: Deadline): ChdError {
   if (isChdError(error)) return error
   const e = error as RestLike
   const name = e?.name ?? ''
+  if (deadline?.signal?.aborted && /AbortError|TimeoutError/.test(name)) {
+    const seconds = Math.round((deadline.timeoutMs ?? 0) / 1000)
+    return new ChdError('DEPLOY_TIMEOUT', `--timeout (${seconds} s) ran out while ${doing}`, {
+      exit: ExitCode.remoteFailed,
+      suggestions: ['Raise --timeout', 'Check the connection to Azure: every request took long'],
+      cause: error,
+    })
+  }
   if (/CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError/.test(name)) {
     return new ChdError('AUTH_FAILED', `Could not get an Azure token while ${doing}: ${firstLine(e.message)}`, {
       exit: ExitCode.auth,

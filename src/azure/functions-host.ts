@@ -1,4 +1,4 @@
-import type {AzureContext} from './arm.js'
+import {type AzureContext, both} from './arm.js'
 import {azureError} from './errors.js'
 import type {SiteInfo} from './site.js'
 
@@ -30,7 +30,7 @@ export class HostAdmin {
         ? await ctx.arm.webApps.listHostKeysSlot(site.resourceGroup, site.name, site.slot)
         : await ctx.arm.webApps.listHostKeys(site.resourceGroup, site.name)
     } catch (error) {
-      throw azureError(error, `reading the host keys of ${site.name}`)
+      throw azureError(error, `reading the host keys of ${site.name}`, ctx)
     }
     const sdk = await import('@azure/core-rest-pipeline')
     return new HostAdmin(ctx, site, keys.masterKey ?? '', keys.functionKeys?.default, sdk)
@@ -45,7 +45,7 @@ export class HostAdmin {
       const r = await pipeline.sendRequest(this.sdk.createDefaultHttpClient(), this.sdk.createPipelineRequest({
         url: `https://${this.site.defaultHostName}${path.startsWith('/') ? path : `/${path}`}`,
         headers: this.sdk.createHttpHeaders({'x-functions-key': value}),
-        abortSignal: AbortSignal.timeout(timeout),
+        abortSignal: both(this.ctx.signal, AbortSignal.timeout(timeout)),
       }))
       return {status: r.status, body: r.bodyAsText ?? ''}
     } catch {

@@ -3,8 +3,7 @@ import {createReadStream} from 'node:fs'
 import type {HttpClient, Pipeline, PipelineResponse} from '@azure/core-rest-pipeline'
 
 import {ChdError, ExitCode} from '../errors.js'
-import type {AzureContext} from './arm.js'
-import {USER_AGENT} from './arm.js'
+import {type AzureContext, both, pause, USER_AGENT} from './arm.js'
 import {azureError} from './errors.js'
 
 export interface KuduDeployment {
@@ -62,15 +61,16 @@ export class KuduClient {
 
   async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: {body?: () => NodeJS.ReadableStream; headers?: Record<string, string>; timeout?: number; stream?: boolean; abortSignal?: AbortSignal} = {}): Promise<PipelineResponse> {
     await this.init()
+    // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
+    // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
+    const own = options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined)
     for (;;) {
       const request = this.sdk.createPipelineRequest({
         url: `${this.baseUrl}${path}`,
         method,
         headers: this.sdk.createHttpHeaders(options.headers ?? {}),
         body: options.body as never,
-        // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
-        // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
-        abortSignal: options.abortSignal ?? (options.timeout ? AbortSignal.timeout(options.timeout) : undefined),
+        abortSignal: both(this.ctx.signal, own),
         ...(options.stream ? {streamResponseStatusCodes: new Set([200, 206])} : {}),
       })
       let response: PipelineResponse
@@ -84,7 +84,7 @@ export class KuduClient {
           this.build()
           continue
         }
-        throw azureError(error, `calling Kudu ${method} ${path}`)
+        throw azureError(error, `calling Kudu ${method} ${path.split('?')[0]}`, this.ctx)
       }
       if ((response.status === 401 || response.status === 403) && this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length) {
         this.scopeIndex++
@@ -100,6 +100,11 @@ export class KuduClient {
     const e = error as {name?: string; message?: string}
     return /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '')
       || /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
+  }
+
+  /** A pause between polls or retries that ends at the context's deadline. */
+  pause(ms: number, doing: string): Promise<void> {
+    return pause(this.ctx, ms, doing)
   }
 
   /** Raises a ChdError carrying Kudu's own text for a status the caller did not expect. */

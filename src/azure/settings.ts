@@ -1,4 +1,5 @@
-import type {AzureContext} from './arm.js'
+import {ChdError, ExitCode} from '../errors.js'
+import {type AzureContext, pause} from './arm.js'
 import {azureError} from './errors.js'
 import type {SiteRef} from './site.js'
 
@@ -21,8 +22,31 @@ export async function readSettings(ctx: AzureContext, site: SiteRef): Promise<Re
       : await ctx.arm.webApps.listApplicationSettings(site.resourceGroup, site.name)
     return {...(dict.properties ?? {})}
   } catch (error) {
-    throw azureError(error, `reading the app settings of ${site.name}`)
+    throw azureError(error, `reading the app settings of ${site.name}`, ctx)
   }
+}
+
+/** Why the platform refuses a setting name, if it does: Linux apps take only [A-Za-z0-9_.], Windows more. */
+function nameProblem(name: string, linux: boolean): string | undefined {
+  if (name === '') return 'is empty'
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001F\u007F]/.test(name)) return 'holds a control character'
+  if (name.includes('=')) return 'holds "="'
+  if (linux && !/^[\w.]+$/.test(name)) return 'holds characters a Linux app refuses (only letters, digits, "_" and ".")'
+  return undefined
+}
+
+/** Refuses setting names the platform would not take, naming them (names are not secret; values are never shown). */
+export function checkSettingNames(names: string[], options: {linux?: boolean} = {}): void {
+  const bad = names.flatMap((n) => {
+    const problem = nameProblem(n, Boolean(options.linux))
+    return problem ? [`${JSON.stringify(n)} ${problem}`] : []
+  })
+  if (bad.length === 0) return
+  throw new ChdError('INVALID_SETTING', `Setting names the app would refuse: ${bad.join('; ')}`, {
+    exit: ExitCode.usage,
+    suggestions: [options.linux ? 'On Linux, write a nested key a:b as a__b, other characters as _' : 'Use NAME=VALUE'],
+  })
 }
 
 export function diffSettings(before: Record<string, string>, after: Record<string, string>): SettingsDiff {
@@ -60,18 +84,21 @@ export async function updateSettings(ctx: AzureContext, site: SiteRef, change: S
   let current = before
   let writes = 0
   while (!satisfied(current, change)) {
-    if (writes >= maxWrites) throw azureError(new Error(`another writer kept replacing them (${writes} writes)`), `updating the app settings of ${site.name}`)
+    if (writes >= maxWrites) {
+      const error = new Error(`another writer kept replacing them (${writes} writes)`)
+      throw azureError(error, `updating the app settings of ${site.name}`, ctx)
+    }
     const next = applyChange(current, change)
     try {
       if (site.slot) await ctx.arm.webApps.updateApplicationSettingsSlot(site.resourceGroup, site.name, site.slot, {properties: next})
       else await ctx.arm.webApps.updateApplicationSettings(site.resourceGroup, site.name, {properties: next})
     } catch (error) {
-      throw azureError(error, `writing the app settings of ${site.name}`)
+      throw azureError(error, `writing the app settings of ${site.name}`, ctx)
     }
     writes++
     current = await readSettings(ctx, site)
     if (satisfied(current, change) && settleMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, settleMs))
+      await pause(ctx, settleMs, `waiting for the app settings of ${site.name} to settle`)
       current = await readSettings(ctx, site)
     }
   }

@@ -49,7 +49,7 @@ export async function resolveSite(ctx: AzureContext, name: string, resourceGroup
     try {
       for await (const s of ctx.arm.webApps.list()) if (s.name?.toLowerCase() === name.toLowerCase()) matches.push(resourceGroupOf(s.id) ?? '?')
     } catch (error) {
-      throw azureError(error, 'listing the subscription\'s apps')
+      throw azureError(error, 'listing the subscription\'s apps', ctx)
     }
     if (matches.length === 0) throw new ChdError('APP_NOT_FOUND', `No app named ${name} in subscription ${ctx.subscriptionId}`, {exit: ExitCode.notFound, suggestions: ['Check the name and --subscription', 'Pass -g RESOURCE_GROUP if you can see it in the portal']})
     if (matches.length > 1) throw new ChdError('APP_AMBIGUOUS', `${matches.length} apps are named ${name}: in resource groups ${matches.join(', ')}`, {exit: ExitCode.usage, suggestions: matches.map((g) => `-g ${g}`)})
@@ -59,7 +59,7 @@ export async function resolveSite(ctx: AzureContext, name: string, resourceGroup
   try {
     site = slot ? await ctx.arm.webApps.getSlot(rg, name, slot) : await ctx.arm.webApps.get(rg, name)
   } catch (error) {
-    throw azureError(error, `reading ${name}${slot ? `/${slot}` : ''} in ${rg}`)
+    throw azureError(error, `reading ${name}${slot ? `/${slot}` : ''} in ${rg}`, ctx)
   }
   const kind = (site.kind ?? '').toLowerCase()
   if (!kind.includes('functionapp')) throw new ChdError('NOT_A_FUNCTION_APP', `${name} is a ${site.kind ?? 'web'} app, not a function app`, {exit: ExitCode.usage})

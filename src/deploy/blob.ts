@@ -124,6 +124,7 @@ export function packageIdentity(app: string, identity: ManagedServiceIdentity | 
  */
 export async function uploadRunFromPackage(
   target: StorageTarget, credential: TokenCredential, file: string, blobName: string, suffix: string,
+  deadline?: {signal?: AbortSignal; timeoutMs?: number},
 ): Promise<PackageUrl> {
   const blob = await import('@azure/storage-blob')
   let service: import('@azure/storage-blob').BlobServiceClient
@@ -141,9 +142,9 @@ export async function uploadRunFromPackage(
   }
   const container = service.getContainerClient('function-releases')
   try {
-    await container.createIfNotExists()
+    await container.createIfNotExists({abortSignal: deadline?.signal})
     const client = container.getBlockBlobClient(blobName)
-    await client.uploadFile(file, {blobHTTPHeaders: {blobContentType: 'application/zip'}})
+    await client.uploadFile(file, {blobHTTPHeaders: {blobContentType: 'application/zip'}, abortSignal: deadline?.signal})
     const plain = client.url.replace(/\?.*$/, '')
     if (shared) return {url: `${plain}?${shared.sas}`, auth: 'connection-sas', expiresOn: shared.expiresOn}
     if (!key) return {url: plain, auth: 'identity'}
@@ -151,6 +152,6 @@ export async function uploadRunFromPackage(
     const sas = blob.generateBlobSASQueryParameters({containerName: 'function-releases', blobName, permissions: blob.BlobSASPermissions.parse('r'), expiresOn, startsOn: new Date(Date.now() - 5 * 60 * 1000)}, key).toString()
     return {url: `${plain}?${sas}`, auth: 'sas'}
   } catch (error) {
-    throw azureError(error, 'uploading the package to the app\'s storage account')
+    throw azureError(error, 'uploading the package to the app\'s storage account', deadline)
   }
 }

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
+import {createReadStream, rmSync} from 'node:fs'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,12 +11,12 @@ import {armRequest, type AzureContext, type AzureOptions, connect} from '../azur
 import {azureError} from '../azure/errors.js'
 import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
-import {applyChange, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
+import {applyChange, checkSettingNames, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
 import {addsExecBit, resolveSite, type SiteInfo, siteStack} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
-import {ChdError, ExitCode, fsError} from '../errors.js'
+import {ChdError, ExitCode, fsError, isChdError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
 import {hasStream, HostLogWatch} from '../remote/watch.js'
@@ -76,9 +76,16 @@ class Steps {
       return value
     } catch (error) {
       step.fail()
-      throw error
+      throw isChdError(error) && error.code === 'DEPLOY_TIMEOUT' ? inStep(error, name) : error
     }
   }
+}
+
+/** A timeout says which step it stopped (--json: `step`). */
+function inStep(error: ChdError, step: string): ChdError {
+  if (error.details?.step) return error
+  const {code, message, exit, suggestions, details} = error
+  return new ChdError(code, `${step}: ${message}`, {exit, suggestions, cause: error, details: {...details, step}})
 }
 
 export function routeFor(site: SiteInfo): Route {
@@ -118,27 +125,53 @@ async function settingsFromFile(file: string): Promise<Record<string, string>> {
  */
 export async function deploy(options: DeployOptions, progress: Progress): Promise<DeployResult> {
   const steps = new Steps(progress)
-  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60 * 1000)
-  const ctx: AzureContext = await connect(options)
+  const timeoutMs = options.timeoutMs ?? 15 * 60 * 1000
+  const deadline = Date.now() + timeoutMs
+  const ctx: AzureContext = await connect({...options, timeoutMs})
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
   const route = routeFor(site)
   const kudu = new KuduClient(ctx, site.scmHost)
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
   let watch: HostLogWatch | undefined
+  // Ctrl-C and SIGTERM end in process.exit, which skips the finally below.
+  const removeWork = () => rmSync(work, {recursive: true, force: true})
+  process.on('exit', removeWork)
   try {
-    // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
-    const current = await readSettings(ctx, site)
-    const {stack, container} = await siteStack(ctx, site, current)
-    const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc, stack})
+    // 1. validate-remote: what the app is (settings, stack, storage) and whether this route can deploy to it
+    const remote = await steps.run('validate-remote', async () => {
+      const current = await readSettings(ctx, site)
+      const {stack, container} = await siteStack(ctx, site, current)
+      const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
+      const storage = storageFromSettings(current)
+      if (!storage && (site.plan === 'consumption' || site.plan === 'premium')) {
+        throw new ChdError('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting, which a ${site.plan} plan needs`, {exit: ExitCode.failed, suggestions: [`chd settings set --app ${site.name} AzureWebJobsStorage="<storage connection string>"`]})
+      }
+      const rfp = current.WEBSITE_RUN_FROM_PACKAGE ?? ''
+      if (route !== 'run-from-package' && /^https?:/i.test(rfp) && !options.force) {
+        throw new ChdError('RUN_FROM_PACKAGE_URL_SET', `${site.name} runs from a package URL (WEBSITE_RUN_FROM_PACKAGE); zip deployment is refused while it is set`, {exit: ExitCode.failed, suggestions: [`chd settings unset --app ${site.name} WEBSITE_RUN_FROM_PACKAGE`]})
+      }
+      // Run from package: a connection string chd can upload with, or an identity the platform can fetch with.
+      let identity: string | undefined
+      if (route === 'run-from-package' && storage) {
+        checkStorage(storage)
+        if (!storage.connectionString) identity = packageIdentity(site.name, site.site.identity, current)
+      }
+      const notes = [`runtime ${runtimeBefore ?? '(unset)'}`, ...(stack ? [`stack ${stack.runtime}${stack.version ? ` ${stack.version}` : ''}`] : [])]
+      if (storage) notes.push('storage set')
+      return {value: {current, stack, container, runtimeBefore, storage, identity}, detail: notes.join(', ')}
+    })
+    const {current, stack, runtimeBefore} = remote
+    const target = targetProfile(remote.container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc, stack})
     target.addsExecBit = addsExecBit(site, current)
-    const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
+    // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
     const desired: Record<string, string> = {
       ...(options.settingsFile ? await settingsFromFile(options.settingsFile) : {}),
       ...options.settings,
     }
     delete desired.FUNCTIONS_WORKER_RUNTIME
+    checkSettingNames(Object.keys(desired), {linux: site.linux})
 
-    // 1. validate-local, against host.json and the app settings Azure will have after this deploy
+    // 2. validate-local, against host.json and the app settings Azure will have after this deploy
     const source = await openSource(options.package ?? options.dir)
     const app = await loadApp(source)
     const local = await steps.run('validate-local', async () => {
@@ -154,30 +187,10 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         throw new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed for ${target.name} (${site.plan}); not deploying:\n${errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')}`, {exit: ExitCode.failed, suggestions: ['Fix them, or pass --force to deploy anyway'], details: {findings}})
       }
       const runtime = chooseRuntime(target.os, runtimeBefore, stack, neededPrograms(context))
-      return {value: {findings, selection, runtime, exePath: context.exe.kind === 'app' ? context.exe.path : undefined}, detail: `${site.linux ? 'Linux' : 'Windows'} ${site.plan}: ${errors.length} error(s), ${findings.length - errors.length} other finding(s)`}
+      const change = runtime.keep ? (runtime.runtime.toLowerCase() === 'custom' ? '' : `, runtime ${runtime.runtime} ${runtime.reason}`) : ', runtime → custom'
+      return {value: {findings, selection, runtime, exePath: context.exe.kind === 'app' ? context.exe.path : undefined}, detail: `${site.linux ? 'Linux' : 'Windows'} ${site.plan}: ${errors.length} error(s), ${findings.length - errors.length} other finding(s)${change}`}
     })
     if (site.plan !== 'flex') desired.FUNCTIONS_WORKER_RUNTIME = local.runtime.runtime
-
-    // 2. validate-remote
-    const remote = await steps.run('validate-remote', async () => {
-      const storage = storageFromSettings(current)
-      if (!storage && (site.plan === 'consumption' || site.plan === 'premium')) {
-        throw new ChdError('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting, which a ${site.plan} plan needs`, {exit: ExitCode.failed, suggestions: [`chd settings set --app ${site.name} AzureWebJobsStorage="<storage connection string>"`]})
-      }
-      const rfp = current.WEBSITE_RUN_FROM_PACKAGE ?? ''
-      if (route !== 'run-from-package' && /^https?:/i.test(rfp) && !options.force) {
-        throw new ChdError('RUN_FROM_PACKAGE_URL_SET', `${site.name} runs from a package URL (WEBSITE_RUN_FROM_PACKAGE); zip deployment is refused while it is set`, {exit: ExitCode.failed, suggestions: [`chd settings unset --app ${site.name} WEBSITE_RUN_FROM_PACKAGE`]})
-      }
-      // Run from package: a connection string chd can upload with, or an identity the platform can fetch with.
-      let identity: string | undefined
-      if (route === 'run-from-package' && storage) {
-        checkStorage(storage)
-        if (!storage.connectionString) identity = packageIdentity(site.name, site.site.identity, current)
-      }
-      const notes = [`runtime ${runtimeBefore ?? '(unset)'}${local.runtime.keep ? local.runtime.runtime.toLowerCase() === 'custom' ? '' : ` ${local.runtime.reason}` : ' → custom'}`]
-      if (storage) notes.push('storage set')
-      return {value: {current, runtimeBefore, storage, identity}, detail: notes.join(', ')}
-    })
 
     // 3. package
     const pkg = await steps.run('package', async () => {
@@ -235,7 +248,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     if (!pkg.same) {
       await steps.run('upload', async (update) => {
         if (route === 'run-from-package') {
-          const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix)
+          const uploaded = await uploadRunFromPackage(remote.storage!, ctx.credential, pkg.file, `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`, ctx.cloud.storageSuffix, ctx)
           rfpUrl = uploaded.url
           result.package.uploaded = true
           const expiry = uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''
@@ -314,6 +327,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
     return result
   } finally {
     watch?.stop()
+    process.off('exit', removeWork)
     await rm(work, {recursive: true, force: true})
   }
 }
@@ -391,6 +405,6 @@ export async function syncTriggers(ctx: AzureContext, site: SiteInfo): Promise<v
     else await ctx.arm.webApps.syncFunctionTriggers(site.resourceGroup, site.name, {onResponse})
   } catch (error) {
     if (status === 200 || status === 204) return
-    throw azureError(error, `syncing the triggers of ${site.name}`)
+    throw azureError(error, `syncing the triggers of ${site.name}`, ctx)
   }
 }

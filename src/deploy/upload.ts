@@ -1,5 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import {ChdError, ExitCode} from '../errors.js'
 import {DEPLOY_STATUS, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
 
@@ -37,7 +35,7 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
       return {poll, deploymentId: id}
     }
     if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
-      await sleep(retryAfterMs(r.headers.get('retry-after'), 3000))
+      await kudu.pause(retryAfterMs(r.headers.get('retry-after'), 3000), 'waiting out a running deployment (409)')
       continue
     }
     if (r.status === 409) {
@@ -94,6 +92,6 @@ export async function waitForDeployment(kudu: KuduClient, poll: string, deadline
     if (Date.now() > deadline) {
       throw new ChdError('DEPLOY_TIMEOUT', `The deployment${last ? ` ${last.id}` : ''} did not finish before --timeout`, {exit: ExitCode.remoteFailed, suggestions: ['Raise --timeout, or watch it with chd logs'], details: {deploymentId: last?.id}})
     }
-    await sleep(1000)
+    await kudu.pause(1000, 'polling the deployment')
   }
 }

@@ -117,7 +117,7 @@ async function functionUrls(ctx: AzureContext, site: SiteInfo, key?: string): Pr
       functions.push({name, ...(url ? {url: key ? `${url}?code=${key}` : url} : {})})
     }
   } catch (error) {
-    throw azureError(error, `listing the functions of ${site.name}`)
+    throw azureError(error, `listing the functions of ${site.name}`, ctx)
   }
   return functions
 }

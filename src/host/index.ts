@@ -101,6 +101,8 @@ export class LocalHost {
   }
 
   async start(info?: ExecutableInfo): Promise<StartupReport> {
+    // A restart: what the last launch left behind (children, pipes they hold) goes first.
+    await this.process?.stop()
     const plan = await planLaunch(this.app, this.root, {port: this.plan?.port ?? this.options.port})
     this.plan = plan
     const timeoutMs = this.timeoutMs

@@ -8,6 +8,7 @@ import {buildCommandLine, substituteHostVariables} from '../app/commandline.js'
 import type {FunctionApp} from '../app/model.js'
 import {expandVariables, resolveDirectory, resolveExecutable} from '../app/resolve.js'
 import {ChdError, ExitCode} from '../errors.js'
+import {anyAlive, launchProcesses, signalAll} from './processes.js'
 
 export interface LaunchPlan {
   /** What Process.Start would be given: an absolute path, or a bare name looked up on PATH. */
@@ -68,6 +69,8 @@ export async function planLaunch(app: FunctionApp, root: string, options: {port?
   return {file: substituteHostVariables(file, env, hostVars), args, commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
 }
 
+type Stream = 'stdout' | 'stderr'
+
 export interface StartedProcess {
   child: ChildProcess
   /** Every line the handler wrote, labelled like the host logs them. */
@@ -78,7 +81,7 @@ export interface StartedProcess {
   stop(): Promise<void>
 }
 
-const running = new Set<StartedProcess>()
+const running = new Set<{kill(): void}>()
 let exitHookInstalled = false
 
 /** Kills every handler still running when chd exits, whatever the reason (no orphans). */
@@ -86,11 +89,11 @@ function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.on('exit', () => {
-    for (const p of running) killTree(p.child, 'SIGKILL')
+    for (const p of running) p.kill()
   })
 }
 
-function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return
   try {
     // The handler leads its own process group, so its children go with it.
@@ -109,6 +112,11 @@ function groupAlive(pgid: number | undefined): boolean {
   }
 }
 
+/** Without /proc (macOS), a signal to the group is all there is to wait on, zombies included. */
+const PROCFS = existsSync('/proc/self/stat')
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'stderr', text: string) => void): StartedProcess {
   if (plan.cwd && !existsSync(plan.cwd)) {
     const err = Object.assign(new Error(`An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`), {code: 'ENOENT', syscall: 'chdir', path: plan.cwd})
@@ -116,7 +124,22 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
   }
   installExitHook()
   const child = spawn(plan.file, plan.args, {cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true})
+  // Every process this launch starts inherits it, including those that leave the group (setsid).
+  const marker = `FUNCTIONS_CUSTOMHANDLER_WORKER_ID=${plan.workerId}`
+  const members = () => {
+    // Once the handler has exited and been reaped its pid may be reused: then it roots no tree.
+    const alive = child.exitCode === null && child.signalCode === null
+    return launchProcesses(marker, {group: child.pid, root: alive ? child.pid : undefined})
+  }
+  const signalLaunch = (signal: NodeJS.Signals, also: number[] = []) => {
+    killGroup(child, signal)
+    const pids = [...also, ...members()]
+    signalAll(pids, signal)
+    return pids
+  }
+  const tracked = {kill: () => void signalLaunch('SIGKILL')}
   const lines: StartedProcess['lines'] = []
+  const output = readLines(child, lines, onLine)
   const started: StartedProcess = {
     child,
     lines,
@@ -125,39 +148,60 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
       child.once('error', () => resolve({code: null, signal: null}))
     }),
     async stop() {
-      running.delete(started)
+      running.delete(tracked)
       if (started.spawnError) return
-      killTree(child, 'SIGTERM')
-      const timer = setTimeout(() => killTree(child, 'SIGKILL'), 1000)
+      const strays = signalLaunch('SIGTERM')
+      const timer = setTimeout(() => signalLaunch('SIGKILL', strays), 1000)
       await started.exited
       clearTimeout(timer)
-      // Children that ignored SIGTERM or outlived the leader; wait until the group is gone.
-      killTree(child, 'SIGKILL')
-      for (let i = 0; i < 40 && groupAlive(child.pid); i++) await new Promise((r) => setTimeout(r, 25))
+      // Children that ignored SIGTERM, outlived the leader or left its group.
+      const left = signalLaunch('SIGKILL', strays)
+      const remaining = () => anyAlive(left) || members().length > 0 || (!PROCFS && groupAlive(child.pid))
+      for (let i = 0; i < 40 && remaining(); i++) await sleep(25)
+      await output.close()
     },
   }
   child.once('error', (error) => { started.spawnError = error as NodeJS.ErrnoException })
-  running.add(started)
+  running.add(tracked)
+  return started
+}
+
+/**
+ * Splits the handler's stdout and stderr into lines. close() waits briefly for both pipes to end,
+ * then destroys them: a process that escaped every kill may still hold one open, and waiting on
+ * it would keep chd from ever exiting.
+ */
+function readLines(child: ChildProcess, lines: StartedProcess['lines'], onLine?: (from: Stream, text: string) => void) {
+  const closed: Array<Promise<void>> = []
   for (const stream of ['stdout', 'stderr'] as const) {
+    const pipe = child[stream]!
     let buf = ''
-    child[stream]!.setEncoding('utf8')
-    child[stream]!.on('data', (d: string) => {
+    const emit = (text: string) => {
+      lines.push({stream, text})
+      onLine?.(stream, text)
+    }
+    pipe.setEncoding('utf8')
+    pipe.on('data', (d: string) => {
       buf += d
       let nl
       while ((nl = buf.indexOf('\n')) !== -1) {
-        const text = buf.slice(0, nl).replace(/\r$/, '')
+        emit(buf.slice(0, nl).replace(/\r$/, ''))
         buf = buf.slice(nl + 1)
-        lines.push({stream, text})
-        onLine?.(stream, text)
       }
     })
-    child[stream]!.on('end', () => {
-      if (buf) {
-        lines.push({stream, text: buf})
-        onLine?.(stream, buf)
-        buf = ''
-      }
-    })
+    closed.push(new Promise((resolve) => pipe.once('close', () => {
+      if (buf) emit(buf)
+      buf = ''
+      resolve()
+    })))
   }
-  return started
+  return {
+    async close(): Promise<void> {
+      const all = Promise.all(closed)
+      if (await Promise.race([all.then(() => true), sleep(250).then(() => false)])) return
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+      await all
+    },
+  }
 }

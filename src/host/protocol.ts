@@ -88,7 +88,12 @@ export interface RawExchange {
   headers: http.IncomingHttpHeaders
   body: Buffer
   ms: number
+  /** Bytes the handler sent, when more than `body` keeps (an answer over RESPONSE_MAX_BYTES). */
+  bytes?: number
 }
+
+/** What chd keeps of a handler's answer to judge it: parsing costs several times its size in memory. */
+export const RESPONSE_MAX_BYTES = 64 * 1024 * 1024
 
 /**
  * POST http://127.0.0.1:PORT/{function} with the host's headers. The body goes out chunked,
@@ -108,17 +113,25 @@ export function postInvocation(port: number, path: string, payload: InvocationPa
       'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
       'Transfer-Encoding': 'chunked',
     },
-  }, Buffer.from(JSON.stringify(payload)))
+  }, Buffer.from(JSON.stringify(payload)), RESPONSE_MAX_BYTES)
 }
 
-/** One request to the handler, its whole answer collected; `timeout` bounds a silent handler. */
-function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined): Promise<RawExchange> {
+/** One request to the handler, its answer collected up to `maxBody` bytes; `timeout` bounds a silent handler. */
+function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined, maxBody = Infinity): Promise<RawExchange> {
   const start = Date.now()
   return new Promise((resolve, reject) => {
     const req = http.request({...options, agent: false}, (res) => {
       const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - start}))
+      let bytes = 0
+      res.on('data', (c: Buffer) => {
+        if (bytes + c.length <= maxBody) chunks.push(c)
+        bytes += c.length
+      })
+      res.on('end', () => {
+        const kept = Buffer.concat(chunks)
+        const head = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers}
+        resolve({...head, body: kept, ms: Date.now() - start, ...(bytes > kept.length ? {bytes} : {})})
+      })
       res.on('error', reject)
     })
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})))
@@ -185,6 +198,9 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
 
 /** Status, media type and JSON shape: what DefaultHttpWorkerService checks before it reads any value. */
 function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code: string; error: string} {
+  if (raw.bytes !== undefined) {
+    return {code: 'INVOCATION_FAILED', error: `The answer is ${raw.bytes} bytes; chd judges answers up to ${RESPONSE_MAX_BYTES} bytes`}
+  }
   if (raw.status < 200 || raw.status > 299) {
     return {code: 'INVOCATION_FAILED', error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`}
   }

@@ -31,7 +31,13 @@ export interface InvokeResult {
   ok: boolean
   ms: number
   output: HostLine[]
+  /** Values cut to SHOW_MAX_CHARS to be shown: where, and how long they were. */
+  clipped?: Array<{path: string; chars: number}>
 }
+
+/** The whole answer is judged; of one long value only this much is kept, printed and put in --json. */
+export const SHOW_MAX_CHARS = 64 * 1024
+const SHOW_MAX_DEPTH = 32
 
 async function readData(data: string | undefined): Promise<string | undefined> {
   if (data === undefined || !data.startsWith('@')) return data
@@ -53,6 +59,34 @@ function parseValue(text: string | undefined): unknown {
 
 /** Starts the handler, sends one invocation shaped as the host shapes it, stops the handler. */
 export async function runInvoke(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {
+  const clipped: NonNullable<InvokeResult['clipped']> = []
+  const r = await invokeOnce(options, progress)
+  const result = {
+    ...r,
+    response: clip(r.response, 'response', clipped),
+    result: clip(r.result, 'result', clipped),
+    output: clip(r.output, 'output', clipped),
+  }
+  return clipped.length > 0 ? {...result, clipped} : result
+}
+
+/** Strings past SHOW_MAX_CHARS are cut, and values nested past SHOW_MAX_DEPTH dropped; each cut is recorded. */
+function clip<T>(value: T, where: string, clipped: NonNullable<InvokeResult['clipped']>, depth = 0): T {
+  if (typeof value === 'string' && value.length > SHOW_MAX_CHARS) {
+    clipped.push({path: where, chars: value.length})
+    return value.slice(0, SHOW_MAX_CHARS) as T
+  }
+  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return value
+  if (depth >= SHOW_MAX_DEPTH) {
+    clipped.push({path: where, chars: 0})
+    return (Array.isArray(value) ? [] : {}) as T
+  }
+  if (Array.isArray(value)) return value.map((v, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
+  const entries = Object.entries(value).map(([k, v]) => [k, clip(v, `${where}.${k}`, clipped, depth + 1)])
+  return Object.fromEntries(entries) as T
+}
+
+async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {
   const data = await readData(options.data)
   let metadata: Record<string, unknown> | undefined
   if (options.triggerMetadata !== undefined) {

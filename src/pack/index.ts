@@ -3,7 +3,7 @@ import {mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {forAzure, loadApp} from '../app/model.js'
-import {type AppEntry, type AppSource, openSource} from '../app/source.js'
+import {type AppEntry, type AppSource, openSource, visibleName} from '../app/source.js'
 import type {ByteReader} from '../platform/bytes.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
@@ -83,6 +83,7 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
     let handle: ReturnType<typeof open> | undefined
     return {
       name: entry.path,
+      rawName: entry.rawPath,
       size: entry.size,
       path: entry.absPath,
       // Without modes on disk (Windows), mark what must run: the executable, ELF files, #! scripts.
@@ -102,7 +103,7 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
   try {
     await mkdir(path.dirname(output), {recursive: true})
   } catch (error) {
-    throw fsError(error, path.dirname(output), 'Output folder')
+    throw fsError(error, path.dirname(output), 'Output folder', 'write')
   }
   const temp = `${output}.${process.pid}.tmp`
   // Interrupted (Ctrl-C exits the process) or failed: never leave a half-written zip behind. The
@@ -111,7 +112,7 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
   try {
     fd = openSync(temp, 'w')
   } catch (error) {
-    throw fsError(error, temp, 'Package file')
+    throw fsError(error, output, 'Package file', 'write')
   }
   const removeTemp = () => rmSync(temp, {force: true})
   process.on('exit', removeTemp)
@@ -126,11 +127,18 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
   } catch (error) {
     step.fail()
     await rm(temp, {force: true})
-    if (error instanceof ChdError) throw error
-    throw fsError(error, (error as NodeJS.ErrnoException).path ?? temp, 'Package file')
+    throw packError(error, output, temp)
   } finally {
     process.off('exit', removeTemp)
   }
+}
+
+/** A failure while packing: reading a file of the app, or writing the package (which is named, not its temp file). */
+function packError(error: unknown, output: string, temp: string): ChdError {
+  if (error instanceof ChdError) return error
+  const from = (error as NodeJS.ErrnoException).path as string | Uint8Array | undefined
+  if (from === undefined || from === temp) return fsError(error, output, 'Package file', 'write')
+  return fsError(error, typeof from === 'string' ? from : visibleName(Buffer.from(from)), 'File to pack')
 }
 
 /** The mode a file gets when its source records none: executable if it is the handler or looks runnable. */
@@ -147,6 +155,7 @@ export async function repackWithModes(source: AppSource, exePath: string | undef
     let reader: Promise<ByteReader> | undefined
     return {
       name: entry.path,
+      rawName: entry.rawPath,
       size: entry.size,
       mode: entry.mode ?? modeByContent(entry.path, exePath),
       async read(offset, target) {
@@ -160,6 +169,6 @@ export async function repackWithModes(source: AppSource, exePath: string | undef
       },
     }
   })
-  const result = await writeZip(files, createWriteStream(output))
+  const result = await writeZip(files, createWriteStream(output)).catch((e) => { throw packError(e, output, output) })
   return {entries: result.entries, bytes: result.bytes, sha256: result.sha256}
 }

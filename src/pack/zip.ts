@@ -5,6 +5,8 @@ import {promisify} from 'node:util'
 import {Worker} from 'node:worker_threads'
 import zlib from 'node:zlib'
 
+import {ChdError} from '../errors.js'
+
 /**
  * A streaming zip writer built for deployment packages. Why not archiver: at level 6 it deflates
  * one entry at a time on one thread (3.7 s for an 83 MB app where `zip -r -6` takes 2.3 s) and
@@ -17,6 +19,8 @@ import zlib from 'node:zlib'
 export interface ZipSourceFile {
   /** Entry name (posix, relative). */
   name: string
+  /** The name's exact bytes when they are not UTF-8; stored as they are, without the UTF-8 flag. */
+  rawName?: Buffer
   size: number
   /** Permission bits; the entry records them with S_IFREG under a Unix "made by". */
   mode: number | ((head: Buffer) => number)
@@ -24,7 +28,7 @@ export interface ZipSourceFile {
   read(offset: number, target: Buffer): Promise<number>
   close?(): Promise<void>
   /** The file on disk, when there is one: small files are then read and deflated off this thread. */
-  path?: string
+  path?: string | Buffer
 }
 
 export interface ZipResult {
@@ -111,10 +115,11 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
     queuedBytes -= piece.length
     const file = files[piece.file]
     if (piece.done) {
-      const r = await piece.done
+      const r = await piece.done.catch((e: SmallFailure) => { throw e.changed ? changedWhilePacked(file.name) : e })
       inputBytes += r.usize
       const mode = typeof file.mode === 'function' ? file.mode(Buffer.from(r.head)) : file.mode
-      const c: Central = {name: Buffer.from(file.name, 'utf8'), utf8: /[^\u0020-\u007e]/.test(file.name), method: r.method, crc: r.crc, csize: r.data.length, usize: r.usize, offset, mode, descriptor: false}
+      const sizes = {csize: r.data.length, usize: r.usize}
+      const c: Central = {...entryName(file), method: r.method, crc: r.crc, ...sizes, offset, mode, descriptor: false}
       if (r.method === 8) deflated++
       else stored++
       await write(localHeader(c, r.usize))
@@ -124,13 +129,12 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
       return
     }
     const raw = await piece.raw
-    if (raw.length !== piece.length) throw new Error(`${file.name} changed size while it was being packed`)
+    if (raw.length !== piece.length) throw changedWhilePacked(file.name)
     const data = piece.out ? await piece.out
       : piece.deflate === 'inline' ? zlib.deflateRawSync(raw, {level})
       : raw
     inputBytes += raw.length
     if (piece.first) {
-      const name = Buffer.from(file.name, 'utf8')
       const mode = typeof file.mode === 'function' ? file.mode(raw) : file.mode
       const single = piece.last
       let method = piece.deflate === 'no' ? 0 : 8
@@ -141,8 +145,7 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
         body = raw
       }
       current = {
-        name,
-        utf8: /[^\u0020-\u007e]/.test(file.name),
+        ...entryName(file),
         method,
         crc: zlib.crc32(raw),
         csize: single ? body.length : 0,
@@ -244,6 +247,18 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
   out.end()
   await once(out, 'finish')
   return {entries: central.length, bytes: offset, sha256: hash.digest('hex'), inputBytes, stored, deflated}
+}
+
+/** The name as stored: its raw bytes when it has them, else UTF-8, flagged as such when not plain ASCII. */
+function entryName(file: ZipSourceFile): {name: Buffer; utf8: boolean} {
+  if (file.rawName) return {name: file.rawName, utf8: false}
+  return {name: Buffer.from(file.name, 'utf8'), utf8: /[^\u0020-\u007e]/.test(file.name)}
+}
+
+function changedWhilePacked(name: string): ChdError {
+  return new ChdError('FILE_CHANGED', `${name} changed size while it was being packed`, {
+    suggestions: ['Pack again once nothing is writing into the app folder'],
+  })
 }
 
 function looksCompressible(sample: Buffer): boolean {
@@ -375,7 +390,7 @@ parentPort.on('message', ({id, jobs, level}) => {
   const results = jobs.map(({path, size}) => {
     try {
       const raw = fs.readFileSync(path)
-      if (raw.length !== size) return {error: path + ' changed size while it was being packed'}
+      if (raw.length !== size) return {error: 'changed size', changed: true}
       const def = zlib.deflateRawSync(raw, {level})
       const keep = def.length < raw.length
       return {crc: zlib.crc32(raw), usize: raw.length, method: keep ? 8 : 0, data: keep ? def : raw, head: raw.subarray(0, 8)}
@@ -387,19 +402,32 @@ parentPort.on('message', ({id, jobs, level}) => {
 })
 `
 
+interface SmallJob {
+  path: string | Buffer
+  size: number
+}
+
+/** A job the helper could not do: an fs error, or a file that changed size (`changed`). */
+interface SmallFailure {
+  error?: string
+  code?: string
+  path?: string
+  changed?: boolean
+}
+
 const BATCH = 48
 const HELPERS = 1
 
 class SmallFileHelper {
   private workers: Array<import('node:worker_threads').Worker> = []
-  private pending: Array<{path: string; size: number; resolve: (r: SmallResult) => void; reject: (e: Error) => void}> = []
+  private pending: Array<SmallJob & {resolve: (r: SmallResult) => void; reject: (e: Error) => void}> = []
   private batches = new Map<number, Array<{resolve: (r: SmallResult) => void; reject: (e: Error) => void}>>()
   private nextId = 0
   private failure?: Error
 
   constructor(private readonly level: number) {}
 
-  submit(path: string, size: number): Promise<SmallResult> {
+  submit(path: string | Buffer, size: number): Promise<SmallResult> {
     const p = new Promise<SmallResult>((resolve, reject) => this.pending.push({path, size, resolve, reject}))
     p.catch(() => {})
     if (this.pending.length >= BATCH) this.flush()
@@ -428,11 +456,11 @@ class SmallFileHelper {
     const slot = id % HELPERS
     if (this.workers[slot]) return this.workers[slot]
     const worker = new Worker(HELPER_SOURCE, {eval: true})
-    worker.on('message', ({id, results}: {id: number; results: Array<SmallResult & {error?: string; code?: string; path?: string}>}) => {
+    worker.on('message', ({id, results}: {id: number; results: Array<SmallResult & SmallFailure>}) => {
       const jobs = this.batches.get(id)!
       this.batches.delete(id)
       results.forEach((r, i) => {
-        if (r.error) jobs[i].reject(Object.assign(new Error(r.error), {code: r.code, path: r.path}))
+        if (r.error) jobs[i].reject(Object.assign(new Error(r.error), {code: r.code, path: r.path, changed: r.changed}))
         else jobs[i].resolve(r)
       })
     })

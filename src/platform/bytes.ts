@@ -9,7 +9,7 @@ export interface ByteReader {
   close(): Promise<void>
 }
 
-export async function fileReader(path: string): Promise<ByteReader> {
+export async function fileReader(path: string | Buffer): Promise<ByteReader> {
   const handle = await open(path, 'r')
   const {size} = await handle.stat()
   return {
@@ -34,44 +34,62 @@ export function bufferReader(data: Buffer): ByteReader {
 }
 
 /**
- * A reader over a stream that can only be read forwards (a deflated zip entry): it keeps the
- * prefix it has inflated so far and inflates further only when asked for bytes beyond it, so
- * judging a binary by its headers never inflates the whole entry.
+ * A reader over a stream that can only be read forwards (a deflated zip entry). It inflates only
+ * as far as a read needs, so judging a binary by its headers never inflates the whole entry, and
+ * keeps only the bytes from the latest read on, so memory stays near one read whatever the
+ * entry's size. A read before those bytes starts the stream again.
  */
 export function streamReader(size: number, openStream: () => Promise<Readable>): ByteReader {
-  const chunks: Buffer[] = []
+  let chunks: Buffer[] = []
+  /** Offset of chunks[0], and of the end of the last chunk. */
+  let base = 0
   let have = 0
   let stream: Readable | undefined
   let ended = false
-  // Reads may overlap (the zip writer reads ahead); fills run one at a time on the one stream.
-  let queue: Promise<void> = Promise.resolve()
+  let failure: Error | undefined
+  // Reads may overlap (the zip writer reads ahead); they run one at a time on the one stream.
+  let queue: Promise<unknown> = Promise.resolve()
 
-  function fill(upTo: number): Promise<void> {
-    const next = queue.then(() => fillNow(upTo))
-    queue = next.catch(() => {})
-    return next
+  function restart(): void {
+    stream?.destroy()
+    stream = undefined
+    chunks = []
+    base = have = 0
+    ended = false
   }
 
-  async function fillNow(upTo: number): Promise<void> {
+  async function fill(offset: number, upTo: number): Promise<void> {
+    if (offset < base) restart()
+    while (chunks.length > 0 && base + chunks[0].length <= offset) base += chunks.shift()!.length
     if (have >= upTo || ended) return
-    stream ??= await openStream()
+    if (!stream) {
+      stream = await openStream()
+      // Kept for the next read: an error while paused must not go unhandled.
+      stream.on('error', (err: Error) => { failure = err })
+    }
+    if (failure) throw failure
     const s = stream
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
-        chunks.push(chunk)
-        have += chunk.length
+        if (have + chunk.length <= offset) {
+          chunks = []
+          base = have += chunk.length
+        } else {
+          chunks.push(chunk)
+          have += chunk.length
+        }
         if (have >= upTo) {
           s.pause()
-          cleanup()
-          resolve()
+          finish(resolve)
         }
       }
-      const onEnd = () => { ended = true; cleanup(); resolve() }
-      const onError = (err: Error) => { cleanup(); reject(err) }
-      const cleanup = () => {
+      const onEnd = () => { ended = true; finish(resolve) }
+      const onError = (err: Error) => finish(() => reject(err))
+      const finish = (then: () => void) => {
         s.off('data', onData)
         s.off('end', onEnd)
         s.off('error', onError)
+        then()
       }
       s.on('data', onData)
       s.once('end', onEnd)
@@ -80,14 +98,21 @@ export function streamReader(size: number, openStream: () => Promise<Readable>):
     })
   }
 
+  async function readNow(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(size, offset + length)
+    if (offset >= end) return Buffer.alloc(0)
+    await fill(offset, end)
+    const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+    chunks = all.length > 0 ? [all] : []
+    return all.subarray(offset - base, end - base)
+  }
+
   return {
     size,
-    async read(offset, length) {
-      await fill(Math.min(size, offset + length))
-      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-      chunks.length = 0
-      chunks.push(all)
-      return all.subarray(Math.min(offset, all.length), Math.min(all.length, offset + length))
+    read(offset, length) {
+      const next = queue.then(() => readNow(offset, length))
+      queue = next.catch(() => {})
+      return next
     },
     async close() {
       stream?.destroy()

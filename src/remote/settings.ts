@@ -1,7 +1,9 @@
-import {createHash} from 'node:crypto'
+import {createHmac, randomBytes} from 'node:crypto'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import path from 'node:path'
 
 import {type AzureOptions, connect} from '../azure/arm.js'
-import {readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
+import {checkSettingNames, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
 import {resolveSite} from '../azure/site.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {Progress} from '../ui/progress.js'
@@ -17,33 +19,61 @@ export function redact(value: string, show: boolean): string {
   return show ? value : '***'
 }
 
-/** A short, non-reversible fingerprint, for telling two secret values apart without printing them. */
-export function fingerprint(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 8)
+/**
+ * Tells two secret values apart without printing them: HMAC-SHA256 under a random key kept in the
+ * user's config folder. Stable across runs and apps for one user; without the key (which never
+ * leaves the machine) a short secret cannot be guessed from its fingerprint, as it could from a
+ * plain hash. Where the key cannot be kept, one is made for this run only.
+ */
+export async function fingerprinter(keyDir: string, progress: Progress): Promise<(value: string) => string> {
+  const file = path.join(keyDir, 'fingerprint.key')
+  let key: Buffer
+  try {
+    key = await readFile(file)
+  } catch {
+    key = randomBytes(32)
+    try {
+      await mkdir(keyDir, {recursive: true, mode: 0o700})
+      await writeFile(file, key, {flag: 'wx', mode: 0o600})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') key = await readFile(file)
+      else progress.warn(`Fingerprints hold for this run only: no key could be kept in ${file}`)
+    }
+  }
+  return (value) => createHmac('sha256', key).update(value).digest('hex').slice(0, 16)
 }
 
+/** KEY=VALUE arguments. A malformed one is never echoed: it may be a value. */
 export function parseAssignments(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const pair of pairs) {
-    const i = pair.indexOf('=')
-    if (i <= 0) throw new ChdError('INVALID_SETTING', `"${pair}" is not KEY=VALUE`, {exit: ExitCode.usage, suggestions: ['chd settings set --app NAME GREETING=hello']})
-    out[pair.slice(0, i)] = pair.slice(i + 1)
-  }
+  pairs.forEach((pair, i) => {
+    const eq = pair.indexOf('=')
+    if (eq === -1) {
+      const which = `Setting ${i + 1} of ${pairs.length}`
+      throw new ChdError('INVALID_SETTING', `${which} is not KEY=VALUE: it has no "=" (not shown: it may be secret)`, {
+        exit: ExitCode.usage, suggestions: ['chd settings set --app NAME GREETING=hello'],
+      })
+    }
+    checkSettingNames([pair.slice(0, eq)])
+    out[pair.slice(0, eq)] = pair.slice(eq + 1)
+  })
   return out
 }
 
-export async function listSettings(target: SettingsTarget, show: boolean, progress: Progress) {
+export async function listSettings(target: SettingsTarget, show: boolean, keyDir: string, progress: Progress) {
   const step = progress.step(`Reading the settings of ${target.app}`)
   const ctx = await connect(target)
   const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
   const settings = await readSettings(ctx, site)
   step.succeed(`${Object.keys(settings).length} settings`)
+  const fingerprint = show ? undefined : await fingerprinter(keyDir, progress)
+  const keys = Object.keys(settings).sort()
   return {
     app: site.name,
     resourceGroup: site.resourceGroup,
     ...(site.slot ? {slot: site.slot} : {}),
-    settings: Object.fromEntries(Object.keys(settings).sort().map((k) => [k, redact(settings[k], show)])),
-    ...(show ? {} : {fingerprints: Object.fromEntries(Object.keys(settings).sort().map((k) => [k, fingerprint(settings[k])]))}),
+    settings: Object.fromEntries(keys.map((k) => [k, redact(settings[k], show)])),
+    ...(fingerprint ? {fingerprints: Object.fromEntries(keys.map((k) => [k, fingerprint(settings[k])]))} : {}),
   }
 }
 
@@ -51,6 +81,8 @@ export async function changeSettings(target: SettingsTarget, change: {set?: Reco
   const step = progress.step(`Updating the settings of ${target.app}`)
   const ctx = await connect(target)
   const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
+  checkSettingNames(Object.keys(change.set ?? {}), {linux: site.linux})
+  checkSettingNames(change.unset ?? [])
   const {diff, writes} = await updateSettings(ctx, site, change, {settleMs: Number(process.env.CHD_SETTINGS_SETTLE_MS ?? 1500)})
   step.succeed(`${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`)
   return {app: site.name, resourceGroup: site.resourceGroup, diff, writes}

@@ -1,7 +1,7 @@
 import {ux} from '@oclif/core'
 
 import type {HostLine} from '../host/index.js'
-import type {InvokeResult} from '../local/invoke.js'
+import {type InvokeResult, SHOW_MAX_CHARS} from '../local/invoke.js'
 import type {StartEvent} from '../local/start.js'
 
 /** A handler output line labelled the way the host files it. */
@@ -26,6 +26,10 @@ export function renderInvocation(r: InvokeResult): string {
   if (r.result?.returnValue !== undefined) lines.push(`  ReturnValue: ${JSON.stringify(r.result.returnValue)}`)
   for (const l of r.result?.logs ?? []) lines.push(`  log: ${l}`)
   if (r.mode === 'forwarded' && r.response) lines.push(`  ${r.response.body}`)
+  for (const c of r.clipped ?? []) {
+    const why = c.chars > 0 ? `is ${c.chars} characters long; shown: the first ${SHOW_MAX_CHARS}` : 'is nested too deep'
+    lines.push(ux.colorize('yellow', `  (${c.path} ${why})`))
+  }
   return lines.join('\n')
 }
 

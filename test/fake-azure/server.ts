@@ -49,6 +49,8 @@ export interface Fault {
   body?: string
   /** Destroy the connection once this many request body bytes have arrived (0: at once). */
   resetAfterBytes?: number
+  /** Answer normally, but only after this many milliseconds (a slow network or service). */
+  delayMs?: number
 }
 
 export interface RequestRecord {
@@ -253,7 +255,10 @@ export class FakeAzure {
       this.requests.push({method: req.method ?? '', host: this.kindOf(req), path: url.pathname + url.search, status: res.statusCode, bytes: body.length})
       return origEnd(...args)
     }) as ServerResponse['end']
-    if (fault) {
+    if (fault?.delayMs !== undefined) {
+      fault.times--
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    } else if (fault) {
       fault.times--
       res.writeHead(fault.status ?? 500, {'content-type': 'application/json', ...fault.headers})
       res.end(fault.body ?? JSON.stringify({error: {code: 'InjectedFault', message: `Injected fault ${fault.status ?? 500}`}}))
