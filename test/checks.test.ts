@@ -252,6 +252,12 @@ test('every catalogue code has a stable UPPER_SNAKE name and a summary', () => {
   assert.equal(new Set(CATALOGUE.map((c) => c.code)).size, CATALOGUE.length)
 })
 
+test('the README names every finding code (scripts match on them)', async () => {
+  const {readFile} = await import('node:fs/promises')
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+  assert.deepEqual(CATALOGUE.filter((c) => !readme.includes(`\`${c.code}\``)).map((c) => c.code), [])
+})
+
 test('bundleMaxMajor reads NuGet ranges', () => {
   assert.equal(bundleMaxMajor('[4.*, 5.0.0)'), 4)
   assert.equal(bundleMaxMajor('[3.3.0, 4.0.0)'), 3)
