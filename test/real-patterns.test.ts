@@ -124,6 +124,22 @@ describe('forwarding and non-HTTP functions (DefaultHttpWorkerService.InvokeAsyn
   })
 })
 
+describe('forwarded requests are relayed verbatim (DefaultHttpWorkerService.ProcessHttpInAndOutInvocationRequest)', () => {
+  const app = (handler: FileSpec) => handlerApp(handler, {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})})
+
+  test('a handler that serves no route for the function: ROUTE_NOT_SERVED, callers get its 404', async () => {
+    const r = await doctor(app(nodeHandler(`if (req.url === '/HttpTriggerStringReturnValue') { res.end('x') } else { res.statusCode = 404; res.end() }`)), {start: true})
+    const f = only(r.findings, 'ROUTE_NOT_SERVED')
+    assert.match(f.message, /GET \/api\/hello was forwarded to the handler, which answered 404/)
+  })
+
+  test('a handler matching the exact path (no query string) is served: nothing to report', async () => {
+    const r = await doctor(app(nodeHandler(`if (req.url === '/api/hello') { res.end('hi') } else { res.statusCode = 404; res.end() }`)), {start: true})
+    assert.equal(r.probe?.invocations[0].status, 200)
+    assert.deepEqual(notInfo(r.findings), [])
+  })
+})
+
 describe('interpreters on PATH: what each platform image really has (platform/stacks.ts)', () => {
   const script = (exe: string, args: string[], extra: Record<string, FileSpec> = {}) => ({
     'host.json': hostJson({defaultExecutablePath: exe, arguments: args}),

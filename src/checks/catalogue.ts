@@ -56,6 +56,7 @@ export const CATALOGUE: CheckInfo[] = [
   {code: 'HANDLER_SLOW_START', severity: 'warning', summary: 'The handler was ready, but after more than half the host\'s initialization timeout.'},
   {code: 'INVOCATION_FAILED', severity: 'error', summary: 'A mock invocation failed: non-2xx status, empty body, or no answer.'},
   {code: 'RESPONSE_NOT_JSON', severity: 'error', summary: 'A mock invocation was answered with something other than the JSON the host reads.'},
+  {code: 'ROUTE_NOT_SERVED', severity: 'warning', summary: 'With forwarding or proxying on, the handler answered 404/405 for a function\'s own request: callers get that too.'},
   {code: 'RESPONSE_OUTPUT_MISSING', severity: 'warning', summary: 'An HTTP function\'s answer has no value for its http output, so the caller gets an empty 200/204.'},
   {code: 'PROBE_SKIPPED', severity: 'info', summary: 'The startup probe did not run (the executable cannot run on this machine, or the source is a zip).'},
   {code: 'REMOTE_WORKER_RUNTIME', severity: 'warning', summary: 'The live app\'s FUNCTIONS_WORKER_RUNTIME (or Flex runtime) is a stack that supplies nothing the handler needs (not "custom").'},

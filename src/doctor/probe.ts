@@ -76,6 +76,12 @@ export async function runProbe(app: FunctionApp, root: string, context: CheckCon
       const inv = await invokeOnce(host, fn, routes.find((r) => r.fn === fn))
       probe.invocations.push(inv)
       if (!inv.ok) findings.push(finding(inv.code ?? 'INVOCATION_FAILED', `${fn.name}: ${inv.error}`, {file: fn.path, fix: fixFor(inv.code)}))
+      // Forwarded answers are relayed verbatim (no success check), so a 404 here is what every caller gets.
+      if (inv.mode === 'forwarded' && (inv.status === 404 || inv.status === 405)) {
+        findings.push(finding('ROUTE_NOT_SERVED', `${fn.name}: ${inv.request} was forwarded to the handler, which answered ${inv.status}: it serves no such route, so callers get ${inv.status} too`, {
+          file: fn.path, fix: 'Serve the original path, route prefix included (/api/… unless host.json extensions.http.routePrefix says otherwise), or turn forwarding off and handle POST /<function>',
+        }))
+      }
       for (const w of inv.warnings ?? []) findings.push(finding(w.code, `${fn.name}: ${w.message}`, {file: fn.path, fix: fixFor(w.code)}))
     }
   } finally {
@@ -93,12 +99,13 @@ function fixFor(code: string | undefined): string {
 }
 
 async function invokeOnce(host: LocalHost, fn: FunctionDef, route: ReturnType<typeof httpRoutes>[number] | undefined): Promise<ProbeInvocation> {
+  const forwarding = host.forwards(fn)
+  // The plain path when forwarded: a handler may match the URL exactly, query string and all.
   const http: HttpRequestInput | undefined = route ? {
     method: route.methods?.[0] ?? 'GET',
-    url: `${samplePath(route)}?name=chd`,
+    url: forwarding ? samplePath(route) : `${samplePath(route)}?name=chd`,
     headers: {host: 'localhost:7071', 'user-agent': 'chd-doctor'},
   } : undefined
-  const forwarding = host.forwards(fn)
   if (http && forwarding) {
     const start = Date.now()
     try {
