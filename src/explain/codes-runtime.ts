@@ -18,7 +18,7 @@ const LISTEN = 'Listen on the port in FUNCTIONS_CUSTOMHANDLER_PORT, on 127.0.0.1
 export const RUNTIME_CODES: Explanation[] = [
   {
     code: 'HANDLER_START_FAILED',
-    groups: ['never-starts'],
+    groups: ['never-starts', 'http-errors'],
     checks: `${PROBE}; this is its report when the process cannot be started at all (not found, permission denied, `
       + 'exec format error, missing working directory), worded as .NET words it. On Azure: the host\'s "Failed to '
       + 'start Worker Channel" when no line names a more specific cause, and "Final functionDispatcher state: '
@@ -74,7 +74,7 @@ export const RUNTIME_CODES: Explanation[] = [
   },
   {
     code: 'HANDLER_NOT_READY',
-    groups: ['never-starts'],
+    groups: ['never-starts', 'http-errors'],
     checks: `${PROBE}; this is its report when nothing answers within the host's window: host.json `
       + 'customHandler.initializationTimeout, else 30 s (--startup-timeout overrides it). On Azure: the HttpWorker '
       + 'timeout and "Final functionDispatcher state" other than Initializing.',
