@@ -45,14 +45,15 @@ export const CONFIG_CODES: Explanation[] = [
       + 'section of host.json file is invalid or missing." Each leaves the host in Error, retrying with backoff.',
     source: ['host src/WebJobs.Script/Config/HostJsonFileConfigurationSource.cs',
       'host src/WebJobs.Script/Config/ExtensionBundleConfigurationHelper.cs',
-      'host src/WebJobs.Script.WebHost/WebJobsScriptHostService.cs', 'chd src/checks/host.ts', 'chd '
-        + 'src/checks/bundle.ts'],
-    seen: [{on: 'Every plan', log: [
-      hostError('System.FormatException', `Unable to parse host configuration file '${LINUX_ROOT}/host.json'.`),
-      hostError('Microsoft.Azure.WebJobs.Script.HostConfigurationException', 'The host.json file is missing the '
-        + 'required \'version\' property. See https://aka.ms/functions-hostjson for steps to migrate the configuration '
-        + 'file.'),
-    ], status: HOST_ERROR_STATUS}],
+      'host src/WebJobs.Script.WebHost/WebJobsScriptHostService.cs', 'chd src/checks/host.ts',
+      'chd src/checks/bundle.ts'],
+    seen: [
+      {on: 'Every plan, JSON that does not parse', log: [hostError('System.FormatException',
+        `Unable to parse host configuration file '${LINUX_ROOT}/host.json'.`)], status: HOST_ERROR_STATUS},
+      {on: 'Every plan, no "version"', log: [hostError('Microsoft.Azure.WebJobs.Script.HostConfigurationException',
+        'The host.json file is missing the required \'version\' property. See https://aka.ms/functions-hostjson for '
+        + 'steps to migrate the configuration file.')], status: HOST_ERROR_STATUS},
+    ],
     seenAs: ['HOST_NOT_RUNNING', 'HOST_STARTUP_ERROR'],
     why: 'A syntax slip, a host.json from a version 1 app (no "version"), or an extension bundle version such as '
       + '"4.x", which is not a NuGet range ("[4.*, 5.0.0)" is).',
@@ -239,8 +240,8 @@ export const CONFIG_CODES: Explanation[] = [
       'host src/WebJobs.Script/Diagnostics/Extensions/ScriptHostLoggerExtension.cs', 'chd src/app/model.ts',
       'chd src/checks/functions.ts'],
     seen: [{on: 'Every plan', log: [functionError('hello', 'No trigger binding specified. A function must have a '
-      + 'trigger input binding.'), functionError('hello', 'At least one binding must be declared.')],
-    status: 'Host Running; that function\'s URL answers 404'}],
+      + 'trigger input binding.'), functionError('report', 'At least one binding must be declared.')],
+    status: 'Host Running; the other functions run; one in error is not loaded (its URL answers 404)'}],
     why: 'A hand-edited function.json with a syntax slip, a binding without "direction", or an output binding and no '
       + 'trigger.',
     confirm: ['chd doctor DIR (file:line:column)'],

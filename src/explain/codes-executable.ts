@@ -121,8 +121,8 @@ export const EXECUTABLE_CODES: Explanation[] = [
       + 'stderr and restarts the handler, at most twice in 30 minutes, then shuts down.',
     source: ['host src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs',
       'host src/WebJobs.Script/Workers/ProcessManagement/WorkerProcessUtilities.cs',
-      'host src/WebJobs.Script/Workers/Http/HttpFunctionInvocationDispatcher.cs', 'docker host/4/bullseye', 'docker '
-        + 'host/4/bookworm',
+      'host src/WebJobs.Script/Workers/Http/HttpFunctionInvocationDispatcher.cs', 'docker host/4/bullseye',
+      'docker host/4/bookworm',
       'chd src/checks/executable.ts', 'chd src/platform/elf.ts'],
     seen: [{on: 'Linux, every plan', log: [
       `${LINUX_ROOT}/handler: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.34' not found (required by `
@@ -218,8 +218,8 @@ export const EXECUTABLE_CODES: Explanation[] = [
       + 'trees): without an execute bit, or on Consumption and Flex, where only the handler gets one.',
     host: 'Linux Consumption and Flex add the execute bit to defaultExecutablePath only; other files keep the mode '
       + 'extraction gives them, and where the package is mounted read-only a chmod at run time fails (ENOSYS).',
-    source: ['host src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs', 'host '
-      + 'src/WebJobs.Script/Environment/EnvironmentExtensions.cs',
+    source: ['host src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs',
+      'host src/WebJobs.Script/Environment/EnvironmentExtensions.cs',
       'chd src/checks/bundled.ts'],
     seen: [{on: 'Linux Consumption and Flex (other plans: files without the bit)',
       log: [`PermissionError: [Errno 13] Permission denied: '${LINUX_ROOT}/bin/convert'`],

@@ -100,8 +100,8 @@ export const REMOTE_CODES: Explanation[] = [
     host: 'The host writes its file log only in debug mode (fileLoggingMode defaults to debugOnly), which lasts 15 '
       + 'minutes after a GET /admin/host/status or POST /admin/host/debug; chd\'s status request has just switched it '
       + 'on. The proof a handler started is the Information line "Worker process started and initialized.".',
-    source: ['host src/WebJobs.Script/Host/FileLoggingStatusManager.cs', 'host '
-      + 'src/WebJobs.Script/Host/DebugStateProvider.cs',
+    source: ['host src/WebJobs.Script/Host/FileLoggingStatusManager.cs',
+      'host src/WebJobs.Script/Host/DebugStateProvider.cs',
       'host src/WebJobs.Script.WebHost/Filters/EnableDebugModeFilter.cs',
       'host src/WebJobs.Script/Workers/Http/HttpFunctionInvocationDispatcher.cs', 'chd src/remote/diagnose.ts'],
     seen: [{on: 'Every plan', log: [STARTED], status: 'The line above, once the handler starts; nothing at all while '

@@ -102,8 +102,8 @@ export const RUNTIME_CODES: Explanation[] = [
     host: 'The host picks a free port once, passes it in FUNCTIONS_CUSTOMHANDLER_PORT (and FUNCTIONS_HTTPWORKER_PORT) '
       + 'and waits there; it never looks anywhere else.',
     source: ['host src/WebJobs.Script/Workers/Http/HttpWorkerProcess.cs',
-      'host src/WebJobs.Script/Workers/Http/Configuration/HttpWorkerOptionsSetup.cs', 'host '
-        + 'src/WebJobs.Script/WorkerUtilities.cs',
+      'host src/WebJobs.Script/Workers/Http/Configuration/HttpWorkerOptionsSetup.cs',
+      'host src/WebJobs.Script/WorkerUtilities.cs',
       'chd src/host/sockets.ts'],
     seen: [{on: 'Every plan', log: [NOT_READY], status: NOT_READY_STATUS}],
     seenAs: ['HANDLER_NOT_READY'],

@@ -36,8 +36,8 @@ export const PLANS: PlanRow[] = [
   {plan: 'Consumption, Elastic Premium, Dedicated', os: 'Windows', cpu: 'x64 (32-bit x86 programs run too)',
     content: 'Kudu zip deploy; Windows has no execute bits; the handler must be a console .exe',
     logs: 'Kudu log stream (in debug mode; shows only what is written after connecting), App Insights',
-    deploy: 'Kudu POST /api/zipdeploy?isAsync=true', source: ['kudu '
-      + 'Kudu.Services/Deployment/PushDeploymentController.cs']},
+    deploy: 'Kudu POST /api/zipdeploy?isAsync=true',
+    source: ['kudu Kudu.Services/Deployment/PushDeploymentController.cs']},
   {plan: 'Custom container (Premium, Dedicated)', os: 'Linux', cpu: 'x86-64',
     content: 'the image holds the app; its Dockerfile decides the glibc and what is on PATH',
     logs: 'Kudu log stream, App Insights', deploy: 'not by chd (push the image); chd doctor --target container judges '
