@@ -1,4 +1,5 @@
 import {isObject, lineOf} from '../app/jsonc.js'
+import {nearest as closest} from '../near.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
 
@@ -78,14 +79,7 @@ function checkKeys(value: Record<string, unknown>, known: string[], path: string
 }
 
 function nearest(key: string, known: string[]): string | undefined {
-  const lower = key.toLowerCase()
-  if (KNOWN_MISTAKES[lower]) return KNOWN_MISTAKES[lower]
-  let best: {k: string; d: number} | undefined
-  for (const k of known) {
-    const d = distance(lower, k.toLowerCase())
-    if (d <= Math.max(2, Math.floor(k.length / 5)) && (!best || d < best.d)) best = {k, d}
-  }
-  return best?.k
+  return KNOWN_MISTAKES[key.toLowerCase()] ?? closest(key, known)
 }
 
 function hint(key: string, known: string[]): string {
@@ -96,15 +90,4 @@ function hint(key: string, known: string[]): string {
 function fixFor(key: string, known: string[]): string {
   const near = nearest(key, known)
   return near ? `Rename "${key}" to ${near}` : `Remove "${key}", or use one of: ${known.join(', ')}`
-}
-
-/** Levenshtein distance, for near misses of key names. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = row
-  }
-  return prev[b.length]
 }

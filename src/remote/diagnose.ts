@@ -10,7 +10,7 @@ import {queryInsights} from '../logs/insights.js'
 import {followStream} from '../logs/stream.js'
 import {hasInsights, hasStream, type LogSource, roleName} from './watch.js'
 
-interface Pattern {
+export interface LogPattern {
   test: RegExp
   code: string
   why: (m: RegExpExecArray) => string
@@ -31,7 +31,7 @@ const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the
  * (host-protocol.md §9, host-facts.md §6, §10).
  */
 const EXIT_FIX = 'Run it locally with chd start to see why it exits'
-const PATTERNS: Pattern[] = [
+export const PATTERNS: LogPattern[] = [
   {
     test: /version `GLIBC_([\d.]+)' not found/, code: 'EXECUTABLE_GLIBC_TOO_NEW',
     why: (m) => `The handler needs GLIBC_${m[1]}, newer than the platform's C library`,
@@ -99,6 +99,15 @@ const PATTERNS: Pattern[] = [
     fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally',
   },
 ]
+
+/**
+ * The code one host log record names (its message with any exception text joined on), read as
+ * judgeLogs reads each record: the first pattern that matches decides. Empty when none does.
+ */
+export function matchLine(message: string): string[] {
+  const p = PATTERNS.find((x) => x.test.test(message))
+  return p ? [p.code] : []
+}
 
 /** The host's proof the handler answered its readiness probe (Information, HttpFunctionInvocationDispatcher). */
 export const WORKER_STARTED = /^Worker process started and initialized\./

@@ -23,6 +23,8 @@ export interface CliOptions {
   maxRssMb?: number
   /** Called once chd has started, e.g. to signal it later. */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void
+  /** Written to chd's stdin, which is then closed (by default stdin is not connected). */
+  input?: string
 }
 
 /** Runs the real CLI entry point as a user would, from TypeScript sources (NODE_ENV=test). */
@@ -32,14 +34,15 @@ export function chd(args: string[], options: CliOptions = {}): Promise<CliResult
     const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bin/run.js'), ...args], {
       cwd: options.cwd ?? ROOT,
       env: {...process.env, NODE_ENV: 'test', COLUMNS: '120', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env},
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
+    if (options.input !== undefined) child.stdin!.end(options.input)
     options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     let peakRssMb: number | undefined
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
+    child.stdout!.on('data', (d) => { stdout += d })
+    child.stderr!.on('data', (d) => { stderr += d })
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     const sampler = setInterval(() => {
       peakRssMb = peakRss(child.pid) ?? peakRssMb
