@@ -198,6 +198,23 @@ export const RUNTIME_CODES: Explanation[] = [
     fix: ['Answer "Outputs": {"<name in function.json>": {"statusCode": 200, "body": …}}'],
   },
   {
+    code: 'ROUTE_NOT_SERVED',
+    groups: ['http-errors', 'wrong-answer'],
+    checks: 'With customHandler.enableForwardingHttpRequest on (an HTTP-only function), the probe sends the '
+      + 'function\'s own request, path and query as the caller would, and reports a 404 or 405 answer.',
+    host: 'A forwarded request goes to the handler with its original path (route prefix included) and the '
+      + 'handler\'s answer is handed back as it is: status, headers and body, with no success check and no log '
+      + 'record beyond the Debug line "Forwarding httpTrigger invocation".',
+    source: ['host src/WebJobs.Script/Workers/Http/DefaultHttpWorkerService.cs', 'chd src/doctor/probe.ts'],
+    seen: [{on: 'Every plan', status: 'The function URL answers 404 (or 405) from the handler; the host logs the '
+      + 'invocation as succeeded'}],
+    why: 'The handler routes /hello while the host forwards /api/hello, or it serves another method than the '
+      + 'function declares.',
+    confirm: ['chd doctor DIR', 'chd start DIR, then curl the function URL it prints'],
+    fix: ['Serve the path with the route prefix (/api/… unless host.json extensions.http.routePrefix changes it)',
+      'Or turn forwarding off and answer POST /<function> with the invocation payload'],
+  },
+  {
     code: 'PROBE_SKIPPED',
     groups: ['notes'],
     checks: 'Reported when chd doctor cannot start the handler here: the source is a zip, the target OS is not this '
