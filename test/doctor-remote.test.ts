@@ -35,7 +35,7 @@ test('host log lines map to the local finding codes', () => {
   assert.deepEqual(codes('Initializing HttpWorker timed out.'), ['HANDLER_NOT_READY'])
   assert.deepEqual(codes('No job functions found. Try making your job classes and methods public.'), ['NO_FUNCTIONS'])
   assert.deepEqual(codes('Exceeded http worker restart retry count. Shutting down Functions Host'), ['HANDLER_EXITED'])
-  // host-facts §10: .NET 8 on Windows; the .NET Framework text too.
+  // docs/host-protocol.md §14: .NET 8 on Windows; the .NET Framework text too.
   assert.deepEqual(codes("Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory 'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS platform."), ['EXECUTABLE_WRONG_ARCH'])
   assert.deepEqual(codes('%1 is not a valid Win32 application.'), ['EXECUTABLE_WRONG_ARCH'])
   // The generic texts alone (App Insights traces without their exceptions).

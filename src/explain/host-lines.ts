@@ -1,5 +1,5 @@
 /**
- * Host log records as the Functions host writes them (host-protocol.md §9, host-facts.md §6), with
+ * Host log records as the Functions host writes them (docs/host-protocol.md §14), with
  * example values in the variable parts. In the file log the exception attached to a record follows on
  * the next lines ("Type : message", inner exceptions after " ---> "); App Insights keeps the record in
  * `traces` and the exception in `exceptions`.

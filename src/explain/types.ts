@@ -36,7 +36,7 @@ export interface Explanation {
   /**
    * The files behind `host` and `checks`: "host PATH" (Azure/azure-functions-host), "kudulite PATH",
    * "kudu PATH", "core-tools PATH", "docker PATH" (azure-functions-docker), "dotnet PATH" (dotnet/runtime),
-   * "research FILE §N" (the project's notes with their sources), "chd PATH" (this repository).
+   * "chd PATH" (this repository, including its reference docs/host-protocol.md and docs/platform.md).
    */
   source: string[]
   seen: Sighting[]

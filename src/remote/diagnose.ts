@@ -15,7 +15,7 @@ export interface LogPattern {
   code: string
   why: (m: RegExpExecArray) => string
   fix: string
-  /** The host gives up after this line: no restart follows (host-facts §6, §12). */
+  /** The host gives up after this line: no restart follows (docs/host-protocol.md §6, §7). */
   final?: boolean
   /** The host's generic message: a line naming the cause (its exception) replaces it. */
   generic?: boolean
@@ -28,7 +28,7 @@ const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the
  * diagnosis, deploy's verify and `chd doctor DIR` speak the same language. The specific texts
  * live in the exception the host attaches to a generic message (a continuation line in the file
  * log, the exceptions table in App Insights), so they come first; the generic ones catch the rest
- * (host-protocol.md §9, host-facts.md §6, §10).
+ * (docs/host-protocol.md §14).
  */
 const EXIT_FIX = 'Run it locally with chd start to see why it exits'
 export const PATTERNS: LogPattern[] = [

@@ -14,7 +14,7 @@ import {invokeFunction, type FunctionDef} from './protocol.js'
 /**
  * The fake's own model of the Functions host (azure-functions-host @89dc438, 4.1037) running a
  * custom handler: its start-up, the handler's launch and readiness, the restart rules, and the
- * lines it logs, verbatim with their levels and categories (research/host-facts.md §6–§12). It
+ * lines it logs, verbatim with their levels and categories (docs/host-protocol.md §6, §7, §14). It
  * shares no code with chd's src/, so a mistake in chd's own host stand-in cannot hide here.
  */
 
@@ -23,7 +23,7 @@ type Env = Record<string, string>
 export type HostState = 'Default' | 'Initialized' | 'Running' | 'Error' | 'Stopping' | 'Stopped'
 type Dispatcher = 'None' | 'Initializing' | 'Initialized' | 'WorkerProcessRestarting'
 
-/** glibc of Debian 11, the base of the Functions Linux images (research/images-facts.md). */
+/** glibc of Debian 11, the base of the Functions Linux images (docs/platform.md §7). */
 const PLATFORM_GLIBC = [2, 31]
 const DISPATCHER = 'Microsoft.Azure.WebJobs.Script.Workers.Http.HttpFunctionInvocationDispatcher'
 const READY_POLL_MS = 25
@@ -31,14 +31,14 @@ const STRERROR: Record<string, string> = {
   ENOENT: 'No such file or directory', EACCES: 'Permission denied', ENOEXEC: 'Exec format error',
 }
 const CONFIG_ERROR = 'Microsoft.Azure.WebJobs.Script.HostConfigurationException'
-/** .NET 8 ProcessUtils.CreateExceptionForErrorStartingProcess for ERROR_BAD_EXE_FORMAT (host-facts §10). */
+/** .NET 8 ProcessUtils.CreateExceptionForErrorStartingProcess for ERROR_BAD_EXE_FORMAT (docs/host-protocol.md §14). */
 const NOT_A_VALID_APPLICATION = 'The specified executable is not a valid application for this OS platform.'
 /** ScriptHost's warning when nothing was indexed (Host.Startup). */
 const NO_FUNCTIONS = 'No job functions found. Try making your job classes and methods public. If you\'re using '
   + 'binding extensions (e.g. Azure Storage, ServiceBus, Timers, etc.) make sure you\'ve called the registration '
   + 'method for the extension(s) in your startup code (e.g. builder.AddAzureStorage(), builder.AddServiceBus(), '
   + 'builder.AddTimers(), etc.).'
-/** FunctionMetadataManager: a function without scriptFile outside custom-handler mode (host-protocol.md C2). */
+/** FunctionMetadataManager: a function without scriptFile outside custom-handler mode (docs/host-protocol.md §2). */
 const NO_SCRIPT = 'Unable to determine the primary function script. Make sure at least one script file is present. Try '
   + 'renaming your entry point script to \'run\' or alternatively you can specify the name of the entry point script '
   + 'explicitly by adding a \'scriptFile\' property to your function metadata.'
@@ -380,7 +380,7 @@ export class FakeHost {
 
   /**
    * DefaultHttpWorkerService.IsWorkerReady: GET / every 25 ms; any HTTP answer is ready. A handler
-   * that exits 0 meanwhile is no error event, so the window simply runs out (host-facts §12).
+   * that exits 0 meanwhile is no error event, so the window simply runs out (docs/host-protocol.md §7).
    */
   private async waitReady(epoch: number, child: ChildProcess, port: number, timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs

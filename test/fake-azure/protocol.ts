@@ -7,7 +7,7 @@ import type {SiteLogs} from './logs.js'
  * The host ↔ handler invocation protocol for HTTP triggers, as the fake's host speaks it
  * (azure-functions-host src/WebJobs.Script/Workers/Http/DefaultHttpWorkerService.cs,
  * HttpScriptInvocationResultExtensions.cs, Extensions/HttpRequestExtensions.cs,
- * Binding/Http/HttpBinding.cs; shared/reference/host-protocol.md §11–§14).
+ * Binding/Http/HttpBinding.cs; docs/host-protocol.md §8–§10).
  */
 
 export interface FunctionDef {

@@ -436,7 +436,7 @@ export class FakeAzure {
         return json(res, 200, this.siteJson(site))
       case 'PATCH ':
         // SitePatchResourceProperties (2025-05-01) has no functionAppConfig: a PATCH cannot change
-        // the Flex runtime (research/kudu-arm-facts.md §3).
+        // the Flex runtime (docs/platform.md §6).
         return json(res, 200, this.siteJson(site))
       case 'PUT ':
         return this.putSite(site, res, body)
