@@ -1,7 +1,7 @@
 import {Command, Errors} from '@oclif/core'
 
 import {ChdError, ExitCode, isChdError} from './errors.js'
-import {createProgress, type Progress} from './ui/progress.js'
+import {createProgress, type Progress} from './progress.js'
 
 /**
  * Every chd command extends this: `--json` everywhere (run() returns the one JSON document),

@@ -13,7 +13,7 @@ import type {Finding} from '../src/checks/finding.js'
 import {runDoctor} from '../src/doctor/index.js'
 import {pack} from '../src/pack/index.js'
 import type {Plan} from '../src/platform/targets.js'
-import {silentProgress} from '../src/ui/progress.js'
+import {silentProgress} from '../src/progress.js'
 import {type FileSpec, goodApp, hostJson, HTTP_FUNCTION, makeApp, tempDir} from './helpers/app.js'
 import {goHandler, goSkip} from './helpers/go.js'
 

@@ -6,7 +6,7 @@ import {after, describe, test} from 'node:test'
 
 import {unusedPort} from '../src/host/launch.js'
 import {runInvoke} from '../src/local/invoke.js'
-import {silentProgress} from '../src/ui/progress.js'
+import {silentProgress} from '../src/progress.js'
 import {goodApp, hostJson, HTTP_FUNCTION, makeApp} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'

@@ -1,7 +1,7 @@
 import type {FunctionApp} from '../app/model.js'
 import {type ResolvedPath, resolveExecutable} from '../app/resolve.js'
 import type {AppEntry} from '../app/source.js'
-import type {FileSelection} from '../pack/files.js'
+import type {FileSelection} from '../app/files.js'
 import {type ExecutableInfo, inspectExecutable} from '../platform/inspect.js'
 import type {Target} from '../platform/targets.js'
 import {CHECKS} from './catalogue.js'

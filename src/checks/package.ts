@@ -1,4 +1,4 @@
-import {reincludeLines} from '../pack/files.js'
+import {reincludeLines} from '../app/files.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
 

@@ -1,5 +1,5 @@
 import type {FunctionApp} from '../app/model.js'
-import {type FileSelection, selectFiles} from '../pack/files.js'
+import {type FileSelection, selectFiles} from '../app/files.js'
 import type {Target} from '../platform/targets.js'
 import {argumentFileRules} from './arguments.js'
 import {bundledRules, readableRules} from './bundled.js'

@@ -20,10 +20,10 @@ import {ChdError, ExitCode, fsError, isChdError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
 import {hasStream, HostLogWatch} from '../remote/watch.js'
-import {type Progress, silentProgress} from '../ui/progress.js'
+import {type Progress, silentProgress} from '../progress.js'
 import {checkStorage, packageIdentity, storageFromSettings, uploadRunFromPackage} from './blob.js'
 import {pushPackage, waitForDeployment} from './upload.js'
-import {verifyApp, type VerifyResult} from './verify.js'
+import {verifyApp, type VerifyResult} from '../remote/verify.js'
 
 export interface DeployOptions extends AzureOptions {
   dir: string

@@ -41,7 +41,7 @@ export const EXECUTABLE_CODES: Explanation[] = [
     checks: 'Whether .funcignore (with gitignore rules) leaves out host.json, the executable or a function.json; chd '
       + 'prints the lines that bring them back.',
     host: 'What is not in the package is not on the platform: the host fails as if the file had never existed.',
-    source: ['chd src/checks/package.ts', 'chd src/pack/files.ts'],
+    source: ['chd src/checks/package.ts', 'chd src/app/files.ts'],
     seen: [{on: 'Linux, every plan', log: [startFailed('No such file or directory'), finalState('Initializing')],
       status: NEVER_STARTED}],
     seenAs: ['EXECUTABLE_NOT_FOUND', 'HANDLER_START_FAILED'],
@@ -295,7 +295,7 @@ export const EXECUTABLE_CODES: Explanation[] = [
       + '--include-secrets is given.',
     host: 'The host does not read them. Deployed, they sit in /home/site/wwwroot and in the package (the blob, or '
       + 'Kudu\'s SitePackages), readable by anyone with access to the app\'s Kudu or storage.',
-    source: ['chd src/pack/files.ts', 'chd src/checks/package.ts'],
+    source: ['chd src/app/files.ts', 'chd src/checks/package.ts'],
     seen: [{on: 'chd pack and chd deploy', status: 'Exit 1 before anything is uploaded'}],
     why: 'Local configuration in the app folder.',
     confirm: ['chd doctor DIR', 'chd pack DIR --json (lists what is excluded)'],
@@ -324,7 +324,7 @@ export const EXECUTABLE_CODES: Explanation[] = [
     host: 'Kudu\'s zip extraction writes links as plain files unless the app opts in '
       + '(WEBSITE_ZIP_PRESERVE_SYMLINKS on Node); chd packs files, not links, for that reason.',
     source: ['kudulite Kudu.Core/Infrastructure/ZipArchiveExtensions.cs',
-      'chd src/pack/files.ts'],
+      'chd src/app/files.ts'],
     seen: [{on: 'chd pack and chd deploy', status: 'Exit 1 before anything is uploaded'}],
     why: 'A link into a shared folder (../shared), a node_modules link from npm link, or a removed target.',
     confirm: ['chd doctor DIR', 'find DIR -type l -exec ls -l {} +'],

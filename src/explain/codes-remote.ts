@@ -234,7 +234,7 @@ export const ERROR_CODES: Explanation[] = [
       + 'ends.',
     host: 'The status the request got is the host\'s: 500 for a failed invocation, 503 while the host is not Running, '
       + '404 for an unknown route or a function in error.',
-    source: ['chd src/deploy/verify.ts', 'chd src/deploy/index.ts'],
+    source: ['chd src/remote/verify.ts', 'chd src/deploy/index.ts'],
     seen: [{on: 'chd deploy --smoke', status: 'Exit 5 naming the last status'}],
     why: 'The handler did not start, answered with an error, or the path is not a function\'s route.',
     confirm: ['chd doctor --app NAME', 'chd logs --app NAME --since 1h'],

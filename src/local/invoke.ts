@@ -6,7 +6,7 @@ import {ChdError, ExitCode, fsError} from '../errors.js'
 import type {HostLine} from '../host/index.js'
 import {forwardHttp, type HttpRequestInput, type InvocationPayload, type InvocationResult} from '../host/protocol.js'
 import {httpRoutes, samplePath} from '../host/routes.js'
-import type {Progress} from '../ui/progress.js'
+import type {Progress} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
 
 export interface InvokeOptions {

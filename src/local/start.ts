@@ -7,7 +7,7 @@ import {ChdError, ExitCode} from '../errors.js'
 import type {HostLine, LocalHost} from '../host/index.js'
 import {forwardHttp, type HttpRequestInput} from '../host/protocol.js'
 import {httpRoutes} from '../host/routes.js'
-import type {Progress} from '../ui/progress.js'
+import type {Progress} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
 
 export type StartEvent =

@@ -9,7 +9,7 @@ import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
 import {type Plan, targetProfile} from '../platform/targets.js'
-import type {Progress} from '../ui/progress.js'
+import type {Progress} from '../progress.js'
 import {writeZip, type ZipSourceFile} from './zip.js'
 
 export interface PackOptions {

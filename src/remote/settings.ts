@@ -6,7 +6,7 @@ import {type AzureOptions, connect} from '../azure/arm.js'
 import {checkSettingNames, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
 import {resolveSite} from '../azure/site.js'
 import {ChdError, ExitCode} from '../errors.js'
-import type {Progress} from '../ui/progress.js'
+import type {Progress} from '../progress.js'
 
 export interface SettingsTarget extends AzureOptions {
   app: string

@@ -5,8 +5,8 @@ import {azureError} from '../azure/errors.js'
 import {HostAdmin} from '../azure/functions-host.js'
 import type {SiteInfo} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
-import {judgeLogs} from '../remote/diagnose.js'
-import type {HostLogWatch, LogSource} from '../remote/watch.js'
+import {judgeLogs} from './diagnose.js'
+import type {HostLogWatch, LogSource} from './watch.js'
 
 export interface VerifyResult {
   hostState?: string

@@ -1,6 +1,6 @@
 import ignore from 'ignore'
 
-import type {AppEntry, AppSource} from '../app/source.js'
+import type {AppEntry, AppSource} from './source.js'
 
 /** Always left out, as Core Tools does: tooling state and files that only matter locally. */
 export const BUILTIN_EXCLUDES = ['.git/', '.hg/', '.svn/', '.vscode/', '.funcignore', '.gitignore', 'project.lock.json', '.DS_Store']

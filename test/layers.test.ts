@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+import {describe, test} from 'node:test'
+
+import ts from 'typescript'
+
+// Imports run only downward through the layers ARCHITECTURE.md lists, and no file imports itself
+// back through a chain: the layer order is read from that document, so the two cannot drift.
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/** The tiers, top first, from ARCHITECTURE.md's ```layers block: "name: module module …" per line. */
+function tiers(): string[][] {
+  const text = readFileSync(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8')
+  const block = /```layers\n([\s\S]*?)```/.exec(text)
+  assert.ok(block, 'ARCHITECTURE.md has a ```layers block')
+  return block[1].trim().split('\n').map((line) => line.replace(/^[^:]*:/, '').trim().split(/\s+/))
+}
+
+/** The module a file belongs to: "commands", or its folder (or file name) under src/. */
+function moduleOf(file: string): string {
+  const parts = file.split('/')
+  if (parts[0] === 'commands') return 'commands'
+  return parts.length > 2 ? parts[1] : parts[1].replace(/\.ts$/, '')
+}
+
+interface Edge {from: string; to: string; line: number}
+
+/** Every relative import of every source file (static, type-only, re-export and dynamic alike). */
+function imports(): Edge[] {
+  const files = ['src', 'commands'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir), {recursive: true, encoding: 'utf8'})
+      .filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`))
+  return files.flatMap((from) => {
+    const text = readFileSync(path.join(ROOT, from), 'utf8')
+    const source = ts.createSourceFile(from, text, ts.ScriptTarget.Latest)
+    return ts.preProcessFile(text, true, true).importedFiles
+      .filter((i) => i.fileName.startsWith('.'))
+      .map((i) => ({
+        from,
+        to: path.posix.normalize(path.posix.join(path.posix.dirname(from), i.fileName)).replace(/\.js$/, '.ts'),
+        line: source.getLineAndCharacterOfPosition(i.pos).line + 1,
+      }))
+  })
+}
+
+/** Imports that run sideways or up: a module may import only itself and modules in lower tiers. */
+function upward(edges: Edge[], order: string[][]): string[] {
+  const tier = new Map(order.flatMap((names, i) => names.map((n) => [n, i] as const)))
+  const problems: string[] = []
+  for (const {from, to, line} of edges) {
+    const a = moduleOf(from)
+    const b = moduleOf(to)
+    if (a === b) continue
+    const ta = tier.get(a)
+    const tb = tier.get(b)
+    if (ta === undefined || tb === undefined) {
+      problems.push(`${from}:${line}: ${ta === undefined ? a : b} is in no tier of ARCHITECTURE.md`)
+    } else if (tb <= ta) {
+      problems.push(`${from}:${line}: ${a} (tier ${ta + 1}) imports ${to} (${b}, tier ${tb + 1})`)
+    }
+  }
+  return problems
+}
+
+/** File-level import cycles, each as the chain of files that closes it. */
+function cycles(edges: Edge[]): string[][] {
+  const next = new Map<string, string[]>()
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to])
+  const state = new Map<string, 'open' | 'done'>()
+  const found: string[][] = []
+  const visit = (file: string, chain: string[]): void => {
+    if (state.get(file) === 'done') return
+    if (state.get(file) === 'open') {
+      found.push([...chain.slice(chain.indexOf(file)), file])
+      return
+    }
+    state.set(file, 'open')
+    for (const to of next.get(file) ?? []) visit(to, [...chain, file])
+    state.set(file, 'done')
+  }
+  for (const file of next.keys()) visit(file, [])
+  return found
+}
+
+describe('layers (ARCHITECTURE.md)', () => {
+  test('every import runs downward through the tiers', () => {
+    assert.deepEqual(upward(imports(), tiers()), [])
+  })
+
+  test('no import cycle between files', () => {
+    assert.deepEqual(cycles(imports()).map((c) => c.join(' → ')), [])
+  })
+
+  test('the checks can fail: an upward import, a module in no tier, and a cycle are caught', () => {
+    const order = [['commands'], ['deploy'], ['checks']]
+    const edges: Edge[] = [
+      {from: 'src/checks/run.ts', to: 'src/deploy/index.ts', line: 3},
+      {from: 'src/deploy/index.ts', to: 'src/newthing/x.ts', line: 4},
+      {from: 'src/deploy/index.ts', to: 'src/deploy/steps.ts', line: 5},
+      {from: 'src/deploy/steps.ts', to: 'src/deploy/index.ts', line: 1},
+    ]
+    assert.deepEqual(upward(edges, order), [
+      'src/checks/run.ts:3: checks (tier 3) imports src/deploy/index.ts (deploy, tier 2)',
+      'src/deploy/index.ts:4: newthing is in no tier of ARCHITECTURE.md',
+    ])
+    assert.deepEqual(cycles(edges), [['src/deploy/index.ts', 'src/deploy/steps.ts', 'src/deploy/index.ts']])
+  })
+})
