@@ -58,7 +58,7 @@ export interface FunctionApp {
   funcignore?: string
 }
 
-/** The environment variables the host sets for the handler process (host-protocol §4). */
+/** The environment variables the host sets for the handler process (docs/host-protocol.md §5). */
 export const HOST_VARIABLES = [
   'FUNCTIONS_CUSTOMHANDLER_PORT',
   'FUNCTIONS_HTTPWORKER_PORT',

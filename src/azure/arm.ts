@@ -6,9 +6,11 @@ import type {WebSiteManagementClient} from '@azure/arm-appservice'
 import {type AuthMode, getCredential} from './credential.js'
 import {azureError} from './errors.js'
 import {type Cloud, resolveCloud} from './cloud.js'
+import pkg from '../../package.json' with {type: 'json'}
 import {resolveSubscription} from './subscription.js'
 
-export const USER_AGENT = 'chd/0.1.0'
+/** chd's own name and version, as Azure's request logs show the caller. */
+export const USER_AGENT = `chd/${pkg.version}`
 
 export interface AzureOptions {
   subscription?: string

@@ -206,7 +206,7 @@ function exitedFailure(plan: LaunchPlan, exit: {code: number | null; signal: Nod
 
 async function notReadyFailure(plan: LaunchPlan, proc: StartedProcess, timeoutMs: number): Promise<StartupFailure> {
   const secs = (timeoutMs / 1000).toFixed(timeoutMs % 1000 === 0 ? 0 : 1)
-  const listeners = proc.child.pid === undefined ? undefined : await listeningSockets(proc.child.pid)
+  const listeners = proc.pid === undefined ? undefined : await listeningSockets(proc.pid)
   const onPort = listeners?.filter((l) => l.port === plan.port) ?? []
   if (onPort.length > 0 && onPort.every((l) => l.address === '::1')) {
     return {code: 'HANDLER_IPV6_ONLY', message: `The handler listens on [::1]:${plan.port} (IPv6 loopback only); the host calls http://127.0.0.1:${plan.port}/ and never reaches it`, fix: "Listen on 127.0.0.1 or 0.0.0.0 (in Node, listen(port, '127.0.0.1') instead of 'localhost')"}

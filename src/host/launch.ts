@@ -36,7 +36,7 @@ export function unusedPort(): Promise<number> {
   })
 }
 
-/** Builds the handler's command line, environment and port as the host does (host-protocol §3–4). */
+/** Builds the handler's command line, environment and port as the host does (docs/host-protocol.md §4–§5). */
 export async function planLaunch(app: FunctionApp, root: string, options: {port?: number; extraEnv?: Record<string, string>} = {}): Promise<LaunchPlan> {
   const ch = app.customHandler
   const os = process.platform === 'win32' ? 'windows' : 'linux'
@@ -72,7 +72,8 @@ export async function planLaunch(app: FunctionApp, root: string, options: {port?
 type Stream = 'stdout' | 'stderr'
 
 export interface StartedProcess {
-  child: ChildProcess
+  /** The handler's pid; none when it never started (see spawnError). */
+  pid?: number
   /** Every line the handler wrote, labelled like the host logs them. */
   lines: Array<{stream: 'stdout' | 'stderr'; text: string}>
   exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
@@ -120,7 +121,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'stderr', text: string) => void): StartedProcess {
   if (plan.cwd && !existsSync(plan.cwd)) {
     const err = Object.assign(new Error(`An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`), {code: 'ENOENT', syscall: 'chdir', path: plan.cwd})
-    return {child: undefined as unknown as ChildProcess, lines: [], exited: Promise.resolve({code: null, signal: null}), spawnError: err, stop: async () => {}}
+    return {lines: [], exited: Promise.resolve({code: null, signal: null}), spawnError: err, stop: async () => {}}
   }
   installExitHook()
   const child = spawn(plan.file, plan.args, {cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true})
@@ -141,7 +142,7 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
   const lines: StartedProcess['lines'] = []
   const output = readLines(child, lines, onLine)
   const started: StartedProcess = {
-    child,
+    pid: child.pid,
     lines,
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({code, signal}))

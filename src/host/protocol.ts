@@ -39,7 +39,7 @@ function joinedQuery(url: URL): Record<string, string> {
   return q
 }
 
-/** Data.<trigger> for an HTTP trigger, with the field names and types the host uses (§12). */
+/** Data.<trigger> for an HTTP trigger, with the field names and types the host uses (docs/host-protocol.md §8). */
 export function httpRequestObject(req: HttpRequestInput): Record<string, unknown> {
   const host = String(req.headers.host ?? 'localhost')
   const url = new URL(req.url, `http://${host}`)

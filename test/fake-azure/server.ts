@@ -653,7 +653,7 @@ export class FakeAzure {
     try {
       const names = await zipNames(zip)
       if (!names.includes('host.json')) throw new Error('host.json is missing from the root of the package')
-      // KuduLite chmods the extracted tree 777 unless the app runs from the package (§ content.ts).
+      // KuduLite chmods the extracted tree 777 unless the app runs from the package (docs/platform.md §5).
       const rfp1 = (site.settings.WEBSITE_RUN_FROM_PACKAGE ?? site.settings.WEBSITE_RUN_FROM_ZIP) === '1'
       const modes = site.plan === 'flex' ? 'drop' : site.linux && !rfp1 ? 'chmod777' : 'zip'
       await this.layOut(site, zip, modes)
