@@ -133,7 +133,9 @@ function stringList(value: unknown): string[] {
     try {
       const parsed: unknown = JSON.parse(value)
       if (Array.isArray(parsed)) return parsed.map(String)
-    } catch {}
+    } catch {
+      // Not JSON: a plain string, read as one item below.
+    }
     return [value]
   }
   return []

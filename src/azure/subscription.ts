@@ -15,7 +15,9 @@ export async function resolveSubscription(flag?: string): Promise<string> {
     const profile = JSON.parse(text) as {subscriptions?: Array<{id: string; isDefault?: boolean}>}
     const def = profile.subscriptions?.find((s) => s.isDefault)
     if (def) return def.id
-  } catch {}
+  } catch {
+    // No az profile (or an unreadable one): the caller asks for --subscription.
+  }
   throw new ChdError('SUBSCRIPTION_UNKNOWN', 'No Azure subscription given', {
     exit: ExitCode.usage,
     suggestions: ['Pass --subscription ID, set AZURE_SUBSCRIPTION_ID, or run az account set --subscription ID'],

@@ -100,7 +100,9 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     // The handler leads its own process group, so its children go with it.
     if (process.platform === 'win32') child.kill(signal)
     else process.kill(-child.pid, signal)
-  } catch {}
+  } catch {
+    // The group is already gone.
+  }
 }
 
 function groupAlive(pgid: number | undefined): boolean {

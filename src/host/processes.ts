@@ -41,7 +41,9 @@ export function launchProcesses(marker: string, scope: {root?: number; group?: n
     children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid])
     try {
       if (stat.pgrp === scope.group || readFileSync(`/proc/${name}/environ`).includes(marker)) found.add(pid)
-    } catch {}
+    } catch {
+      // Exited meanwhile, or another user's process: not one of ours.
+    }
   }
   const queue = scope.root === undefined ? [] : [...(children.get(scope.root) ?? [])]
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
@@ -55,7 +57,9 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
       process.kill(pid, signal)
-    } catch {}
+    } catch {
+      // Exited meanwhile.
+    }
   }
 }
 

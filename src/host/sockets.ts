@@ -17,7 +17,9 @@ async function groupPids(pgid: number): Promise<number[]> {
       // Fields after the parenthesised command name: state ppid pgrp …
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       if (Number(fields[2]) === pgid) pids.push(Number(name))
-    } catch {}
+    } catch {
+      // Exited meanwhile.
+    }
   }
   return pids
 }
@@ -61,7 +63,9 @@ export async function listeningSockets(pgid: number): Promise<Listener[] | undef
       try {
         const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`))
         if (m) inodes.set(m[1], pid)
-      } catch {}
+      } catch {
+        // The descriptor closed meanwhile.
+      }
     }
   }
   const out: Listener[] = []

@@ -71,7 +71,9 @@ export class HostLogWatch {
     try {
       const rows = await queryInsights(this.ctx, this.settings, roleName(this.site, this.settings), {sinceMs: Date.now() - this.since})
       this.events.splice(0, this.events.length, ...rows)
-    } catch {}
+    } catch {
+      // A failed query keeps the rows already seen; the next refresh tries again.
+    }
   }
 
   stop(): void {
