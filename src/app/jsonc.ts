@@ -139,14 +139,21 @@ function lineAt(doc: JsonDoc, offset: number): number {
   return lo + 1
 }
 
-/** Case-insensitive property read: the host binds host.json keys without regard to case. */
-export function getCI(obj: unknown, key: string): unknown {
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined
-  const record = obj as Record<string, unknown>
-  if (key in record) return record[key]
+/**
+ * The key of `obj` that matches `key` without regard to case (an exact match first): the host binds
+ * host.json and function.json keys, and the platform app-setting names, case-insensitively.
+ */
+export function keyCI(obj: unknown, key: string): string | undefined {
+  if (!isObject(obj)) return undefined
+  if (Object.hasOwn(obj, key)) return key
   const lower = key.toLowerCase()
-  for (const [k, v] of Object.entries(record)) if (k.toLowerCase() === lower) return v
-  return undefined
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower)
+}
+
+/** Case-insensitive property read (see keyCI). */
+export function getCI(obj: unknown, key: string): unknown {
+  const k = keyCI(obj, key)
+  return k === undefined ? undefined : (obj as Record<string, unknown>)[k]
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

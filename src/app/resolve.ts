@@ -1,5 +1,6 @@
 import path from 'node:path'
 
+import {keyCI} from './jsonc.js'
 import type {Os} from '../platform/targets.js'
 import {type FunctionApp, HOST_VARIABLES} from './model.js'
 
@@ -23,7 +24,7 @@ const WINDOWS_ROOT = /^[a-z]:[\\/]home[\\/]site[\\/]wwwroot([\\/]|$)/i
  */
 export function expandVariables(value: string, known: Record<string, string>): string {
   return value.replaceAll(/%([^%]+)%/g, (whole, name: string) => {
-    const hit = Object.keys(known).find((k) => k.toLowerCase() === name.toLowerCase())
+    const hit = keyCI(known, name)
     return hit === undefined ? whole : known[hit]
   })
 }

@@ -1,4 +1,4 @@
-import {getCI, isObject, lineOf} from '../app/jsonc.js'
+import {getCI, isObject, keyCI, lineOf} from '../app/jsonc.js'
 import {customHandlerOverrides, HOST_VARIABLES} from '../app/model.js'
 import {resolveDirectory, resolveWorkerPath} from '../app/resolve.js'
 import {bundleRules} from './bundle.js'
@@ -187,7 +187,7 @@ function localOverrideRules(ctx: CheckContext): Finding[] {
     const inHost = getPath(app.hostJson?.value, [section, ...o.keys])
     const hostText = inHost === undefined ? undefined : typeof inHost === 'string' ? inHost : JSON.stringify(inHost)
     if (hostText === o.value) continue
-    const live = Object.keys(app.settings).some((k) => k.toLowerCase() === o.setting.toLowerCase())
+    const live = keyCI(app.settings, o.setting) !== undefined
     const quote = QUOTABLE.test(o.keys.join('__'))
     const local = quote ? ` = "${o.value}"` : ''
     const host = hostText === undefined ? 'nothing in host.json' : quote ? `host.json's "${hostText}"` : 'host.json\'s value'

@@ -1,4 +1,4 @@
-import {isObject, lineOf} from '../app/jsonc.js'
+import {getCI, isObject, lineOf} from '../app/jsonc.js'
 import {nearest as closest} from '../near.js'
 import {type CheckContext, finding} from './context.js'
 import type {Finding} from './finding.js'
@@ -31,7 +31,7 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
   const ch = app.customHandler
   const doc = app.hostJson
   if (!ch || !doc?.tree) return []
-  const section = sectionValue(doc.value, ch.section)
+  const section = getCI(doc.value, ch.section)
   if (!isObject(section)) return []
   const out: Finding[] = []
   const report = (keys: Array<string | number>, message: string, fix: string) =>
@@ -64,11 +64,6 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
     }
   }
   return out
-}
-
-function sectionValue(host: unknown, section: string): unknown {
-  if (!isObject(host)) return undefined
-  return Object.entries(host).find(([k]) => k.toLowerCase() === section.toLowerCase())?.[1]
 }
 
 function checkKeys(value: Record<string, unknown>, known: string[], path: string[], report: (keys: string[], message: string, fix: string) => void): void {

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
-import {getCI, isObject} from '../app/jsonc.js'
+import {getCI, isObject, keyCI} from '../app/jsonc.js'
 import {type Binding, type FunctionDef, isTrigger} from '../app/model.js'
 
 /** The host version chd reports in X-Azure-Functions-HostVersion and User-Agent. */
@@ -163,7 +163,7 @@ export interface InvocationResult {
 }
 
 function findCI(obj: Record<string, unknown>, key: string): [string, unknown] | undefined {
-  const k = Object.keys(obj).find((x) => x.toLowerCase() === key.toLowerCase())
+  const k = keyCI(obj, key)
   return k === undefined ? undefined : [k, obj[k]]
 }
 
