@@ -22,6 +22,8 @@ import {prettyLine} from '../src/logs/format.js'
 import {FakeAzure} from '../test/fake-azure/server.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
+/** Each step takes seconds; a cold Go build on a slow machine, under a minute. */
+const STEP_DEADLINE_MS = 180_000
 
 interface Example {
   name: 'go' | 'node'
@@ -35,7 +37,7 @@ const EXAMPLES: Record<Example['name'], Example> = {
     name: 'go',
     dir: 'examples/hello-go',
     app: 'demo-linux-dedicated',
-    about: 'a Linux app created for Node.js; chd sets its runtime to custom',
+    about: 'a Linux app whose runtime is still node; chd sets it to custom',
   },
   node: {
     name: 'node',
@@ -43,6 +45,13 @@ const EXAMPLES: Record<Example['name'], Example> = {
     app: 'demo-linux-node',
     about: 'a Linux app on the Node.js 20 stack, whose image has node; chd keeps it',
   },
+}
+
+interface RunOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Keep its stdout to ourselves (to show it another way). */
+  quiet?: boolean
 }
 
 class Interrupted extends Error {}
@@ -63,7 +72,7 @@ class Demo {
   /** Ctrl-C or SIGTERM: pass it to the running step (a terminal's Ctrl-C reached it already) and end the run. */
   interrupt(signal: NodeJS.Signals): void {
     this.signal ??= signal
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+    if (this.child) void end(this.child, signal)
     this.abort.abort()
   }
 
@@ -80,38 +89,49 @@ class Demo {
     this.env = {...own, ...this.fake.env(), ...colour()}
   }
 
-  /** Runs a command; its stderr (progress, errors) goes straight to ours, its stdout is returned and echoed unless `quiet`. */
-  async run(file: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean} = {}) {
+  /**
+   * Runs a command. Its stderr (progress, errors) goes straight to ours; its stdout is returned (and
+   * shown). A step that outlives its deadline is stopped, so the demo always ends.
+   */
+  async run(label: string, file: string, args: string[], options: RunOptions = {}): Promise<string> {
     this.checkpoint()
-    const child = spawn(file, args, {cwd: options.cwd ?? ROOT, env: {...this.env, ...options.env}, stdio: ['ignore', 'pipe', 'inherit']})
+    const env = {...this.env, ...options.env}
+    const child = spawn(file, args, {cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'inherit']})
     this.child = child
     let stdout = ''
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d
       if (!options.quiet) process.stdout.write(d)
     })
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject)
-      child.once('close', (c) => resolve(c))
-    })
-    this.child = undefined
-    this.checkpoint()
-    return {code, stdout}
+    let late = false
+    const timer = setTimeout(() => { late = true; void end(child, 'SIGTERM') }, STEP_DEADLINE_MS)
+    try {
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject)
+        child.once('close', (c) => resolve(c))
+      })
+      this.checkpoint()
+      if (late) throw new StepFailed(`${label} took over ${STEP_DEADLINE_MS / 1000} s`)
+      if (code !== 0) throw new StepFailed(`${label} exited with code ${code} (its output is above)`)
+      return stdout
+    } finally {
+      clearTimeout(timer)
+      this.child = undefined
+    }
   }
 
   /** Runs chd as a user does (`./bin/run.js …`), printing the command line first. */
   async runChd(args: string[], options: {quiet?: boolean} = {}) {
     say(ux.colorize('dim', `$ ./bin/run.js ${args.join(' ')}`))
-    const r = await this.run(process.execPath, [...this.chd, ...args], options)
-    if (r.code !== 0) throw new StepFailed(`chd ${args[0]} exited with code ${r.code} (its output is above)`)
-    return r.stdout
+    return this.run(`chd ${args[0]}`, process.execPath, [...this.chd, ...args], options)
   }
 
   /** GET over HTTPS, trusting the fake's CA only. */
   get(url: string): Promise<{status: number; body: string}> {
     this.checkpoint()
     return new Promise((resolve, reject) => {
-      const req = https.get(url, {ca: this.fake.tls.caPem, signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)])}, (res) => {
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)])
+      const req = https.get(url, {ca: this.fake.tls.caPem, signal}, (res) => {
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (c: string) => { body += c })
@@ -123,17 +143,20 @@ class Demo {
 
   /** Stops the running step, then the fake (its hosts and handlers, Azurite) and removes every folder it made. */
   async stop(): Promise<void> {
-    const child = this.child
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once('close', r))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await gone
-      clearTimeout(timer)
-    }
+    if (this.child) await end(this.child, 'SIGTERM')
     await this.started?.catch(() => {})
     await this.fake.stop()
   }
+}
+
+/** Signals a child and waits for it; one stuck past 10 s (it never handles the signal) is killed. */
+async function end(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const gone = new Promise((r) => child.once('exit', r))
+  child.kill(signal)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await gone
+  clearTimeout(timer)
 }
 
 function say(text = ''): void {
@@ -177,8 +200,7 @@ async function buildGo(demo: Demo, ex: Example): Promise<void> {
   const start = Date.now()
   // The example has no dependencies: no module proxy, no toolchain download, nothing leaves the machine.
   const env = {CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64', GOPROXY: 'off', GOTOOLCHAIN: 'local'}
-  const r = await demo.run('go', ['build', '-o', 'handler', '.'], {cwd: path.join(ROOT, ex.dir), env})
-  if (r.code !== 0) throw new StepFailed(`go build exited with code ${r.code} (its output is above)`)
+  await demo.run('go build', 'go', ['build', '-o', 'handler', '.'], {cwd: path.join(ROOT, ex.dir), env})
   say(`built ${ex.dir}/handler (${seconds(start)})`)
 }
 
@@ -228,12 +250,12 @@ function next(ex: Example): void {
   const lines = [
     ['az login', 'chd signs in as the az CLI does'],
     [`./bin/run.js doctor ${ex.dir}`, ''],
-    [`./bin/run.js deploy ${ex.dir} --app ${app}`, ex.name === 'go' ? 'any Linux function app' : 'a Linux app on the Node.js stack'],
+    [`./bin/run.js deploy ${ex.dir} --app ${app}`, ex.name === 'go' ? 'any Linux app' : 'one on the Node.js stack'],
     [`curl https://${app}.azurewebsites.net/api/hello?name=you`, ''],
     [`./bin/run.js logs --app ${app} --follow`, 'Ctrl-C ends it'],
   ]
   const width = Math.max(...lines.filter(([, why]) => why).map(([command]) => command.length)) + 2
-  for (const [command, why] of lines) say(`  ${command}${why ? dim(`${' '.repeat(width - command.length)}# ${why}`) : ''}`)
+  for (const [command, why] of lines) say(`  ${command}${why && dim(`${' '.repeat(width - command.length)}# ${why}`)}`)
   say(dim('  npm link puts chd on your PATH; chd --help lists every command; README.md has the rest.'))
 }
 
@@ -248,7 +270,9 @@ function options(): {example: Example; chd: string[]} | undefined {
   }
   const name = values.example ?? (onPath('go') ? 'go' : 'node')
   if (name !== 'go' && name !== 'node') return void process.stderr.write(`--example must be go or node\n${usage}\n`)
-  if (name === 'go' && !onPath('go')) return void process.stderr.write('--example go needs go on PATH (apt-get install golang-go)\n')
+  if (name === 'go' && !onPath('go')) {
+    return void process.stderr.write('--example go needs go on PATH (apt-get install golang-go)\n')
+  }
   const fromSource = values['from-source'] || !existsSync(path.join(ROOT, 'dist/commands/deploy.js'))
   const tsx = ['--import', 'tsx', '--disable-warning=ExperimentalWarning', path.join(ROOT, 'bin/dev.js')]
   return {example: EXAMPLES[name], chd: fromSource ? tsx : [path.join(ROOT, 'bin/run.js')]}
@@ -263,7 +287,7 @@ async function main(): Promise<number> {
   const start = Date.now()
   steps = ex.name === 'go' ? 6 : 5
   say(ux.colorize('bold', `chd demo: check, deploy, call and read the logs of ${ex.dir}, on a local Azure`))
-  if (ex.name === 'node' && !onPath('go')) say(dim('(go is not on PATH, so the Node.js example; with Go, the demo builds a compiled handler)'))
+  if (ex.name === 'node' && !onPath('go')) say(dim('(go is not on PATH: the Node.js example, not a compiled one)'))
   let code = 0
   try {
     heading('Start a local Azure on 127.0.0.1: ARM, a Kudu and a Functions host per app, Azurite for blobs')
@@ -272,7 +296,8 @@ async function main(): Promise<number> {
     if (ex.name === 'go') await buildGo(demo, ex)
     await doctor(demo, ex)
     const url = await deploy(demo, ex)
-    await logs(demo, ex, await call(demo, url))
+    const calledAt = await call(demo, url)
+    await logs(demo, ex, calledAt)
     next(ex)
   } catch (error) {
     code = demo.signal ? (demo.signal === 'SIGINT' ? 130 : 143) : 1
@@ -281,7 +306,8 @@ async function main(): Promise<number> {
   const stopping = Date.now()
   await demo.stop()
   say()
-  say(`Stopped the local Azure and removed its files (${seconds(stopping)}); ${code === 0 ? 'done' : 'ended'} in ${seconds(start)}.`)
+  const outcome = `${code === 0 ? 'done' : 'ended'} in ${seconds(start)}`
+  say(`Stopped the local Azure and removed its files (${seconds(stopping)}); ${outcome}.`)
   return code
 }
 

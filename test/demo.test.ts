@@ -16,7 +16,8 @@ import {goSkip} from './helpers/go.js'
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..')
-const SCRIPT = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {scripts: Record<string, string>}).scripts.demo
+const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {scripts: Record<string, string>}
+const SCRIPT = PACKAGE.scripts.demo
 
 interface DemoRun {
   code: number | null
@@ -83,7 +84,8 @@ async function processesOf(mark: string, tmp: string): Promise<string[]> {
     for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
       const read = (f: string) => readFile(`/proc/${pid}/${f}`, 'utf8').catch(() => '')
       const link = (f: string) => readlink(`/proc/${pid}/${f}`).catch(() => '')
-      const [environ, cmdline, stat, cwd, exe] = await Promise.all([read('environ'), read('cmdline'), read('stat'), link('cwd'), link('exe')])
+      const [environ, cmdline, stat] = await Promise.all([read('environ'), read('cmdline'), read('stat')])
+      const [cwd, exe] = await Promise.all([link('cwd'), link('exe')])
       if (/\) Z /.test(stat)) continue
       if (environ.includes(`DEMO_TEST_MARK=${mark}`) || [cwd, exe, cmdline].some((s) => s.includes(tmp))) {
         found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`)
@@ -107,6 +109,21 @@ async function fakeGo(body: string): Promise<string> {
   return dir
 }
 
+/** Runs the Go demo with a stand-in `go` (this shell body) and sends the demo alone SIGTERM while it builds. */
+async function terminateDuringBuild(goBody: string): Promise<DemoRun> {
+  const go = await fakeGo(goBody)
+  let sent = false
+  const r = await runDemo(['--example', 'go'], {path: go, watch: (stdout, child) => {
+    if (!sent && /go build -o handler/.test(stdout)) {
+      sent = true
+      setTimeout(() => child.kill('SIGTERM'), 300)
+    }
+  }})
+  await rm(go, {recursive: true, force: true})
+  assert.ok(sent, r.stdout + r.stderr)
+  return r
+}
+
 function nothingLeft(r: DemoRun): void {
   assert.deepEqual(r.leftProcesses, [], 'every process the demo started is gone')
   assert.deepEqual(r.leftFiles, [], 'every temporary folder the demo made is gone')
@@ -121,12 +138,14 @@ function section(stdout: string, n: number): string {
 const skipOffLinux = process.platform === 'linux' ? false : 'reads /proc to find leftover processes'
 
 describe('npm run demo', {skip: skipOffLinux}, () => {
-  test('Go: builds the handler, doctor clean, deploy confirms the start, the URL answers, logs show the call', {skip: goSkip(), timeout: 180_000}, async () => {
+  const go = 'Go: builds the handler, doctor clean, deploy confirms the start, the URL answers, logs show the call'
+  test(go, {skip: goSkip(), timeout: 180_000}, async () => {
     const r = await runDemo(['--example', 'go'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const handler = readFileSync(path.join(ROOT, 'examples/hello-go/handler'))
     assert.deepEqual([...handler.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'an ELF binary')
-    assert.equal(execFileSync('git', ['check-ignore', 'examples/hello-go/handler'], {cwd: ROOT, encoding: 'utf8'}).trim(), 'examples/hello-go/handler')
+    const ignored = execFileSync('git', ['check-ignore', 'examples/hello-go/handler'], {cwd: ROOT, encoding: 'utf8'})
+    assert.equal(ignored.trim(), 'examples/hello-go/handler')
     assert.match(section(r.stdout, 3), /^\$ \.\/bin\/run\.js doctor examples\/hello-go$/m)
     assert.match(section(r.stdout, 3), /^0 error\(s\), 0 warning\(s\), 0 info for linux-x64$/m)
     const deploy = section(r.stdout, 4)
@@ -136,7 +155,8 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
     assert.match(r.stderr, /^✔ validate-local: Linux dedicated: 0 error\(s\), 0 other finding\(s\)/m)
     const url = /^ {2}hello: (https:\/\/127\.0\.0\.1:\d+\/api\/hello)$/m.exec(deploy)?.[1]
     assert.ok(url, deploy)
-    assert.match(section(r.stdout, 5), new RegExp(`^\\$ curl ${url}\\?name=chd\\nHello, chd!\\n\\(HTTP 200 in \\d+ ms\\)$`, 'm'))
+    const answer = `^\\$ curl ${url}\\?name=chd\\nHello, chd!\\n\\(HTTP 200 in \\d+ ms\\)$`
+    assert.match(section(r.stdout, 5), new RegExp(answer, 'm'))
     const logs = section(r.stdout, 6)
     assert.match(logs, /^\$ \.\/bin\/run\.js logs --app demo-linux-dedicated --function hello --since 10m$/m)
     assert.match(logs, /INFO hello\/\w{8} Executed 'Functions\.hello' \(Succeeded, Id=/)
@@ -145,7 +165,8 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
     nothingLeft(r)
   })
 
-  test('Node (--example node): a Node.js-stack app keeps its runtime; doctor has no error or warning', {timeout: 180_000}, async () => {
+  const node = 'Node (--example node): an app on the Node.js stack keeps it; doctor: no error, no warning'
+  test(node, {timeout: 180_000}, async () => {
     const r = await runDemo(['--example', 'node'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /^1\/5 Start a local Azure/m)
@@ -155,7 +176,8 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
     assert.match(deploy, /^runtime: node → node$/m)
     assert.match(deploy, /^handler: started /m)
     // examples/hello-node/host.json runs `node server.js`: on a Node.js stack, nothing to report.
-    assert.match(r.stderr, /^✔ validate-local: Linux dedicated: 0 error\(s\), 0 other finding\(s\), runtime node kept/m)
+    const kept = /^✔ validate-local: Linux dedicated: 0 error\(s\), 0 other finding\(s\), runtime node kept:/m
+    assert.match(r.stderr, kept)
     assert.match(section(r.stdout, 4), /^Hello, chd!$/m)
     const logs = section(r.stdout, 5)
     assert.match(logs, /INFO hello\/\w{8} greeted chd$/m)
@@ -179,17 +201,16 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
     nothingLeft(r)
   })
 
-  test('SIGTERM to the demo alone while a step runs: passed to the step, everything stops, exit 143', {timeout: 120_000}, async () => {
-    const go = await fakeGo('exec sleep 60')
-    let sent = false
-    const r = await runDemo(['--example', 'go'], {path: go, watch: (stdout, child) => {
-      if (!sent && /go build -o handler/.test(stdout)) {
-        sent = true
-        setTimeout(() => child.kill('SIGTERM'), 300)
-      }
-    }})
-    await rm(go, {recursive: true, force: true})
-    assert.ok(sent, r.stdout + r.stderr)
+  const term = 'SIGTERM to the demo alone mid-step: passed on to the step, everything stops, exit 143'
+  test(term, {timeout: 120_000}, async () => {
+    const r = await terminateDuringBuild('exec sleep 60')
+    assert.equal(r.code, 143, r.stdout + r.stderr)
+    nothingLeft(r)
+  })
+
+  test('a step that ignores the signal is killed 10 s later; everything stops', {timeout: 120_000}, async () => {
+    const r = await terminateDuringBuild('trap \'echo "go: got TERM, carrying on" >&2\' TERM\nwhile :; do sleep 0.2; done')
+    assert.match(r.stderr, /go: got TERM, carrying on/, 'the signal reached the step')
     assert.equal(r.code, 143, r.stdout + r.stderr)
     nothingLeft(r)
   })
