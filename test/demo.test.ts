@@ -234,3 +234,10 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
     assert.deepEqual(r.leftFiles, [])
   })
 })
+
+test('the README\'s quick start is the demo and the tests, and the demo script is in package.json', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const quick = /^## Quick start\n[^]*?```sh\n([^]*?)```/m.exec(readme)?.[1]
+  assert.equal(quick, 'npm ci && npm run demo\nnpm test\n')
+  assert.match(SCRIPT, /^node .* scripts\/demo\.ts$/)
+})
