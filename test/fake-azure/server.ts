@@ -111,15 +111,17 @@ export class FakeAzure {
     this.tls = options.tls ?? makeTls()
     this.azurite = await Azurite.start(this.tls, STORAGE_ACCOUNT, STORAGE_KEY)
     this.port = await this.listen(options.port ?? 0, (req, res, url, body) => this.arm(req, res, url, body))
-    const demo: Array<[string, PlanKind, boolean]> = [
+    const demo: Array<[string, PlanKind, boolean, string?]> = [
       ['demo-linux-dedicated', 'dedicated', true],
       ['demo-linux-premium', 'premium', true],
       ['demo-linux-consumption', 'consumption', true],
       ['demo-flex', 'flex', true],
       ['demo-windows', 'dedicated', false],
+      // Created with the Node.js stack, whose image has node on PATH: a handler run as `node server.js`.
+      ['demo-linux-node', 'dedicated', true, 'Node|20'],
     ]
-    for (const [name, plan, linux] of demo) {
-      await this.addSite({name, plan, linux, settings: {
+    for (const [name, plan, linux, linuxFxVersion] of demo) {
+      await this.addSite({name, plan, linux, linuxFxVersion, settings: {
         FUNCTIONS_EXTENSION_VERSION: '~4',
         ...(plan === 'flex' ? {} : {FUNCTIONS_WORKER_RUNTIME: 'node'}),
         AzureWebJobsStorage: this.storageConnectionString,
@@ -156,7 +158,7 @@ export class FakeAzure {
     return [...this.sites.values()].flatMap((s) => [s, ...s.slots.values()])
   }
 
-  async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; resourceGroup?: string; slot?: string}): Promise<FakeSite> {
+  async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; linuxFxVersion?: string; resourceGroup?: string; slot?: string}): Promise<FakeSite> {
     const site = newSite({resourceGroup: RESOURCE_GROUP, ...init}) as FakeSite
     site.logs = new SiteLogs(() => this.debugWindowMs, () => Boolean(site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING))
     site.host = new FakeHost({
@@ -180,7 +182,7 @@ export class FakeAzure {
    * production settings as the portal does (learn.microsoft.com functions-deployment-slots).
    */
   async addSlot(parent: FakeSite, slot: string): Promise<FakeSite> {
-    const s = await this.addSite({name: parent.name, plan: parent.plan, linux: parent.linux, settings: {...parent.settings}, runtimeName: parent.runtimeName, resourceGroup: parent.resourceGroup, slot})
+    const s = await this.addSite({name: parent.name, plan: parent.plan, linux: parent.linux, settings: {...parent.settings}, runtimeName: parent.runtimeName, linuxFxVersion: parent.linuxFxVersion, resourceGroup: parent.resourceGroup, slot})
     parent.slots.set(slot.toLowerCase(), s)
     return s
   }
@@ -512,7 +514,8 @@ export class FakeAzure {
   }
 
   private siteConfig(site: FakeSite) {
-    return {linuxFxVersion: site.linux && site.plan !== 'flex' ? 'DOTNET-ISOLATED|8.0' : '', alwaysOn: site.plan === 'dedicated', appSettings: null}
+    const fx = site.linux && site.plan !== 'flex' ? site.linuxFxVersion ?? 'DOTNET-ISOLATED|8.0' : ''
+    return {linuxFxVersion: fx, alwaysOn: site.plan === 'dedicated', appSettings: null}
   }
 
   siteJson(site: FakeSite) {

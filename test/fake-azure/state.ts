@@ -27,6 +27,8 @@ export interface FakeSite {
   settingsWrites: number
   runtimeName?: string
   runtimeVersion?: string
+  /** The Linux stack (siteConfig.linuxFxVersion, e.g. "Node|20"); unset: the .NET isolated default. */
+  linuxFxVersion?: string
   sitePort: number
   scmPort: number
   deployments: FakeDeployment[]
@@ -64,7 +66,7 @@ export function planSku(plan: PlanKind) {
   return SKU[plan]
 }
 
-export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string; slot?: string}): Omit<FakeSite, 'host' | 'logs'> {
+export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string; linuxFxVersion?: string; slot?: string}): Omit<FakeSite, 'host' | 'logs'> {
   return {
     ...init,
     slots: new Map(),
