@@ -35,7 +35,8 @@ function imports(): Edge[] {
     const text = readFileSync(path.join(ROOT, from), 'utf8')
     const source = ts.createSourceFile(from, text, ts.ScriptTarget.Latest)
     return ts.preProcessFile(text, true, true).importedFiles
-      .filter((i) => i.fileName.startsWith('.'))
+      // Data files (package.json) belong to no layer.
+      .filter((i) => i.fileName.startsWith('.') && !i.fileName.endsWith('.json'))
       .map((i) => ({
         from,
         to: path.posix.normalize(path.posix.join(path.posix.dirname(from), i.fileName)).replace(/\.js$/, '.ts'),
