@@ -66,7 +66,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       break
     }
     await options.watch?.refresh()
-    const verdict = judgeLogs((options.watch?.events ?? []).filter((e) => Date.parse(e.time) >= options.since))
+    const verdict = judgeLogs(options.watch?.events ?? [], {since: options.since})
     result.findings = verdict.findings
     if (verdict.started) {
       const {time, message} = verdict.started
