@@ -52,16 +52,20 @@ test('host log lines map to the local finding codes', () => {
 
 /** A host log line at second `s` of a fixed minute. */
 function line(s: number, message: string, level: 'Information' | 'Error' = 'Error') {
-  return {time: `2026-11-21T00:00:${String(s).padStart(2, '0')}.000Z`, level, message, source: 'insights' as const, startup: true}
+  const time = `2026-11-21T00:00:${String(s).padStart(2, '0')}.000Z`
+  return {time, level, message, source: 'insights' as const, startup: true}
 }
 const START = "Initializing Host. OperationId: '00000000-0000-0000-0000-000000000000'."
-const CRASH = 'Language Worker Process exited. Pid=12.\nMicrosoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : '
-  + '/home/site/wwwroot/handler exited with code 3 (0x3)\n ---> System.Exception : boom: cannot open config'
+const CRASH = 'Language Worker Process exited. Pid=12.\n'
+  + 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : '
+  + '/home/site/wwwroot/handler exited with code 3 (0x3)\n'
+  + ' ---> System.Exception : boom: cannot open config'
 const GAVE_UP = 'Exceeded http worker restart retry count. Shutting down Functions Host'
 const second = (s: number) => Date.parse(line(s, '').time)
 
-test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: each final dispatcher state, verbatim', () => {
-  const final = (state: string) => `Final functionDispatcher state: ${state}. Initialization timed out and host is shutting down`
+test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: each final state, verbatim', () => {
+  const final = (state: string) => `Final functionDispatcher state: ${state}. `
+    + 'Initialization timed out and host is shutting down'
   // Initializing: no channel ever started (a failed Process.Start is forgotten: no restart).
   const never = judgeLogs([line(1, final('Initializing'))])
   assert.deepEqual(never.findings.map((f) => f.code), ['HANDLER_START_FAILED'])
@@ -76,9 +80,12 @@ test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: e
   }
   assert.match(findingsFromLogs([line(1, final('WorkerProcessRestarting'))])[0].message, /still restarting it/)
   // The line that names the cause wins over the host's reaction to it.
-  const failed = "Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler\nSystem.ComponentModel.Win32Exception : An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. Exec format error"
-  assert.deepEqual(findingsFromLogs([line(1, failed), line(9, final('Initializing'))]).map((f) => f.code), ['EXECUTABLE_WRONG_ARCH'])
-  assert.deepEqual(findingsFromLogs([line(1, CRASH), line(9, final('WorkerProcessRestarting'))]).map((f) => f.code), ['HANDLER_EXITED'])
+  const failed = 'Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler\n'
+    + "System.ComponentModel.Win32Exception : An error occurred trying to start process '/home/site/wwwroot/handler' "
+    + "with working directory '/home/site/wwwroot'. Exec format error"
+  const codes = (...lines: string[]) => findingsFromLogs(lines.map((l, i) => line(i, l))).map((f) => f.code)
+  assert.deepEqual(codes(failed, final('Initializing')), ['EXECUTABLE_WRONG_ARCH'])
+  assert.deepEqual(codes(CRASH, final('WorkerProcessRestarting')), ['HANDLER_EXITED'])
   assert.deepEqual(lineCodes(final('Initializing')), ['HANDLER_START_FAILED'])
   assert.deepEqual(lineCodes(final('WorkerProcessRestarting')), ['HANDLER_NOT_READY'])
   assert.deepEqual(lineCodes('Job host started'), [])
@@ -87,7 +94,8 @@ test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: e
 test('only the current host start counts; older lines are history, never findings', () => {
   const crashLoop = [line(1, START, 'Information'), line(2, CRASH), line(3, CRASH), line(4, CRASH), line(5, GAVE_UP)]
   // A fixed package deployed at second 10, whose start has not reached the handler yet.
-  const fixed = judgeLogs([...crashLoop, line(11, START, 'Information'), line(12, 'Job host started', 'Information')], {since: second(10)})
+  const restarted = [...crashLoop, line(11, START, 'Information')]
+  const fixed = judgeLogs([...restarted, line(12, 'Job host started', 'Information')], {since: second(10)})
   assert.deepEqual(fixed.findings, [])
   assert.equal(fixed.started, undefined)
   assert.deepEqual(fixed.history.map((f) => f.code), ['HANDLER_EXITED'])
@@ -96,12 +104,15 @@ test('only the current host start counts; older lines are history, never finding
   const again = judgeLogs([...crashLoop, line(11, START, 'Information')])
   assert.deepEqual(again.findings.map((f) => f.code), ['HANDLER_EXITED'])
   // A start failure does not stop the host: a later start is for another reason (new settings, a recycle).
-  const failed = "Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193): The specified executable is not a valid application for this OS platform."
+  const failed = 'Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\n'
+    + 'System.ComponentModel.Win32Exception (193): '
+    + 'The specified executable is not a valid application for this OS platform.'
   const later = judgeLogs([line(1, START, 'Information'), line(2, failed), line(11, START, 'Information')])
   assert.deepEqual(later.findings, [])
   assert.deepEqual(later.history.map((f) => f.code), ['EXECUTABLE_WRONG_ARCH'])
   // The new start said it: started, and the crash it replaced is history.
-  const ok = judgeLogs([...crashLoop, line(11, START, 'Information'), line(13, 'Worker process started and initialized.', 'Information')], {since: second(10)})
+  const started = line(13, 'Worker process started and initialized.', 'Information')
+  const ok = judgeLogs([...restarted, started], {since: second(10)})
   assert.ok(ok.started)
   assert.deepEqual([ok.findings, ok.history.map((f) => f.code)], [[], ['HANDLER_EXITED']])
   // The new host may start on the new files before the deployment is called done: its lines count.
@@ -196,14 +207,16 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.doesNotMatch(r.stdout, /sig=abc/, 'the SAS is not printed')
   })
 
-  test('a fixed redeploy whose start has not reached the handler yet: exit 0, the crash it replaced only as history', async () => {
+  test('a fixed redeploy that has not reached the handler yet: exit 0, the crash it replaced is history', async () => {
     const app = 'demo-linux-dedicated'
-    const crashing = handlerApp(nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"))
+    const crash = "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"
+    const crashing = handlerApp(nodeHandler(JSON_OK, crash))
     const crashed = await chd(['deploy', await makeApp(crashing), '--app', app, '--force'], {env})
     assert.equal(crashed.code, 5, crashed.stderr)
-    // The fixed build answers only after 30 s (its initializationTimeout allows 2 min): the host runs it, not yet ready.
-    const listen = "setTimeout(() => server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1'), 30_000)"
-    const slow = handlerApp(nodeHandler(JSON_OK, listen), {'host.json': hostJson({defaultExecutablePath: 'handler'}, {initializationTimeout: '00:02:00'})})
+    // The fixed build answers only after 30 s (its initializationTimeout allows 2 min): running, not ready yet.
+    const listen = "setTimeout(() => server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1'), 3e4)"
+    const patient = hostJson({defaultExecutablePath: 'handler'}, {initializationTimeout: '00:02:00'})
+    const slow = handlerApp(nodeHandler(JSON_OK, listen), {'host.json': patient})
     const fixed = await chd(['deploy', await makeApp(slow), '--app', app, '--force', '--no-wait'], {env})
     assert.equal(fixed.code, 0, fixed.stderr)
     const until = Date.now() + 30_000
@@ -217,7 +230,8 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.equal(doc.remote.deployedAt, fake.site(app).deployments[0].end_time)
     const text = await chd(['doctor', '--app', app], {env, cwd: elsewhere})
     assert.equal(text.code, 0, text.stdout + text.stderr)
-    assert.match(text.stdout, /earlier \(before the current host start or the last deployment; not counted\):\n {2}HANDLER_EXITED: /)
+    const block = /earlier \(before the current host start or the last deployment; not counted\):\n {2}HANDLER_EXITED: /
+    assert.match(text.stdout, block)
   })
 
   test('with a folder: local checks against the live platform, plus the remote findings', async () => {

@@ -102,7 +102,8 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       probe = probed.probe
       findings = [...settleForwarding(findings, probe), ...probed.findings]
     }
-    const result = summarise(options.path, source.kind, target, findings, {remote, history, probe, functions: app.functions.map((f) => f.name)})
+    const functions = app.functions.map((f) => f.name)
+    const result = summarise(options.path, source.kind, target, findings, {remote, history, probe, functions})
     if (result.ok) step.succeed(`${result.summary.warnings} warning(s)`)
     else step.fail(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`)
     const exe = context.exe
@@ -128,7 +129,9 @@ interface Extra {
   functions?: string[]
 }
 
-function summarise(app: string, source: 'folder' | 'zip', target: ReturnType<typeof targetProfile>, all: Finding[], extra: Extra): DoctorResult {
+function summarise(
+  app: string, source: 'folder' | 'zip', target: ReturnType<typeof targetProfile>, all: Finding[], extra: Extra,
+): DoctorResult {
   const findings = sortFindings(all)
   const summary = {
     errors: findings.filter((f) => f.severity === 'error').length,

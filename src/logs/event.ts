@@ -90,7 +90,8 @@ export function structured(e: LogEvent): LogEvent {
     ?? ('@t' in obj && levelKey === undefined ? 'Information' : undefined)
   const rest = {...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'message')), ...obj}
   // A property the template put into the message is said already.
-  const said = new Set(messageKey === undefined && typeof obj['@mt'] === 'string' ? [...obj['@mt'].matchAll(HOLE)].map((m) => m[1]) : [])
+  const template = messageKey === undefined && typeof obj['@mt'] === 'string' ? obj['@mt'] : ''
+  const said = new Set([...template.matchAll(HOLE)].map((m) => m[1]))
   const extras = Object.entries(rest)
     .filter(([k]) => k !== levelKey && k !== messageKey && !said.has(k) && !QUIET_KEYS.has(k.toLowerCase()))
     .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"]/.test(v) ? v : JSON.stringify(v)}`)

@@ -28,7 +28,7 @@ export interface Pattern {
 const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the package (chd doctor DIR)'
 const EXIT_FIX = 'Run it locally with chd start to see why it exits'
 
-/** What a dispatcher state left at the end of WorkerFunctionInvoker's wait says (FunctionInvocationDispatcherState.cs). */
+/** What the dispatcher state at the end of WorkerFunctionInvoker's wait says (FunctionInvocationDispatcherState.cs). */
 function dispatcherState(state: string): string {
   if (state === 'WorkerProcessRestarting') return 'it had failed and the host was still restarting it'
   if (state === 'Disposing' || state === 'Disposed') return 'the host was already stopping it'
@@ -106,13 +106,15 @@ export const PATTERNS: Pattern[] = [
       + 'names which',
   },
   {
-    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY', final: true, shutdown: true, outcome: true,
+    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY',
+    final: true, shutdown: true, outcome: true,
     why: (m) => `The handler was not ready (dispatcher ${m[1]}: ${dispatcherState(m[1])}); an invocation waited `
       + '4 × the initialization timeout for it, then the host shut down',
     fix: 'chd doctor DIR starts it as the host does and shows why it exits or does not answer GET /',
   },
   {
-    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED', final: true, shutdown: true, outcome: true,
+    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED',
+    final: true, shutdown: true, outcome: true,
     why: () => 'The handler failed three times; the host gave up and shut down (the platform starts it again)',
     fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally',
   },
@@ -187,7 +189,8 @@ const telling = (e: LogEvent) => WORKER_STARTED.test(e.message) || patternFor(e.
 export function judgeLogs(events: LogEvent[], options: {since?: number} = {}): Verdict {
   const runs = splitRuns(events, options.since)
   let first = runs.length
-  while (first > 0 && runs[first - 1].current && (first === runs.length || judgeRun(runs[first - 1].lines).shutdown)) first--
+  const chained = (i: number) => i === runs.length - 1 || judgeRun(runs[i].lines).shutdown
+  while (first > 0 && runs[first - 1].current && chained(first - 1)) first--
   const episode = runs.slice(first)
   const judged = [...episode].reverse().find((run) => run.lines.some(telling))
   const verdict = judgeRun(judged ? judged.lines : episode.flatMap((r) => r.lines))
@@ -233,7 +236,8 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   const all = [...out.values()]
   const named = all.some((x) => !x.pattern.outcome)
   const kept = all.filter((x) => !(named && x.pattern.outcome)).map((x) => x.finding)
-  const findings = [...kept.filter((f) => !f.code.startsWith('HANDLER_')), ...kept.filter((f) => f.code.startsWith('HANDLER_'))]
+  const handler = (f: Finding) => f.code.startsWith('HANDLER_')
+  const findings = [...kept.filter((f) => !handler(f)), ...kept.filter(handler)]
   if (findings.length === 0) {
     const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
     if (line) {
@@ -300,7 +304,11 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
   if (rfp && /^https?:/i.test(rfp)) {
     const probe = await probeUrl(ctx, rfp)
     if (probe.status !== 200 && probe.status !== 206) {
-      findings.push(finding('RUN_FROM_PACKAGE_STALE', `WEBSITE_RUN_FROM_PACKAGE points at a package that answers ${probe.status ?? 'nothing'} (${redactSas(rfp)}): the app has no code to run`, {fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`}))
+      const answer = `answers ${probe.status ?? 'nothing'} (${redactSas(rfp)})`
+      const message = `WEBSITE_RUN_FROM_PACKAGE points at a package that ${answer}: the app has no code to run`
+      findings.push(finding('RUN_FROM_PACKAGE_STALE', message, {
+        fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`,
+      }))
     }
     // The blob is uploaded just before the URL is set: the content went live after it.
     if (probe.lastModified) deployed = {start: probe.lastModified, end: probe.lastModified}
@@ -348,7 +356,9 @@ interface Deployed {
  * Kudu's newest deployment (a failed one is a finding, with Kudu's own lines) and the newest
  * successful one, whose content is what runs now.
  */
-async function lastDeployment(ctx: AzureContext, site: SiteInfo): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
+async function lastDeployment(
+  ctx: AzureContext, site: SiteInfo,
+): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
   const kudu = new KuduClient(ctx, site.scmHost)
   const r = await kudu.send('GET', '/api/deployments')
   if (r.status !== 200) return undefined
@@ -363,7 +373,11 @@ async function lastDeployment(ctx: AzureContext, site: SiteInfo): Promise<{last?
   if (last.status === 3) {
     const log = await kudu.deploymentLog(last.id)
     const lines = log.filter((e) => e.type === 2).map((e) => e.message)
-    failure = finding('LAST_DEPLOYMENT_FAILED', `The last deployment (${last.id}) failed${last.status_text ? `: ${last.status_text}` : ''}${lines.length ? `; Kudu logged: ${lines.slice(-5).join(' | ')}` : ''}`, {fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)'})
+    const logged = lines.length ? `; Kudu logged: ${lines.slice(-5).join(' | ')}` : ''
+    const why = `${last.status_text ? `: ${last.status_text}` : ''}${logged}`
+    failure = finding('LAST_DEPLOYMENT_FAILED', `The last deployment (${last.id}) failed${why}`, {
+      fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)',
+    })
   }
   return {last: {id: last.id, status: last.status}, ...(failure ? {failure} : {}), ...(deployed ? {deployed} : {})}
 }
@@ -387,8 +401,10 @@ function unconfirmed(site: SiteInfo, source: LogSource, since: number | undefine
         + 'has just switched on (for 15 minutes)'
       : `App Insights has no startup line${after || ' from the last hour'} (its rows arrive 20 s to 3 min late)`
   const earlier = history ? '; earlier lines failed, but they are about what ran before (shown as history)' : ''
-  return finding('HANDLER_START_UNCONFIRMED', `The host is Running, but nothing shows the handler started or failed: ${why}${earlier}`, {
-    fix: `Call a function (chd deploy --smoke /api/<route> does), or follow the next start: chd logs --app ${site.name} -f`,
+  const message = `The host is Running, but nothing shows the handler started or failed: ${why}${earlier}`
+  return finding('HANDLER_START_UNCONFIRMED', message, {
+    fix: 'Call a function (chd deploy --smoke /api/<route> does), or follow the next start: '
+      + `chd logs --app ${site.name} -f`,
   })
 }
 
