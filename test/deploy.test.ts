@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
 import type {ChildProcess} from 'node:child_process'
 import {readdir, writeFile} from 'node:fs/promises'
+import https from 'node:https'
 import path from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
+import {connectionStringType} from '../src/azure/settings.js'
+import {readLocalSettings} from '../src/deploy/local-settings.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
@@ -35,6 +38,35 @@ async function deployedModes(zip: Buffer): Promise<Record<string, string>> {
 function noSecrets(...texts: string[]) {
   for (const t of texts) assert.doesNotMatch(t, new RegExp(SECRET_VALUE), 'a secret value was printed')
 }
+
+test('connection string types: what the host reads (EnvironmentVariablesConfigurationProvider), or Custom', () => {
+  const azure = 'Server=tcp:x.database.windows.net,1433;Initial Catalog=db;User ID=u;Password=p'
+  assert.equal(connectionStringType(azure), 'SQLAzure')
+  assert.equal(connectionStringType('Data Source=sql01;Initial Catalog=db;Integrated Security=True'), 'SQLServer')
+  assert.equal(connectionStringType('Server=x.mysql.database.azure.com;Database=db;Uid=u;Pwd=p'), 'MySql')
+  assert.equal(connectionStringType('Server=db01;Database=db;Uid=u;Pwd=p', 'MySqlConnector'), 'MySql')
+  // Core Tools writes this provider for every string: it says nothing.
+  assert.equal(connectionStringType('r1.redis.cache.windows.net:6380,password=p', 'System.Data.SqlClient'), 'Custom')
+  const others = [
+    'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s',
+    'AccountEndpoint=https://x.documents.azure.com:443/;AccountKey=k', 'Host=db;Username=u;Password=p',
+    'postgres://u:p@db/x',
+  ]
+  for (const other of others) {
+    assert.equal(connectionStringType(other), 'Custom', other)
+  }
+})
+
+test('local.settings.json ConnectionStrings: an entry of another shape is refused by name, value unshown', async () => {
+  const file = path.join(await tempDir(), 'local.settings.json')
+  await writeFile(file, JSON.stringify({Values: {A: '1'}, ConnectionStrings: {Broken: {ConnectionString: 4242}}}))
+  await assert.rejects(readLocalSettings(file), (error: Error & {code?: string}) => {
+    assert.equal(error.code, 'SETTINGS_FILE_INVALID')
+    assert.match(error.message, /ConnectionStrings\.Broken/)
+    assert.doesNotMatch(error.message, /4242/)
+    return true
+  })
+})
 
 describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
   for (const [app, route] of [['demo-linux-dedicated', 'zipdeploy'], ['demo-linux-premium', 'zipdeploy'], ['demo-flex', 'publish'], ['demo-linux-consumption', 'run-from-package']] as const) {
@@ -105,6 +137,51 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.equal(s.EXTRA, '1')
     assert.match(s.AzureWebJobsStorage, /^DefaultEndpointsProtocol=https/, 'the development storage value is not pushed')
     noSecrets(r.stdout, r.stderr)
+  })
+
+  test('--settings-file ConnectionStrings: merged, typed, never printed (core-tools#215)', async () => {
+    const app = 'demo-linux-dedicated'
+    const existing = {value: `Server=tcp:old.database.windows.net;Password=${SECRET_VALUE}`, type: 'SQLAzure'}
+    fake.site(app).connectionStrings = {Existing: existing}
+    const file = path.join(await tempDir(), 'local.settings.json')
+    const orders = `Server=tcp:orders.database.windows.net,1433;Initial Catalog=orders;Password=${SECRET_VALUE}`
+    await writeFile(file, JSON.stringify({IsEncrypted: false, Values: {}, ConnectionStrings: {
+      Reports: `postgres://report:${SECRET_VALUE}@db.internal/reports`,
+      Orders: {ConnectionString: orders, ProviderName: 'System.Data.SqlClient'},
+      Local: 'UseDevelopmentStorage=true',
+    }}))
+    // The handler answers with the names of the connection-string variables it was started with.
+    const names = "Object.keys(process.env).filter((k) => k.includes('CONNSTR_')).sort().join(',')"
+    const echo = `res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: ${names}}}}))`
+    const dir = await makeApp(handlerApp(nodeHandler(echo)))
+    const dry = await chd(['deploy', dir, '--app', app, '--settings-file', file, '--dry-run', '--force'], {env})
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /\+ Reports \(Custom, read as CUSTOMCONNSTR_Reports\) = \*\*\*/)
+    assert.match(dry.stdout, /\+ Orders \(SQLAzure, read as SQLAZURECONNSTR_Orders\) = \*\*\*/)
+    assert.match(dry.stdout, /connection strings: 2 added, 0 changed, 0 removed, 1 kept/)
+    const writes = since().filter((q) => /\/config\/connectionstrings(\?|$)/.test(q.path))
+    assert.deepEqual(writes, [], 'a dry run writes nothing')
+    noSecrets(dry.stdout, dry.stderr)
+    const r = await chd(['deploy', dir, '--app', app, '--settings-file', file, '--force', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    noSecrets(r.stdout, r.stderr)
+    assert.deepEqual(fake.site(app).connectionStrings, {
+      Existing: existing,
+      Reports: {value: `postgres://report:${SECRET_VALUE}@db.internal/reports`, type: 'Custom'},
+      Orders: {value: orders, type: 'SQLAzure'},
+    })
+    const doc = r.json()
+    assert.deepEqual(doc.connectionStrings.diff, {added: ['Reports', 'Orders'], changed: [], removed: [], unchanged: 1})
+    assert.equal(doc.connectionStrings.names.Reports.variable, 'CUSTOMCONNSTR_Reports')
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get(doc.verify.functions[0].url, {ca: fake.tls.caPem}, (res) => {
+        let text = ''
+        res.on('data', (d) => { text += d })
+        res.on('end', () => resolve(text))
+      }).on('error', reject)
+    })
+    assert.equal(body, 'CUSTOMCONNSTR_Reports,SQLAZURECONNSTR_Existing,SQLAZURECONNSTR_Orders')
   })
 
   test('a zip made on Windows (no Unix modes) is not refused: deploy adds the execute bit itself', async () => {
