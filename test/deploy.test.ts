@@ -7,7 +7,7 @@ import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {connectionStringType} from '../src/azure/settings.js'
 import {readLocalSettings} from '../src/deploy/local-settings.js'
-import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
@@ -182,6 +182,35 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
       }).on('error', reject)
     })
     assert.equal(body, 'CUSTOMCONNSTR_Reports,SQLAZURECONNSTR_Existing,SQLAZURECONNSTR_Orders')
+  })
+
+  test('--setting AzureFunctionsJobHost__customHandler__… is judged in validate-local, like host.json itself', async () => {
+    const key = 'AzureFunctionsJobHost__customHandler__description__defaultExecutablePath'
+    const args = ['deploy', appDir, '--app', 'demo-linux-dedicated', '--dry-run']
+    // The live setting would point the host at a file the package lacks: refused before upload.
+    const missing = await chd([...args, '--setting', `${key}=bin/nothere`, '--json'], {env})
+    assert.equal(missing.code, 1, missing.stdout)
+    assert.equal(missing.json().error.code, 'CHECKS_FAILED')
+    assert.match(missing.json().error.message, /EXECUTABLE_NOT_FOUND: .*bin\/nothere/)
+    // And it repairs a host.json that names the wrong file.
+    const wrong = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'host.json': hostJson({
+      defaultExecutablePath: 'nothere',
+    })})
+    const fixed = await chd(['deploy', wrong, '--app', 'demo-linux-dedicated', '--dry-run', '--setting', `${key}=handler`],
+      {env})
+    assert.equal(fixed.code, 0, fixed.stderr)
+  })
+
+  test('non-HTTP functions get no invoke URL (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate)', async () => {
+    const timer = {bindings: [{type: 'timerTrigger', direction: 'in', name: 'tick', schedule: '0 */5 * * * *'}]}
+    const dir = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'tick/function.json': timer})
+    const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const functions = r.json().verify.functions as Array<{name: string; url?: string}>
+    assert.deepEqual(functions.map((f) => [f.name, Boolean(f.url)]), [['hello', true], ['tick', false]])
+    const text = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /\n {2}tick: \(no HTTP trigger\)\n/)
   })
 
   test('a zip made on Windows (no Unix modes) is not refused: deploy adds the execute bit itself', async () => {
@@ -410,6 +439,9 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     assert.equal(r.code, 5, r.stderr)
     assert.match(r.stderr, /Error \[HANDLER_EXITED\]/)
     assert.match(r.stderr, /exited with code 3: boom: cannot open config/)
+    // The step that found it says so: a failure is never ticked.
+    assert.match(r.stderr, /✖ verify/)
+    assert.doesNotMatch(r.stderr, /✔ verify/)
     const json = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
     assert.equal(json.code, 5)
     const err = json.json().error

@@ -4,7 +4,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {forAzure, loadApp} from '../app/model.js'
+import {forAzure, httpTriggered, loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
 import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
@@ -71,12 +71,16 @@ export interface DeployResult {
 class Steps {
   readonly done: DeployResult['steps'] = []
   constructor(private readonly progress: Progress) {}
-  async run<T>(name: string, fn: (update: (text: string) => void) => Promise<{value: T; detail: string}>): Promise<T> {
+  /** A step that returns `failed` ends with ✖ but gives its value, for the caller to say why. */
+  async run<T>(
+    name: string, fn: (update: (text: string) => void) => Promise<{value: T; detail: string; failed?: boolean}>,
+  ): Promise<T> {
     const step = this.progress.step(name)
     const start = Date.now()
     try {
-      const {value, detail} = await fn((t) => step.update(t))
-      step.succeed(detail)
+      const {value, detail, failed} = await fn((t) => step.update(t))
+      if (failed) step.fail(detail)
+      else step.succeed(detail)
       this.done.push({name, ms: Date.now() - start, detail})
       return value
     } catch (error) {
@@ -311,12 +315,14 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         // Nothing changed, nothing restarted: no new line will come.
         ...(since === undefined ? {windowMs: 0} : {}),
         smoke: options.smoke,
+        httpFunctions: new Set(app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
         onStatus: update,
       })
       if (since === undefined && v.worker === 'unconfirmed') {
         v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
       }
-      return {value: v, detail: `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`}
+      const detail = `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`
+      return {value: v, detail, failed: v.worker === 'failed'}
     })
     if (result.verify.worker === 'failed') throw startFailure(result)
     return result

@@ -504,6 +504,7 @@ export class FakeAzure {
         res.writeHead(200)
         return void res.end()
       case 'GET /functions':
+        // A URL for every function, whatever its trigger: chd must not take the listing's word that it answers HTTP.
         return json(res, 200, {value: site.functions.map((fn) => ({
           id: `${this.siteId(site)}/functions/${fn}`,
           name: `${site.name}/${fn}`,
