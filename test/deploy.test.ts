@@ -184,7 +184,7 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.equal(body, 'CUSTOMCONNSTR_Reports,SQLAZURECONNSTR_Existing,SQLAZURECONNSTR_Orders')
   })
 
-  test('--setting AzureFunctionsJobHost__customHandler__… is judged in validate-local, like host.json itself', async () => {
+  test('--setting AzureFunctionsJobHost__customHandler__… is judged in validate-local, as host.json is', async () => {
     const key = 'AzureFunctionsJobHost__customHandler__description__defaultExecutablePath'
     const args = ['deploy', appDir, '--app', 'demo-linux-dedicated', '--dry-run']
     // The live setting would point the host at a file the package lacks: refused before upload.
@@ -196,8 +196,8 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     const wrong = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'host.json': hostJson({
       defaultExecutablePath: 'nothere',
     })})
-    const fixed = await chd(['deploy', wrong, '--app', 'demo-linux-dedicated', '--dry-run', '--setting', `${key}=handler`],
-      {env})
+    const repaired = ['deploy', wrong, '--app', 'demo-linux-dedicated', '--dry-run', '--setting', `${key}=handler`]
+    const fixed = await chd(repaired, {env})
     assert.equal(fixed.code, 0, fixed.stderr)
   })
 

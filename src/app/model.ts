@@ -224,7 +224,7 @@ export function isTrigger(b: Binding): boolean {
   return b.direction === 'in' && /trigger$/i.test(b.type)
 }
 
-/** Has an httpTrigger: the only kind the host gives an invoke URL (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate). */
+/** Has an httpTrigger: the only kind with an invoke URL (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate). */
 export function httpTriggered(fn: FunctionDef): boolean {
   return fn.bindings.some((b) => b.direction !== 'out' && b.type.toLowerCase() === 'httptrigger')
 }
