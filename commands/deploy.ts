@@ -63,6 +63,14 @@ export default class Deploy extends ChdCommand {
     this.say(`package: ${result.package.bytes} bytes, sha256 ${result.package.sha256}${result.package.uploaded ? '' : result.dryRun ? ' (dry run: not uploaded)' : ` (${result.package.reason ?? 'not uploaded'})`}`)
     this.say(`runtime: ${result.runtime.before ?? '(unset)'} → ${result.runtime.after}`)
     this.say(renderSettingsDiff(result.settings.diff))
+    const connections = result.connectionStrings
+    if (connections) {
+      const note = (k: string) => {
+        const n = connections.names[k]
+        return n ? `${n.type}, read as ${n.variable}` : ''
+      }
+      this.say(renderSettingsDiff(connections.diff, {noun: 'connection strings', note}))
+    }
     if (result.deployment?.id) this.say(`deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`)
     if (result.verify) {
       const v = result.verify

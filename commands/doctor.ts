@@ -9,7 +9,7 @@ import path from 'node:path'
 
 import {azureFlags, azureOptions, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import type {Plan} from '../src/platform/targets.js'
-import {renderCatalogue, renderFindings, renderProbe} from '../src/ui/findings.js'
+import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../src/ui/findings.js'
 
 export default class Doctor extends ChdCommand {
   static override summary = 'Judge a function app folder or .zip package before it is deployed.'
@@ -70,6 +70,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     this.say()
     this.say(renderFindings(result.findings))
     this.say()
+    if (result.history?.length) this.say(`${renderHistory(result.history)}\n`)
     this.say(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} info for ${result.target.name}`)
     if (!result.ok) process.exitCode = ExitCode.failed
     return result

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import type {ChildProcess} from 'node:child_process'
 import {readdir, writeFile} from 'node:fs/promises'
+import https from 'node:https'
 import path from 'node:path'
 import {after, before, beforeEach, describe, test} from 'node:test'
 
-import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {connectionStringType} from '../src/azure/settings.js'
+import {readLocalSettings} from '../src/deploy/local-settings.js'
+import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
@@ -35,6 +38,35 @@ async function deployedModes(zip: Buffer): Promise<Record<string, string>> {
 function noSecrets(...texts: string[]) {
   for (const t of texts) assert.doesNotMatch(t, new RegExp(SECRET_VALUE), 'a secret value was printed')
 }
+
+test('connection string types: what the host reads (EnvironmentVariablesConfigurationProvider), or Custom', () => {
+  const azure = 'Server=tcp:x.database.windows.net,1433;Initial Catalog=db;User ID=u;Password=p'
+  assert.equal(connectionStringType(azure), 'SQLAzure')
+  assert.equal(connectionStringType('Data Source=sql01;Initial Catalog=db;Integrated Security=True'), 'SQLServer')
+  assert.equal(connectionStringType('Server=x.mysql.database.azure.com;Database=db;Uid=u;Pwd=p'), 'MySql')
+  assert.equal(connectionStringType('Server=db01;Database=db;Uid=u;Pwd=p', 'MySqlConnector'), 'MySql')
+  // Core Tools writes this provider for every string: it says nothing.
+  assert.equal(connectionStringType('r1.redis.cache.windows.net:6380,password=p', 'System.Data.SqlClient'), 'Custom')
+  const others = [
+    'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s',
+    'AccountEndpoint=https://x.documents.azure.com:443/;AccountKey=k', 'Host=db;Username=u;Password=p',
+    'postgres://u:p@db/x',
+  ]
+  for (const other of others) {
+    assert.equal(connectionStringType(other), 'Custom', other)
+  }
+})
+
+test('local.settings.json ConnectionStrings: an entry of another shape is refused by name, value unshown', async () => {
+  const file = path.join(await tempDir(), 'local.settings.json')
+  await writeFile(file, JSON.stringify({Values: {A: '1'}, ConnectionStrings: {Broken: {ConnectionString: 4242}}}))
+  await assert.rejects(readLocalSettings(file), (error: Error & {code?: string}) => {
+    assert.equal(error.code, 'SETTINGS_FILE_INVALID')
+    assert.match(error.message, /ConnectionStrings\.Broken/)
+    assert.doesNotMatch(error.message, /4242/)
+    return true
+  })
+})
 
 describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
   for (const [app, route] of [['demo-linux-dedicated', 'zipdeploy'], ['demo-linux-premium', 'zipdeploy'], ['demo-flex', 'publish'], ['demo-linux-consumption', 'run-from-package']] as const) {
@@ -105,6 +137,80 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.equal(s.EXTRA, '1')
     assert.match(s.AzureWebJobsStorage, /^DefaultEndpointsProtocol=https/, 'the development storage value is not pushed')
     noSecrets(r.stdout, r.stderr)
+  })
+
+  test('--settings-file ConnectionStrings: merged, typed, never printed (core-tools#215)', async () => {
+    const app = 'demo-linux-dedicated'
+    const existing = {value: `Server=tcp:old.database.windows.net;Password=${SECRET_VALUE}`, type: 'SQLAzure'}
+    fake.site(app).connectionStrings = {Existing: existing}
+    const file = path.join(await tempDir(), 'local.settings.json')
+    const orders = `Server=tcp:orders.database.windows.net,1433;Initial Catalog=orders;Password=${SECRET_VALUE}`
+    await writeFile(file, JSON.stringify({IsEncrypted: false, Values: {}, ConnectionStrings: {
+      Reports: `postgres://report:${SECRET_VALUE}@db.internal/reports`,
+      Orders: {ConnectionString: orders, ProviderName: 'System.Data.SqlClient'},
+      Local: 'UseDevelopmentStorage=true',
+    }}))
+    // The handler answers with the names of the connection-string variables it was started with.
+    const names = "Object.keys(process.env).filter((k) => k.includes('CONNSTR_')).sort().join(',')"
+    const echo = `res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: ${names}}}}))`
+    const dir = await makeApp(handlerApp(nodeHandler(echo)))
+    const dry = await chd(['deploy', dir, '--app', app, '--settings-file', file, '--dry-run', '--force'], {env})
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /\+ Reports \(Custom, read as CUSTOMCONNSTR_Reports\) = \*\*\*/)
+    assert.match(dry.stdout, /\+ Orders \(SQLAzure, read as SQLAZURECONNSTR_Orders\) = \*\*\*/)
+    assert.match(dry.stdout, /connection strings: 2 added, 0 changed, 0 removed, 1 kept/)
+    const writes = since().filter((q) => /\/config\/connectionstrings(\?|$)/.test(q.path))
+    assert.deepEqual(writes, [], 'a dry run writes nothing')
+    noSecrets(dry.stdout, dry.stderr)
+    const r = await chd(['deploy', dir, '--app', app, '--settings-file', file, '--force', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    noSecrets(r.stdout, r.stderr)
+    assert.deepEqual(fake.site(app).connectionStrings, {
+      Existing: existing,
+      Reports: {value: `postgres://report:${SECRET_VALUE}@db.internal/reports`, type: 'Custom'},
+      Orders: {value: orders, type: 'SQLAzure'},
+    })
+    const doc = r.json()
+    assert.deepEqual(doc.connectionStrings.diff, {added: ['Reports', 'Orders'], changed: [], removed: [], unchanged: 1})
+    assert.equal(doc.connectionStrings.names.Reports.variable, 'CUSTOMCONNSTR_Reports')
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get(doc.verify.functions[0].url, {ca: fake.tls.caPem}, (res) => {
+        let text = ''
+        res.on('data', (d) => { text += d })
+        res.on('end', () => resolve(text))
+      }).on('error', reject)
+    })
+    assert.equal(body, 'CUSTOMCONNSTR_Reports,SQLAZURECONNSTR_Existing,SQLAZURECONNSTR_Orders')
+  })
+
+  test('--setting AzureFunctionsJobHost__customHandler__… is judged in validate-local, as host.json is', async () => {
+    const key = 'AzureFunctionsJobHost__customHandler__description__defaultExecutablePath'
+    const args = ['deploy', appDir, '--app', 'demo-linux-dedicated', '--dry-run']
+    // The live setting would point the host at a file the package lacks: refused before upload.
+    const missing = await chd([...args, '--setting', `${key}=bin/nothere`, '--json'], {env})
+    assert.equal(missing.code, 1, missing.stdout)
+    assert.equal(missing.json().error.code, 'CHECKS_FAILED')
+    assert.match(missing.json().error.message, /EXECUTABLE_NOT_FOUND: .*bin\/nothere/)
+    // And it repairs a host.json that names the wrong file.
+    const wrong = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'host.json': hostJson({
+      defaultExecutablePath: 'nothere',
+    })})
+    const repaired = ['deploy', wrong, '--app', 'demo-linux-dedicated', '--dry-run', '--setting', `${key}=handler`]
+    const fixed = await chd(repaired, {env})
+    assert.equal(fixed.code, 0, fixed.stderr)
+  })
+
+  test('non-HTTP functions get no invoke URL (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate)', async () => {
+    const timer = {bindings: [{type: 'timerTrigger', direction: 'in', name: 'tick', schedule: '0 */5 * * * *'}]}
+    const dir = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'tick/function.json': timer})
+    const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const functions = r.json().verify.functions as Array<{name: string; url?: string}>
+    assert.deepEqual(functions.map((f) => [f.name, Boolean(f.url)]), [['hello', true], ['tick', false]])
+    const text = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /\n {2}tick: \(no HTTP trigger\)\n/)
   })
 
   test('a zip made on Windows (no Unix modes) is not refused: deploy adds the execute bit itself', async () => {
@@ -333,6 +439,9 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     assert.equal(r.code, 5, r.stderr)
     assert.match(r.stderr, /Error \[HANDLER_EXITED\]/)
     assert.match(r.stderr, /exited with code 3: boom: cannot open config/)
+    // The step that found it says so: a failure is never ticked.
+    assert.match(r.stderr, /✖ verify/)
+    assert.doesNotMatch(r.stderr, /✔ verify/)
     const json = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
     assert.equal(json.code, 5)
     const err = json.json().error

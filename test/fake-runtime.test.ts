@@ -204,6 +204,32 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
     assert.equal(prod.settings.ONLY_IN_PROD, undefined)
     assert.deepEqual([prod.settings.SLOT_ROLE, staging.settings.SLOT_ROLE], ['production', 'staging'])
   })
+
+  test('config/connectionstrings (docs/platform.md §6): full replace, types checked, per slot, sticky', async () => {
+    const prod = fake.site('demo-linux-premium')
+    const staging = prod.slots.get('staging')!
+    const put = (p: string, properties: object) => arm('PUT', `${p}/config/connectionstrings`, {properties})
+    const first = {Main: {value: 'Server=a', type: 'SQLAzure'}, Keep: {value: 'k', type: 'Custom'}}
+    assert.equal((await put('demo-linux-premium', first)).status, 200)
+    assert.equal((await put('demo-linux-premium', {Main: {value: 'Server=b', type: 'SQLAzure'}})).status, 200)
+    const listed = await arm('POST', 'demo-linux-premium/config/connectionstrings/list')
+    assert.deepEqual(listed.json.properties, {Main: {value: 'Server=b', type: 'SQLAzure'}}, 'the PUT replaced them all')
+    assert.equal((await put('demo-linux-premium', {Bad: {value: 'x', type: 'Oracle'}})).status, 400)
+    assert.equal((await put('demo-linux-premium', {Bad: {type: 'Custom'}})).status, 400)
+    assert.equal((await put('demo-linux-premium/slots/staging', {Pinned: {value: 's', type: 'Custom'}})).status, 200)
+    const slotList = await arm('POST', 'demo-linux-premium/slots/staging/config/connectionstrings/list')
+    assert.deepEqual(Object.keys(slotList.json.properties), ['Pinned'])
+    prod.slotConfigNames.connectionStringNames.push('Pinned')
+    prod.connectionStrings.Pinned = {value: 'p', type: 'Custom'}
+    try {
+      const swapped = await arm('POST', 'demo-linux-premium/slots/staging/slotsswap', {targetSlot: 'production'})
+      assert.equal(swapped.status, 200)
+      assert.deepEqual([prod.connectionStrings.Pinned.value, staging.connectionStrings.Pinned.value], ['p', 's'])
+      assert.deepEqual([prod.connectionStrings.Main, staging.connectionStrings.Main?.value], [undefined, 'Server=b'])
+    } finally {
+      prod.slotConfigNames.connectionStringNames.length = 0
+    }
+  })
 })
 
 describe('the fake stays up', () => {

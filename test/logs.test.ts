@@ -4,8 +4,10 @@ import https from 'node:https'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
+import {type LogEvent, structured} from '../src/logs/event.js'
 import {StreamParser} from '../src/logs/stream.js'
 import {goodApp, makeApp} from './helpers/app.js'
+import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {FakeAzure} from './fake-azure/server.js'
@@ -99,6 +101,82 @@ test('KuduLite: the platform\'s docker lines are events with their own time and 
   const [e] = parse('2024-02-05T17:30:54.015Z ERROR - Container app_0_1 didn\'t respond to HTTP pings on port: 8080, failing site start. See container logs for debugging.')
   assert.deepEqual([e.time, e.level], ['2024-02-05T17:30:54.015Z', 'Error'])
   assert.match(e.message, /^Container app_0_1 didn't respond/)
+})
+
+/** A handler's console line as the host files it: stdout Information, stderr Error (WorkerProcess.cs). */
+function consoleLine(message: string, level: LogEvent['level'] = 'Information'): LogEvent {
+  return {time: '2026-11-21T05:06:11.045Z', level, message, source: 'insights'}
+}
+
+test('structured handler lines (host#6608, custom-handlers#17): each library\'s own JSON, level and message', () => {
+  const t = '2026-11-21T05:06:11.045Z'
+  const refused = 'connect ECONNREFUSED 127.0.0.1:5432'
+  const stack = `Error: ${refused}\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)`
+  const timeout = 'dial tcp 10.0.0.4:5432: i/o timeout'
+  const zapStack = 'main.main\n\t/src/handler/main.go:42'
+  // [library, its line (an object is written as JSON.stringify writes it: compact, in key order), level, message]
+  const samples: Array<[string, object | string, LogEvent['level'], string]> = [
+    ['pino', {level: 50, time: 1795237571045, pid: 7, hostname: 'a1b2c3', err: {type: 'Error', message: refused, stack},
+      msg: refused}, 'Error', `${refused} err={"type":"Error"`],
+    ['pino info', {level: 30, time: 1795237571045, pid: 7, hostname: 'a1b2c3', msg: 'listening'},
+      'Information', 'listening'],
+    ['bunyan', {name: 'handler', hostname: 'a1b2c3', pid: 7, level: 40, msg: 'slow query', time: t, v: 0},
+      'Warning', 'slow query name=handler'],
+    ['bunyan fatal', {name: 'handler', hostname: 'a1b2c3', pid: 7, level: 60, msg: 'out of memory', time: t, v: 0},
+      'Critical', 'out of memory name=handler'],
+    ['winston', {level: 'error', message: 'payment failed', service: 'billing'},
+      'Error', 'payment failed service=billing'],
+    ['zap', {level: 'error', ts: 1795237571.0451, caller: 'handler/main.go:42', msg: 'db down', error: timeout,
+      stacktrace: zapStack}, 'Error', `db down caller=handler/main.go:42 error="${timeout}" stacktrace="main.main\\n`],
+    ['zap dpanic', {level: 'dpanic', ts: 1795237571.0451, caller: 'handler/main.go:50', msg: 'nil config'},
+      'Critical', 'nil config caller=handler/main.go:50'],
+    ['zerolog', {level: 'error', error: 'dial tcp: i/o timeout', time: '2026-11-21T05:06:11Z', message: 'db down'},
+      'Error', 'db down error="dial tcp: i/o timeout"'],
+    ['logrus', {level: 'warning', msg: 'retrying', time: '2026-11-21T05:06:11Z'}, 'Warning', 'retrying'],
+    ['slog', {time: '2026-11-21T05:06:11.045123Z', level: 'ERROR', msg: 'db down', err: 'dial tcp: i/o timeout'},
+      'Error', 'db down err="dial tcp: i/o timeout"'],
+    ['slog offset', {time: '2026-11-21T05:06:11.045123Z', level: 'DEBUG-4', msg: 'cache miss', key: 'user:42'},
+      'Debug', 'cache miss key=user:42'],
+    ['Serilog CLEF', {'@t': '2026-11-21T05:06:11.0450000Z', '@mt': 'Disk {Disk} is low', '@l': 'Warning', Disk: 'C:'},
+      'Warning', 'Disk C: is low'],
+    ['Serilog CLEF, Information has no @l', {'@t': '2026-11-21T05:06:11.0450000Z', '@mt': 'Started in {Elapsed:0} ms',
+      Elapsed: 42}, 'Information', 'Started in 42 ms'],
+    ['Serilog rendered', {'@t': '2026-11-21T05:06:11.0450000Z', '@m': 'Payment 7 failed', '@i': 'a1b2c3d4',
+      '@l': 'Error',
+      '@x': 'System.TimeoutException: The operation has timed out.'},
+    'Error', 'Payment 7 failed @x="System.TimeoutException: The operation has timed out."'],
+    ['python-json-logger', '{"asctime": "2026-11-21 05:06:11,045", "levelname": "ERROR", "name": "root", '
+      + '"message": "db down"}',
+      'Error', 'db down name=root'],
+    ['Google Cloud severity', {severity: 'CRITICAL', message: 'cannot start'}, 'Critical', 'cannot start'],
+    ['log15', {t: '2026-11-21T05:06:11Z', lvl: 'eror', msg: 'db down', attempt: 3}, 'Error', 'db down attempt=3'],
+    ['Rust tracing', {timestamp: '2026-11-21T05:06:11.045123Z', level: 'ERROR',
+      fields: {message: 'db down', retries: 3}, target: 'handler::db'},
+      'Error', 'db down retries=3 target=handler::db'],
+    ['.NET JsonConsole', {EventId: 0, LogLevel: 'Error', Category: 'Handler', Message: 'db down',
+      State: {Message: 'db down'}},
+      'Error', 'db down EventId=0 Category=Handler State={"Message":"db down"}'],
+  ]
+  for (const [name, written, level, message] of samples) {
+    const line = typeof written === 'string' ? written : JSON.stringify(written)
+    // On stdout the host files every line as Information; on stderr as Error (or Warning when it says "warn").
+    for (const hostLevel of ['Information', 'Error'] as const) {
+      const e = structured(consoleLine(line, hostLevel))
+      assert.equal(e.level, level, `${name}: level`)
+      assert.equal(e.message.slice(0, message.length), message, name)
+      assert.equal(e.raw, line, `${name}: the line is kept`)
+    }
+  }
+  // The file log's record, from the stream: the same.
+  const record = '2026-11-21T05:06:11.045 [Information] {"level":"error","msg":"db down","time":"2026-11-21T05:06:11Z"}'
+  const [streamed] = parse(record)
+  assert.deepEqual([streamed.level, streamed.message, streamed.time], ['Error', 'db down', '2026-11-21T05:06:11.045Z'])
+  // Not a log line: payloads, arrays, broken JSON, plain text stay as the host filed them.
+  const others = ['{"Outputs":{"res":{"statusCode":200}}}', '[{"level":"error"}]', '{"level":"error", oops}',
+    'level=error msg=x']
+  for (const line of others) {
+    assert.deepEqual(structured(consoleLine(line, 'Error')), consoleLine(line, 'Error'), line)
+  }
 })
 
 describe('chd logs', {skip: goSkip()}, () => {
@@ -216,6 +294,30 @@ describe('chd logs', {skip: goSkip()}, () => {
     const shown = errors.stdout.trim().split('\n').map((l) => JSON.parse(l))
     assert.ok(shown.some((e) => e.message === 'an error line for the filter'))
     for (const e of shown) assert.ok(['Error', 'Critical'].includes(e.level), JSON.stringify(e))
+  })
+
+  test('a handler\'s JSON lines count at their level: --level error shows a stdout error, no stderr info', async () => {
+    const startup = [
+      "console.log(JSON.stringify({level: 50, time: Date.now(), pid: process.pid, hostname: 'h', msg: 'no db'}))",
+      "console.error(JSON.stringify({level: 'info', msg: 'config loaded from env', time: new Date().toISOString()}))",
+      "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')",
+    ].join('\n')
+    const dir = await makeApp(handlerApp(nodeHandler(JSON_OK, startup)))
+    const deployed = await chd(['deploy', dir, '--app', 'demo-linux-premium', '--force'], {env})
+    assert.equal(deployed.code, 0, deployed.stderr)
+    const read = async (level: string) => {
+      const r = await chd(['logs', '--app', 'demo-linux-premium', '--since', '1h', '--level', level, '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    }
+    const errors = await read('error')
+    const e = errors.find((x) => x.message === 'no db')
+    assert.ok(e, JSON.stringify(errors.map((x) => x.message)))
+    assert.equal(e.level, 'Error')
+    assert.match(e.raw, /^\{"level":50,"time":\d+,"pid":\d+,"hostname":"h","msg":"no db"\}$/)
+    assert.ok(!errors.some((x) => /config loaded/.test(x.message)), 'an info line on stderr is not an error')
+    const info = (await read('information')).find((x) => x.message === 'config loaded from env')
+    assert.equal(info?.level, 'Information')
   })
 
   test('no App Insights: a clear error naming the setting; a bad --since is a usage error', async () => {

@@ -226,6 +226,11 @@ export function isTrigger(b: Binding): boolean {
   return b.direction === 'in' && /trigger$/i.test(b.type)
 }
 
+/** Has an httpTrigger: the only kind with an invoke URL (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate). */
+export function httpTriggered(fn: FunctionDef): boolean {
+  return fn.bindings.some((b) => b.direction !== 'out' && b.type.toLowerCase() === 'httptrigger')
+}
+
 /** Exactly one httpTrigger in and one http out: the only shape the host forwards or proxies. */
 export function isHttpInAndOut(fn: FunctionDef): boolean {
   const inputs = fn.bindings.filter((b) => b.direction === 'in' || b.direction === 'inout')

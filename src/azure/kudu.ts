@@ -13,6 +13,7 @@ export interface KuduDeployment {
   message?: string
   complete?: boolean
   active?: boolean
+  start_time?: string | null
   end_time?: string | null
   log_url?: string
 }

@@ -1,27 +1,30 @@
 import {createHash} from 'node:crypto'
 import {createReadStream, rmSync} from 'node:fs'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {getCI, isObject, parseJsonc} from '../app/jsonc.js'
-import {forAzure, loadApp} from '../app/model.js'
+import {forAzure, httpTriggered, loadApp} from '../app/model.js'
 import {openSource} from '../app/source.js'
 import {armRequest, type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
-import {applyChange, checkSettingNames, diffSettings, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
+import {
+  applyChange, checkSettingNames, type ConnectionString, connectionStringVariable, diffSettings, readConnectionStrings,
+  readSettings, sameConnectionString, type SettingsDiff, updateConnectionStrings, updateSettings,
+} from '../azure/settings.js'
 import {addsExecBit, resolveSite, type SiteInfo, siteStack} from '../azure/site.js'
 import type {Finding} from '../checks/finding.js'
 import {packageSelection, runStaticChecks} from '../checks/run.js'
 import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
-import {ChdError, ExitCode, fsError, isChdError} from '../errors.js'
+import {ChdError, ExitCode, isChdError} from '../errors.js'
 import {repackWithModes, writePackage} from '../pack/index.js'
 import {targetProfile} from '../platform/targets.js'
 import {hasStream, HostLogWatch} from '../remote/watch.js'
 import {type Progress, silentProgress} from '../progress.js'
 import {checkStorage, packageIdentity, storageFromSettings, uploadRunFromPackage} from './blob.js'
+import {type LocalSettings, readLocalSettings} from './local-settings.js'
 import {pushPackage, waitForDeployment} from './upload.js'
 import {verifyApp, type VerifyResult} from '../remote/verify.js'
 
@@ -57,6 +60,8 @@ export interface DeployResult {
   package: {path: string; entries?: number; bytes: number; sha256: string; uploaded: boolean; reason?: string; repacked?: boolean}
   deployment?: {id?: string; status?: number}
   settings: {diff: SettingsDiff; writes: number}
+  /** From --settings-file's ConnectionStrings: names, types and the variable a handler reads (never a value). */
+  connectionStrings?: {diff: SettingsDiff; writes: number; names: Record<string, {type: string; variable: string}>}
   runtime: {before?: string; after: string; reason?: string}
   verify?: VerifyResult
   steps: Array<{name: string; ms: number; detail: string}>
@@ -66,12 +71,16 @@ export interface DeployResult {
 class Steps {
   readonly done: DeployResult['steps'] = []
   constructor(private readonly progress: Progress) {}
-  async run<T>(name: string, fn: (update: (text: string) => void) => Promise<{value: T; detail: string}>): Promise<T> {
+  /** A step that returns `failed` ends with ✖ but gives its value, for the caller to say why. */
+  async run<T>(
+    name: string, fn: (update: (text: string) => void) => Promise<{value: T; detail: string; failed?: boolean}>,
+  ): Promise<T> {
     const step = this.progress.step(name)
     const start = Date.now()
     try {
-      const {value, detail} = await fn((t) => step.update(t))
-      step.succeed(detail)
+      const {value, detail, failed} = await fn((t) => step.update(t))
+      if (failed) step.fail(detail)
+      else step.succeed(detail)
       this.done.push({name, ms: Date.now() - start, detail})
       return value
     } catch (error) {
@@ -98,27 +107,6 @@ function shaMarker(sha: string): string {
   return `chd sha256=${sha}`
 }
 
-/** Local settings worth pushing: the Values of local.settings.json, minus what only makes sense locally. */
-async function settingsFromFile(file: string): Promise<Record<string, string>> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw fsError(error, file, '--settings-file')
-  }
-  const doc = parseJsonc(file, text)
-  if (doc.error) throw new ChdError('SETTINGS_FILE_INVALID', `${file}:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {exit: ExitCode.usage, file, line: doc.error.line})
-  const values = getCI(doc.value, 'Values')
-  const out: Record<string, string> = {}
-  if (isObject(values)) {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === null || v === undefined || String(v) === 'UseDevelopmentStorage=true') continue
-      out[k] = String(v)
-    }
-  }
-  return out
-}
-
 /**
  * validate-local → validate-remote → package → upload → activate → verify, for every plan.
  * A dry run stops before the upload and sends no write request.
@@ -137,9 +125,15 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const removeWork = () => rmSync(work, {recursive: true, force: true})
   process.on('exit', removeWork)
   try {
+    const fromFile: LocalSettings = options.settingsFile
+      ? await readLocalSettings(options.settingsFile)
+      : {values: {}, connectionStrings: {}}
+    const connections = fromFile.connectionStrings
+    checkSettingNames(Object.keys(connections), {linux: site.linux})
     // 1. validate-remote: what the app is (settings, stack, storage) and whether this route can deploy to it
     const remote = await steps.run('validate-remote', async () => {
       const current = await readSettings(ctx, site)
+      const connectionsBefore = Object.keys(connections).length > 0 ? await readConnectionStrings(ctx, site) : undefined
       const {stack, container} = await siteStack(ctx, site, current)
       const runtimeBefore = site.plan === 'flex' ? site.flexRuntime : current.FUNCTIONS_WORKER_RUNTIME
       const storage = storageFromSettings(current)
@@ -158,16 +152,14 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       }
       const notes = [`runtime ${runtimeBefore ?? '(unset)'}`, ...(stack ? [`stack ${stack.runtime}${stack.version ? ` ${stack.version}` : ''}`] : [])]
       if (storage) notes.push('storage set')
-      return {value: {current, stack, container, runtimeBefore, storage, identity}, detail: notes.join(', ')}
+      const value = {current, connectionsBefore, stack, container, runtimeBefore, storage, identity}
+      return {value, detail: notes.join(', ')}
     })
     const {current, stack, runtimeBefore} = remote
     const target = targetProfile(remote.container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {plan: site.plan, glibc: options.glibc, stack})
     target.addsExecBit = addsExecBit(site, current)
     // The settings we will make true: existing ∪ runtime ∪ --settings-file ∪ --setting.
-    const desired: Record<string, string> = {
-      ...(options.settingsFile ? await settingsFromFile(options.settingsFile) : {}),
-      ...options.settings,
-    }
+    const desired: Record<string, string> = {...fromFile.values, ...options.settings}
     delete desired.FUNCTIONS_WORKER_RUNTIME
     checkSettingNames(Object.keys(desired), {linux: site.linux})
 
@@ -228,6 +220,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       findings: local.findings,
       package: {path: options.package ?? pkg.file, entries: pkg.entries, bytes: pkg.bytes, sha256: pkg.sha256, uploaded: false, ...(pkg.repacked ? {repacked: true} : {}), ...(pkg.same ? {reason: 'unchanged: same sha256 as the live package'} : {})},
       settings: {diff: diffSettings(remote.current, applyChange(remote.current, {set: desired})), writes: 0},
+      ...(remote.connectionsBefore ? {connectionStrings: connectionsPlan(remote.connectionsBefore, connections)} : {}),
       runtime: {before: remote.runtimeBefore, after: local.runtime.runtime, ...(local.runtime.keep && local.runtime.runtime !== 'custom' ? {reason: local.runtime.reason} : {})},
       steps: steps.done,
     }
@@ -294,6 +287,12 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       if (updated.writes > 0) since = before
       result.settings = {diff: updated.diff, writes: updated.writes}
       const notes = [`settings ${updated.diff.added.length} added, ${updated.diff.changed.length} changed, ${updated.diff.removed.length} removed`]
+      if (result.connectionStrings) {
+        const pushed = await updateConnectionStrings(ctx, site, connections, {settleMs: options.settleMs})
+        if (pushed.writes > 0) since = before
+        result.connectionStrings = {...result.connectionStrings, diff: pushed.diff, writes: pushed.writes}
+        notes.push(`connection strings ${pushed.diff.added.length} added, ${pushed.diff.changed.length} changed`)
+      }
       if (site.plan === 'flex' && !local.runtime.keep) {
         await setFlexRuntime(ctx, site)
         notes.push('Flex runtime → custom')
@@ -316,12 +315,14 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
         // Nothing changed, nothing restarted: no new line will come.
         ...(since === undefined ? {windowMs: 0} : {}),
         smoke: options.smoke,
+        httpFunctions: new Set(app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
         onStatus: update,
       })
       if (since === undefined && v.worker === 'unconfirmed') {
         v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
       }
-      return {value: v, detail: `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`}
+      const detail = `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`
+      return {value: v, detail, failed: v.worker === 'failed'}
     })
     if (result.verify.worker === 'failed') throw startFailure(result)
     return result
@@ -346,6 +347,14 @@ function startFailure(result: DeployResult): ChdError {
     suggestions: [`chd doctor --app ${result.app}`, `chd logs --app ${result.app} --since 1h`],
     details: {deploy: result},
   })
+}
+
+/** What pushing these connection strings would change: names, and the type each gets (never a value). */
+function connectionsPlan(before: Record<string, ConnectionString>, set: Record<string, ConnectionString>) {
+  const diff = diffSettings(before, applyChange(before, {set}), sameConnectionString)
+  const names = Object.fromEntries(Object.entries(set)
+    .map(([k, {type}]) => [k, {type, variable: connectionStringVariable(k, type)}]))
+  return {diff, writes: 0, names}
 }
 
 /** The sha256 of what runs now, when chd deployed it: from Kudu's last deployment or the package URL. */

@@ -37,10 +37,15 @@ export interface DoctorResult {
   executable?: {written?: string; resolved?: string; kind: string; description?: string; mode?: string}
   functions: string[]
   findings: Finding[]
+  /** With --app: what the host's lines said before its current start or the last deployment (not counted). */
+  history?: Finding[]
   summary: {errors: number; warnings: number; info: number}
   ok: boolean
   probe?: ProbeResult
-  remote?: {app: string; resourceGroup: string; os: string; plan: string; hostState?: string; lastDeployment?: {id: string; status: number}}
+  remote?: {
+    app: string; resourceGroup: string; os: string; plan: string; hostState?: string
+    lastDeployment?: {id: string; status: number}; deployedAt?: string
+  }
 }
 
 /**
@@ -53,6 +58,7 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
   let liveSettings: Record<string, string> | undefined
   let liveRuntime: string | undefined
   const remoteFindings: Finding[] = []
+  let history: Finding[] | undefined
   if (options.app) {
     const step = progress.step(`Diagnosing the live app ${options.app}`)
     try {
@@ -65,13 +71,18 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {glibc: options.glibc, plan: site.plan, stack})
       target.addsExecBit = addsExecBit(site, d.settings)
       remoteFindings.push(...d.findings)
-      remote = {app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan, hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {})}
+      history = d.history
+      remote = {
+        app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan,
+        hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
+        ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
+      }
       step.succeed(`${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`)
     } catch (error) {
       step.fail()
       throw error
     }
-    if (options.local === false) return summarise(options.path, 'folder', target, remoteFindings, {remote})
+    if (options.local === false) return summarise(options.path, 'folder', target, remoteFindings, {remote, history})
   }
   const step = progress.step(`Checking ${options.path} for ${target.name}`)
   const source = await openSource(options.path)
@@ -91,7 +102,8 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       probe = probed.probe
       findings = [...settleForwarding(findings, probe), ...probed.findings]
     }
-    const result = summarise(options.path, source.kind, target, findings, {remote, probe, functions: app.functions.map((f) => f.name)})
+    const functions = app.functions.map((f) => f.name)
+    const result = summarise(options.path, source.kind, target, findings, {remote, history, probe, functions})
     if (result.ok) step.succeed(`${result.summary.warnings} warning(s)`)
     else step.fail(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`)
     const exe = context.exe
@@ -110,7 +122,16 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
   }
 }
 
-function summarise(app: string, source: 'folder' | 'zip', target: ReturnType<typeof targetProfile>, all: Finding[], extra: {remote?: DoctorResult['remote']; probe?: ProbeResult; functions?: string[]}): DoctorResult {
+interface Extra {
+  remote?: DoctorResult['remote']
+  history?: Finding[]
+  probe?: ProbeResult
+  functions?: string[]
+}
+
+function summarise(
+  app: string, source: 'folder' | 'zip', target: ReturnType<typeof targetProfile>, all: Finding[], extra: Extra,
+): DoctorResult {
   const findings = sortFindings(all)
   const summary = {
     errors: findings.filter((f) => f.severity === 'error').length,
@@ -123,6 +144,7 @@ function summarise(app: string, source: 'folder' | 'zip', target: ReturnType<typ
     target: {name: target.name, os: target.os, arch: target.arch, ...(target.glibc ? {glibc: target.glibc} : {}), ...(target.plan ? {plan: target.plan} : {})},
     functions: extra.functions ?? [],
     findings,
+    ...(extra.history ? {history: extra.history} : {}),
     summary,
     ok: !hasErrors(findings),
     ...(extra.probe ? {probe: extra.probe} : {}),

@@ -10,20 +10,92 @@ export interface LogEvent {
   source: 'stream' | 'insights'
   /** A line about the custom handler's startup (worker process, HttpWorker). */
   startup?: boolean
+  /** The line as the handler wrote it, when it was a structured (JSON) log line: level and message come from it. */
+  raw?: string
 }
 
 export const LEVEL_ORDER: Record<LogLevel, number> = {Trace: 0, Debug: 1, Information: 2, Warning: 3, Error: 4, Critical: 5}
 
+/**
+ * A level's name as loggers spell it: .NET's and most libraries' names, Go's zap (dpanic, panic),
+ * log15's four-letter ones (dbug, eror, crit), slog's offsets (ERROR+2), syslog's and Google
+ * Cloud's severities (notice, alert, emergency), java.util.logging's (severe, fine).
+ */
 export function parseLevel(text: string | undefined): LogLevel | undefined {
   if (!text) return undefined
-  const t = text.toLowerCase()
-  if (t.startsWith('trace') || t === 'verbose') return 'Trace'
-  if (t.startsWith('debug')) return 'Debug'
-  if (t.startsWith('info')) return 'Information'
+  const t = text.trim().toLowerCase()
+  if (t.startsWith('trace') || t === 'verbose' || t === 'finest' || t === 'finer') return 'Trace'
+  if (t.startsWith('debug') || t === 'dbug' || t === 'fine') return 'Debug'
+  if (t.startsWith('info') || t === 'notice') return 'Information'
   if (t.startsWith('warn')) return 'Warning'
-  if (t.startsWith('err')) return 'Error'
-  if (t.startsWith('crit') || t === 'fatal') return 'Critical'
+  if (t.startsWith('err') || t === 'eror' || t === 'severe') return 'Error'
+  if (/^(crit|fatal|d?panic|alert|emerg)/.test(t)) return 'Critical'
   return undefined
+}
+
+/** pino's and bunyan's numbers: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+function numericLevel(n: number): LogLevel | undefined {
+  const levels: LogLevel[] = ['Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical']
+  return n >= 10 ? levels[Math.min(5, Math.floor(n / 10) - 1)] : undefined
+}
+
+const LEVEL_KEYS = ['level', 'severity', 'lvl', 'levelname', 'loglevel', 'log.level', '@l']
+const MESSAGE_KEYS = ['msg', 'message', '@m']
+/** Said by the line's own time and level, or noise in a terminal: kept in `raw` only. */
+const QUIET_KEYS = new Set(['time', 'ts', 'timestamp', 't', '@t', '@timestamp', 'asctime', 'pid', 'hostname', 'v',
+  '@mt', '@i', '@r', 'fields'])
+
+const HOLE = /\{[@$]?(\w+)(?:[,:][^}]*)?\}/g
+
+/** Serilog's message template ("Disk {Disk} is low") with the event's own properties. */
+function render(template: string, props: Record<string, unknown>): string {
+  return template.replaceAll(HOLE, (m, name: string) => (name in props ? text(props[name]) : m))
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/**
+ * A handler's structured log line (pino, bunyan, winston, zap, zerolog, logrus, slog, Serilog
+ * CLEF, python-json-logger, log15, tracing, Google Cloud's `severity`) as its own level and
+ * message, the other fields after it as key=value; the line itself stays in `raw`. The host logs
+ * a handler's stdout as Information and its stderr as Error whatever the line says (host#6608).
+ * Anything that is not a JSON object with a level or a message is left as it is.
+ */
+export function structured(e: LogEvent): LogEvent {
+  const line = e.message.trim()
+  if (e.raw !== undefined || !line.startsWith('{') || !line.endsWith('}')) return e
+  let doc: unknown
+  try {
+    doc = JSON.parse(line)
+  } catch {
+    return e
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return e
+  const obj = doc as Record<string, unknown>
+  const keys = new Map(Object.keys(obj).map((k) => [k.toLowerCase(), k]))
+  const pick = (names: string[]) => names.map((n) => keys.get(n)).find((k) => k !== undefined && obj[k] !== null)
+  const levelKey = pick(LEVEL_KEYS)
+  const fields = obj.fields && typeof obj.fields === 'object' ? obj.fields as Record<string, unknown> : {}
+  const messageKey = pick(MESSAGE_KEYS)
+  let message = messageKey === undefined ? undefined : text(obj[messageKey])
+  // tracing-subscriber's JSON puts the message under fields; Serilog's compact JSON may send only the template.
+  message ??= typeof fields.message === 'string' ? fields.message : undefined
+  message ??= typeof obj['@mt'] === 'string' ? render(obj['@mt'], obj) : undefined
+  if (levelKey === undefined && message === undefined) return e
+  const value = levelKey === undefined ? undefined : obj[levelKey]
+  // Serilog's compact JSON leaves @l out for Information.
+  const level = typeof value === 'number' ? numericLevel(value) : parseLevel(String(value ?? ''))
+    ?? ('@t' in obj && levelKey === undefined ? 'Information' : undefined)
+  const rest = {...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'message')), ...obj}
+  // A property the template put into the message is said already.
+  const template = messageKey === undefined && typeof obj['@mt'] === 'string' ? obj['@mt'] : ''
+  const said = new Set([...template.matchAll(HOLE)].map((m) => m[1]))
+  const extras = Object.entries(rest)
+    .filter(([k]) => k !== levelKey && k !== messageKey && !said.has(k) && !QUIET_KEYS.has(k.toLowerCase()))
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"]/.test(v) ? v : JSON.stringify(v)}`)
+  return {...e, level: level ?? e.level, message: [message ?? '', ...extras].filter(Boolean).join(' '), raw: e.message}
 }
 
 const STARTUP = new RegExp([

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {armRequest, type AzureContext} from '../azure/arm.js'
 import {azureError} from '../azure/errors.js'
 import {ChdError, ExitCode} from '../errors.js'
-import {enrich, isStatusEcho, type LogEvent, type LogLevel} from './event.js'
+import {enrich, isStatusEcho, type LogEvent, type LogLevel, structured} from './event.js'
 
 const SEVERITY: LogLevel[] = ['Trace', 'Information', 'Warning', 'Error', 'Critical']
 
@@ -97,10 +97,10 @@ async function runQuery(ctx: AzureContext, resourceId: string, app: string, sinc
     const inv = cell('InvocationId')
     return [{
       itemId: String(cell('itemId') ?? `${time}|${message}`),
-      event: enrich({
+      event: structured(enrich({
         time, level, message, source: 'insights',
         ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {}),
-      }),
+      })),
     }]
   })
 }

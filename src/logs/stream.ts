@@ -1,7 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {KuduClient} from '../azure/kudu.js'
-import {enrich, isStatusEcho, type LogEvent, parseLevel} from './event.js'
+import {enrich, isStatusEcho, type LogEvent, parseLevel, structured} from './event.js'
 
 /**
  * Kudu's own lines, never the app's: both Kudus' welcome and keep-alive (Windows adds its timeout
@@ -54,7 +54,7 @@ export class StreamParser {
       }
       if (this.replaying) return []
       const time = new Date().toISOString()
-      return [enrich({time, level: 'Information', message: parsed.continues, source: 'stream'})]
+      return [structured(enrich({time, level: 'Information', message: parsed.continues, source: 'stream'}))]
     }
     const out = this.flush()
     this.pending = parsed
@@ -65,7 +65,8 @@ export class StreamParser {
     const e = this.pending
     this.pending = undefined
     if (!e || isStatusEcho(e.message)) return []
-    return [enrich(e)]
+    // Only now: a structured line parsed earlier would take its continuation lines into the wrong text.
+    return [structured(enrich(e))]
   }
 }
 

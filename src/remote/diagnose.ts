@@ -1,6 +1,6 @@
 import type {AzureContext} from '../azure/arm.js'
 import {HostAdmin} from '../azure/functions-host.js'
-import {KuduClient} from '../azure/kudu.js'
+import {KuduClient, type KuduDeployment} from '../azure/kudu.js'
 import {readSettings} from '../azure/settings.js'
 import type {SiteInfo} from '../azure/site.js'
 import {finding} from '../checks/context.js'
@@ -17,11 +17,23 @@ export interface LogPattern {
   fix: string
   /** The host gives up after this line: no restart follows (docs/host-protocol.md §6, §7). */
   final?: boolean
+  /** The host stops itself after this line (StopApplication), and the platform starts it again on the same content. */
+  shutdown?: boolean
   /** The host's generic message: a line naming the cause (its exception) replaces it. */
   generic?: boolean
+  /** The host's reaction to a failure (could not start, gave up): it goes when a line names the failure. */
+  outcome?: boolean
 }
 
 const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the package (chd doctor DIR)'
+const EXIT_FIX = 'Run it locally with chd start to see why it exits'
+
+/** What the dispatcher state at the end of WorkerFunctionInvoker's wait says (FunctionInvocationDispatcherState.cs). */
+function dispatcherState(state: string): string {
+  if (state === 'WorkerProcessRestarting') return 'it had failed and the host was still restarting it'
+  if (state === 'Disposing' || state === 'Disposed') return 'the host was already stopping it'
+  return 'it never answered'
+}
 
 /**
  * Host log lines that name a cause, mapped to the codes the local checks use, so the live
@@ -30,7 +42,6 @@ const NOT_FOUND_FIX = 'Check defaultExecutablePath and that the binary is in the
  * log, the exceptions table in App Insights), so they come first; the generic ones catch the rest
  * (docs/host-protocol.md §14).
  */
-const EXIT_FIX = 'Run it locally with chd start to see why it exits'
 export const PATTERNS: LogPattern[] = [
   {
     test: /version `GLIBC_([\d.]+)' not found/, code: 'EXECUTABLE_GLIBC_TOO_NEW',
@@ -55,7 +66,7 @@ export const PATTERNS: LogPattern[] = [
   },
   {
     test: /Failed to start Worker Channel\. Process fileName: (.*)/,
-    code: 'HANDLER_START_FAILED', final: true, generic: true,
+    code: 'HANDLER_START_FAILED', final: true, outcome: true,
     why: (m) => `The host could not start the handler ${m[1].split('\n')[0]}`, fix: NOT_FOUND_FIX,
   },
   {
@@ -85,32 +96,50 @@ export const PATTERNS: LogPattern[] = [
     fix: 'Listen on the port in FUNCTIONS_CUSTOMHANDLER_PORT on 127.0.0.1 (chd doctor DIR names the port it uses)',
   },
   {
-    test: /Final functionDispatcher state: Initializing/, code: 'HANDLER_START_FAILED', final: true,
-    why: () => 'The handler never started; the host waited for it, then shut down', fix: NOT_FOUND_FIX,
+    // Still Initializing after (3 + 1) × the initialization timeout: no channel ever started, because
+    // a failed Process.Start is forgotten (no error event, no restart; docs/host-protocol.md §6).
+    test: /Final functionDispatcher state: Initializing\b/, code: 'HANDLER_START_FAILED',
+    final: true, shutdown: true, outcome: true,
+    why: () => 'The host never got the handler started: an invocation waited 4 × the initialization timeout for it, '
+      + 'then the host shut down',
+    fix: 'The handler could not be launched (missing, not executable, or built for another platform): chd doctor DIR '
+      + 'names which',
   },
   {
-    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY', final: true,
-    why: (m) => `The handler was never ready (${m[1]}); the host waited for it, then shut down`,
-    fix: 'chd doctor DIR starts it as the host does',
+    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY',
+    final: true, shutdown: true, outcome: true,
+    why: (m) => `The handler was not ready (dispatcher ${m[1]}: ${dispatcherState(m[1])}); an invocation waited `
+      + '4 × the initialization timeout for it, then the host shut down',
+    fix: 'chd doctor DIR starts it as the host does and shows why it exits or does not answer GET /',
   },
   {
-    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED', final: true,
+    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED',
+    final: true, shutdown: true, outcome: true,
     why: () => 'The handler failed three times; the host gave up and shut down (the platform starts it again)',
     fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally',
   },
 ]
+
+/** The host's proof the handler answered its readiness probe (Information, HttpFunctionInvocationDispatcher). */
+export const WORKER_STARTED = /^Worker process started and initialized\./
+
+/** The pattern that judges one host log line (an event's message, exception lines included): the most specific. */
+function patternFor(message: string): {pattern: LogPattern; match: RegExpExecArray} | undefined {
+  for (const pattern of PATTERNS) {
+    const match = pattern.test.exec(message)
+    if (match) return {pattern, match}
+  }
+  return undefined
+}
 
 /**
  * The code one host log record names (its message with any exception text joined on), read as
  * judgeLogs reads each record: the first pattern that matches decides. Empty when none does.
  */
 export function matchLine(message: string): string[] {
-  const p = PATTERNS.find((x) => x.test.test(message))
-  return p ? [p.code] : []
+  const hit = patternFor(message)
+  return hit ? [hit.pattern.code] : []
 }
-
-/** The host's proof the handler answered its readiness probe (Information, HttpFunctionInvocationDispatcher). */
-export const WORKER_STARTED = /^Worker process started and initialized\./
 
 function quote(e: LogEvent): string {
   return `(host log ${e.time}: "${e.message.replaceAll('\n', ' ').replaceAll(/\s+/g, ' ').slice(0, 300)}")`
@@ -121,59 +150,97 @@ export function findingsFromLogs(events: LogEvent[]): Finding[] {
   return judgeLogs(events).findings
 }
 
-/**
- * What the host's lines say about the handler's start: started (the success line, after any
- * failure), the findings they name, and whether the host has given up (a line no restart follows).
- */
-export function judgeLogs(events: LogEvent[]): {started?: LogEvent; findings: Finding[]; final: boolean} {
-  return judgeRun(latestRun(events))
+export interface Verdict {
+  /** The success line, when nothing failed after it. */
+  started?: LogEvent
+  findings: Finding[]
+  /** The host has given up (a line no restart follows). */
+  final: boolean
+  /** What earlier host starts or deployments said: shown, never counted. */
+  history: Finding[]
 }
 
 /** "Initializing Host. OperationId: …" (WebJobsScriptHostService) begins each host start. */
 const HOST_START = /^Initializing Host\./
 
-/**
- * The lines of the newest host start that says anything about the handler: older starts ran
- * other content, and a start that has not reached the handler yet has nothing to tell.
- */
-function latestRun(events: LogEvent[]): LogEvent[] {
-  const runs: LogEvent[][] = [[]]
-  for (const e of events) {
-    if (HOST_START.test(e.message)) runs.push([])
-    runs.at(-1)!.push(e)
-  }
-  const telling = (e: LogEvent) => WORKER_STARTED.test(e.message) || PATTERNS.some((p) => p.test.test(e.message))
-  return [...runs].reverse().find((run) => run.some(telling)) ?? events
+interface Run {
+  lines: LogEvent[]
+  /** At or after the `since` boundary (all runs when there is none). */
+  current: boolean
 }
 
-function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[]; final: boolean} {
-  const out = new Map<string, {finding: Finding; generic: boolean}>()
+/** Lines → host starts; the `since` boundary (a deployment) also begins one. */
+function splitRuns(events: LogEvent[], since?: number): Run[] {
+  const runs: Run[] = [{lines: [], current: since === undefined}]
+  for (const e of events) {
+    const crossing = !runs.at(-1)!.current && Date.parse(e.time) >= since!
+    if (HOST_START.test(e.message) || crossing) runs.push({lines: [], current: runs.at(-1)!.current || crossing})
+    runs.at(-1)!.lines.push(e)
+  }
+  return runs.filter((r) => r.lines.length > 0)
+}
+
+const telling = (e: LogEvent) => WORKER_STARTED.test(e.message) || patternFor(e.message) !== undefined
+
+/**
+ * What the host's lines say about the handler's start. Only the current host start counts: the
+ * newest one, and those before it the host ended itself (the platform started the same content
+ * again), never one before `since` (a deployment); of those, the newest that says anything about
+ * the handler is judged. Everything older is history: a fixed redeploy is not failed by the crash
+ * it replaced.
+ */
+export function judgeLogs(events: LogEvent[], options: {since?: number} = {}): Verdict {
+  const runs = splitRuns(events, options.since)
+  let first = runs.length
+  const chained = (i: number) => i === runs.length - 1 || judgeRun(runs[i].lines).shutdown
+  while (first > 0 && runs[first - 1].current && chained(first - 1)) first--
+  const episode = runs.slice(first)
+  const judged = [...episode].reverse().find((run) => run.lines.some(telling))
+  const verdict = judgeRun(judged ? judged.lines : episode.flatMap((r) => r.lines))
+  const seen = new Set(verdict.findings.map((f) => f.code))
+  const history: Finding[] = []
+  for (const run of [...runs].reverse()) {
+    if (run === judged || (!judged && episode.includes(run))) continue
+    for (const f of judgeRun(run.lines).findings) {
+      if (seen.has(f.code) || history.length >= 10) continue
+      seen.add(f.code)
+      history.push(f)
+    }
+  }
+  const {started, findings, final} = verdict
+  return {...(started ? {started} : {}), findings, final, history}
+}
+
+function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[]; final: boolean; shutdown: boolean} {
+  const out = new Map<string, {finding: Finding; pattern: LogPattern}>()
   let started: LogEvent | undefined
   let final = false
+  let shutdown = false
+  const weak = (p: LogPattern) => Boolean(p.generic || p.outcome)
   for (const e of events) {
     if (WORKER_STARTED.test(e.message) && e.level === 'Information') {
       started = e
       final = false
       continue
     }
-    for (const p of PATTERNS) {
-      const m = p.test.exec(e.message)
-      if (!m) continue
-      const seen = out.get(p.code)
-      if (!seen || (seen.generic && !p.generic)) {
-        out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), generic: Boolean(p.generic)})
-      }
-      final ||= Boolean(p.final)
-      started = undefined
-      break
+    const hit = patternFor(e.message)
+    if (!hit) continue
+    const {pattern: p, match: m} = hit
+    const seen = out.get(p.code)
+    if (!seen || (weak(seen.pattern) && !weak(p))) {
+      out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), pattern: p})
     }
+    final ||= Boolean(p.final)
+    shutdown ||= Boolean(p.shutdown)
+    started = undefined
   }
-  // A cause the checks name (EXECUTABLE_*, NO_FUNCTIONS …) comes first; the host's generic
-  // "could not start" goes when such a cause explains it.
-  const causes = [...out.values()].filter((x) => !x.finding.code.startsWith('HANDLER_')).map((x) => x.finding)
-  const explained = (x: {finding: Finding; generic: boolean}) => x.generic && x.finding.code === 'HANDLER_START_FAILED' && causes.length > 0
-  const handler = [...out.values()].filter((x) => x.finding.code.startsWith('HANDLER_') && !explained(x)).map((x) => x.finding)
-  const findings = [...causes, ...handler]
+  // A cause the checks name (EXECUTABLE_*, NO_FUNCTIONS …) comes first; the host's reaction
+  // ("could not start", "gave up") goes when a line names what it reacted to.
+  const all = [...out.values()]
+  const named = all.some((x) => !x.pattern.outcome)
+  const kept = all.filter((x) => !(named && x.pattern.outcome)).map((x) => x.finding)
+  const handler = (f: Finding) => f.code.startsWith('HANDLER_')
+  const findings = [...kept.filter((f) => !handler(f)), ...kept.filter(handler)]
   if (findings.length === 0) {
     const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
     if (line) {
@@ -182,7 +249,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
       }))
     }
   }
-  return {...(started ? {started} : {}), findings, final}
+  return {...(started ? {started} : {}), findings, final, shutdown}
 }
 
 /**
@@ -207,10 +274,14 @@ async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<st
 
 export interface RemoteDiagnosis {
   findings: Finding[]
+  /** What the host's lines said before its current start or the last deployment: shown, never counted. */
+  history: Finding[]
   /** The live app settings, to judge the local folder against what Azure really has. */
   settings: Record<string, string>
   hostState?: string
   lastDeployment?: {id: string; status: number}
+  /** When the running content went live (Kudu's last successful deployment, or the package blob's upload). */
+  deployedAt?: string
 }
 
 export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise<RemoteDiagnosis> {
@@ -231,30 +302,24 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
       fix: `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or AzureWebJobsStorage__accountName with a managed identity)`,
     }))
   }
+  let deployed: Deployed | undefined
   const rfp = settings.WEBSITE_RUN_FROM_PACKAGE
   if (rfp && /^https?:/i.test(rfp)) {
-    const status = await probeUrl(ctx, rfp)
-    if (status !== 200 && status !== 206) {
-      findings.push(finding('RUN_FROM_PACKAGE_STALE', `WEBSITE_RUN_FROM_PACKAGE points at a package that answers ${status ?? 'nothing'} (${redactSas(rfp)}): the app has no code to run`, {fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`}))
+    const probe = await probeUrl(ctx, rfp)
+    if (probe.status !== 200 && probe.status !== 206) {
+      const answer = `answers ${probe.status ?? 'nothing'} (${redactSas(rfp)})`
+      const message = `WEBSITE_RUN_FROM_PACKAGE points at a package that ${answer}: the app has no code to run`
+      findings.push(finding('RUN_FROM_PACKAGE_STALE', message, {
+        fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`,
+      }))
     }
+    // The blob is uploaded just before the URL is set: the content went live after it.
+    if (probe.lastModified) deployed = {start: probe.lastModified, end: probe.lastModified}
   }
-
-  const kudu = new KuduClient(ctx, site.scmHost)
-  let lastDeployment: RemoteDiagnosis['lastDeployment']
-  if (!(site.plan === 'consumption' && site.linux)) {
-    const r = await kudu.send('GET', '/api/deployments')
-    if (r.status === 200) {
-      const last = (JSON.parse(r.bodyAsText || '[]') as Array<{id: string; status: number; status_text?: string}>)[0]
-      if (last) {
-        lastDeployment = {id: last.id, status: last.status}
-        if (last.status === 3) {
-          const log = await kudu.deploymentLog(last.id)
-          const lines = log.filter((e) => e.type === 2).map((e) => e.message)
-          findings.push(finding('LAST_DEPLOYMENT_FAILED', `The last deployment (${last.id}) failed${last.status_text ? `: ${last.status_text}` : ''}${lines.length ? `; Kudu logged: ${lines.slice(-5).join(' | ')}` : ''}`, {fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)'}))
-        }
-      }
-    }
-  }
+  const kudu = site.plan === 'consumption' && site.linux ? undefined : await lastDeployment(ctx, site)
+  if (kudu?.failure) findings.push(kudu.failure)
+  // With a package URL set, zip deployments are refused: the newer of the two is what runs.
+  if (kudu?.deployed && (!deployed || kudu.deployed.end > deployed.end)) deployed = kudu.deployed
 
   const admin = await HostAdmin.connect(ctx, site)
   let status = await admin.status()
@@ -271,33 +336,93 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
   }
   // "Running" says nothing about the handler (the host starts it fire-and-forget): the lines do.
   const logs = await recentLogs(ctx, site, settings)
-  const verdict = judgeLogs(logs.events)
+  const since = deployed ? deploymentBoundary(logs.events, deployed) : undefined
+  const verdict = judgeLogs(logs.events, {since})
   findings.push(...verdict.findings)
   if (!verdict.started && verdict.findings.length === 0 && status?.state === 'Running') {
-    const why = logs.source === 'none'
-      ? 'the app has no App Insights and its plan no log stream'
-      : logs.source === 'stream'
-        ? 'the log stream showed no startup line: the host writes its file log only in debug mode, which chd has '
-          + 'just switched on (for 15 minutes)'
-        : 'App Insights has no startup line from the last hour'
-    findings.push(finding('HANDLER_START_UNCONFIRMED', `The host is Running, but nothing shows the handler started or failed: ${why}`, {
-      fix: `Call a function (chd deploy --smoke /api/<route> does), or follow the next start: chd logs --app ${site.name} -f`,
-    }))
+    findings.push(unconfirmed(site, logs.source, since, verdict.history.length > 0))
   }
-  return {findings, settings, hostState: status?.state, lastDeployment}
+  return {
+    findings, history: verdict.history, settings, hostState: status?.state,
+    ...(kudu?.last ? {lastDeployment: kudu.last} : {}),
+    ...(since === undefined ? {} : {deployedAt: new Date(since).toISOString()}),
+  }
+}
+
+/** When a deployment ran: from its start to its end (the same instant for an uploaded package). */
+interface Deployed {
+  start: number
+  end: number
+}
+
+/**
+ * Kudu's newest deployment (a failed one is a finding, with Kudu's own lines) and the newest
+ * successful one, whose content is what runs now.
+ */
+async function lastDeployment(
+  ctx: AzureContext, site: SiteInfo,
+): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
+  const kudu = new KuduClient(ctx, site.scmHost)
+  const r = await kudu.send('GET', '/api/deployments')
+  if (r.status !== 200) return undefined
+  const list = JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]
+  const last = list[0]
+  if (!last) return {}
+  const live = list.find((d) => d.status === 4 && d.end_time)
+  const end = Date.parse(live?.end_time ?? '')
+  const start = Date.parse(live?.start_time ?? '')
+  const deployed = Number.isNaN(end) ? undefined : {start: Number.isNaN(start) ? end : start, end}
+  let failure: Finding | undefined
+  if (last.status === 3) {
+    const log = await kudu.deploymentLog(last.id)
+    const lines = log.filter((e) => e.type === 2).map((e) => e.message)
+    const logged = lines.length ? `; Kudu logged: ${lines.slice(-5).join(' | ')}` : ''
+    const why = `${last.status_text ? `: ${last.status_text}` : ''}${logged}`
+    failure = finding('LAST_DEPLOYMENT_FAILED', `The last deployment (${last.id}) failed${why}`, {
+      fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)',
+    })
+  }
+  return {last: {id: last.id, status: last.status}, ...(failure ? {failure} : {}), ...(deployed ? {deployed} : {})}
+}
+
+/**
+ * Where the current content's lines begin: a host start while the deployment ran (the host may
+ * restart on the new files before Kudu calls it done), else the deployment's end.
+ */
+function deploymentBoundary(events: LogEvent[], deployed: Deployed): number {
+  const during = events.map((e) => (HOST_START.test(e.message) ? Date.parse(e.time) : Number.NaN))
+    .filter((t) => t >= deployed.start && t <= deployed.end)
+  return during.at(-1) ?? deployed.end
+}
+
+function unconfirmed(site: SiteInfo, source: LogSource, since: number | undefined, history: boolean): Finding {
+  const after = since === undefined ? '' : ` since the last deployment (${new Date(since).toISOString()})`
+  const why = source === 'none'
+    ? 'the app has no App Insights and its plan no log stream'
+    : source === 'stream'
+      ? `the log stream showed no startup line${after}: the host writes its file log only in debug mode, which chd `
+        + 'has just switched on (for 15 minutes)'
+      : `App Insights has no startup line${after || ' from the last hour'} (its rows arrive 20 s to 3 min late)`
+  const earlier = history ? '; earlier lines failed, but they are about what ran before (shown as history)' : ''
+  const message = `The host is Running, but nothing shows the handler started or failed: ${why}${earlier}`
+  return finding('HANDLER_START_UNCONFIRMED', message, {
+    fix: 'Call a function (chd deploy --smoke /api/<route> does), or follow the next start: '
+      + `chd logs --app ${site.name} -f`,
+  })
 }
 
 function redactSas(url: string): string {
   return url.replace(/\?.*$/, '?<sas>')
 }
 
-async function probeUrl(ctx: AzureContext, url: string): Promise<number | undefined> {
+async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: number; lastModified?: number}> {
   const sdk = await import('@azure/core-rest-pipeline')
   const pipeline = sdk.createPipelineFromOptions({retryOptions: {maxRetries: 1}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})})
   try {
     const r = await pipeline.sendRequest(sdk.createDefaultHttpClient(), sdk.createPipelineRequest({url, method: 'GET', headers: sdk.createHttpHeaders({range: 'bytes=0-0'}), abortSignal: AbortSignal.timeout(15_000)}))
-    return r.status
+    const modified = Date.parse(r.headers.get('last-modified') ?? '')
+    return {status: r.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
   } catch {
-    return undefined
+    return {}
   }
 }

@@ -37,6 +37,8 @@ export interface VerifyOptions {
   /** How long to wait for evidence (the stream: the host's 3 × 30 s; App Insights: its ingestion delay too). */
   windowMs?: number
   smoke?: string
+  /** The package's functions with an httpTrigger (lower case): the others get no URL, whatever ARM lists. */
+  httpFunctions?: Set<string>
   onStatus?: (s: string) => void
 }
 
@@ -66,7 +68,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       break
     }
     await options.watch?.refresh()
-    const verdict = judgeLogs((options.watch?.events ?? []).filter((e) => Date.parse(e.time) >= options.since))
+    const verdict = judgeLogs(options.watch?.events ?? [], {since: options.since})
     result.findings = verdict.findings
     if (verdict.started) {
       const {time, message} = verdict.started
@@ -103,7 +105,9 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail `
         + `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
   }
-  result.functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)
+  const functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)
+  const http = options.httpFunctions
+  result.functions = functions.map((f) => (http && !http.has(f.name.toLowerCase()) ? {name: f.name} : f))
   return result
 }
 

@@ -16,6 +16,13 @@ export function renderFindings(findings: Finding[]): string {
   }).join('\n\n')
 }
 
+/** Findings from before the current host start or deployment: dim, after the real ones, never counted. */
+export function renderHistory(history: Finding[]): string {
+  const lines = ['earlier (before the current host start or the last deployment; not counted):']
+  for (const f of history) lines.push(`  ${f.code}: ${f.message}`)
+  return ux.colorize('dim', lines.join('\n'))
+}
+
 export function renderCatalogue(): string {
   const width = Math.max(...CATALOGUE.map((c) => c.code.length))
   return CATALOGUE.map((c) => `${c.code.padEnd(width)}  ${c.severity.padEnd(7)}  ${c.summary}`).join('\n')

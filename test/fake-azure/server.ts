@@ -164,7 +164,7 @@ export class FakeAzure {
     site.host = new FakeHost({
       os: site.linux ? 'linux' : 'windows',
       plan: site.plan,
-      settings: () => site.settings,
+      settings: () => ({...connectionStringVariables(site), ...site.settings}),
       initTimeoutMs: () => this.hostTimeoutMs,
       restartDelayMs: () => this.restartDelayMs,
     }, site.logs)
@@ -366,6 +366,13 @@ export class FakeAzure {
     const [aMoving, bMoving] = [moving(a), moving(b)]
     a.settings = {...bMoving, ...staying(a)}
     b.settings = {...aMoving, ...staying(b)}
+    // Connection strings swap the same way, minus their own sticky names.
+    const stickyStrings = new Set(prod.slotConfigNames.connectionStringNames)
+    const part = (s: FakeSite, stay: boolean) => Object.fromEntries(Object.entries(s.connectionStrings)
+      .filter(([k]) => stickyStrings.has(k) === stay))
+    const [aStrings, bStrings] = [part(a, false), part(b, false)]
+    a.connectionStrings = {...bStrings, ...part(a, true)}
+    b.connectionStrings = {...aStrings, ...part(b, true)}
     const content = (s: FakeSite) => ({contentDir: s.contentDir, packageZip: s.packageZip, packageUrl: s.packageUrl, functions: s.functions})
     const [aContent, bContent] = [content(a), content(b)]
     Object.assign(a, bContent)
@@ -454,6 +461,26 @@ export class FakeAzure {
         void this.restartHost(site)
         return json(res, 200, this.settingsJson(site))
       }
+      case 'POST /config/connectionstrings/list':
+        return json(res, 200, this.connectionStringsJson(site))
+      case 'PUT /config/connectionstrings': {
+        // @azure/arm-appservice webApps updateConnectionStrings (PUT …/config/connectionstrings, beside
+        // listConnectionStrings' POST …/list): "Replaces the connection strings of an app" (docs/platform.md §6).
+        const doc = JSON.parse(body.toString() || '{}')
+        const entries = Object.entries((doc?.properties ?? {}) as Record<string, {value?: unknown; type?: unknown}>)
+        const valid = (v: {value?: unknown; type?: unknown}) => typeof v?.value === 'string'
+          && CONNECTION_STRING_TYPES.includes(String(v?.type))
+        const bad = entries.find(([, v]) => !valid(v))
+        if (!doc || typeof doc.properties !== 'object' || bad) {
+          const types = CONNECTION_STRING_TYPES.join(', ')
+          const message = `Connection string ${bad?.[0] ?? ''} needs a value and a type (one of ${types}).`
+          return json(res, 400, {Code: 'BadRequest', Message: message})
+        }
+        const kept = entries.map(([k, v]) => [k, {value: String(v.value), type: String(v.type)}])
+        site.connectionStrings = Object.fromEntries(kept)
+        void this.restartHost(site)
+        return json(res, 200, this.connectionStringsJson(site))
+      }
       case 'GET /config/slotconfignames':
       case 'PUT /config/slotconfignames': {
         if (site.slot) return notFound(res, 'sites/slots/config', 'slotConfigNames', site.resourceGroup)
@@ -479,6 +506,7 @@ export class FakeAzure {
         res.writeHead(200)
         return void res.end()
       case 'GET /functions':
+        // A URL for every function, whatever its trigger: chd must not take the listing's word that it answers HTTP.
         return json(res, 200, {value: site.functions.map((fn) => ({
           id: `${this.siteId(site)}/functions/${fn}`,
           name: `${site.name}/${fn}`,
@@ -564,6 +592,11 @@ export class FakeAzure {
       sku: {name: sku.name, tier: sku.tier, size: sku.name, family: sku.name.replace(/\d+$/, ''), capacity: 1},
       properties: {reserved: site.linux, status: 'Ready'},
     }
+  }
+
+  private connectionStringsJson(site: FakeSite) {
+    const id = `${this.siteId(site)}/config/connectionstrings`
+    return {id, name: 'connectionstrings', type: 'Microsoft.Web/sites/config', properties: {...site.connectionStrings}}
   }
 
   private settingsJson(site: FakeSite) {
@@ -694,6 +727,23 @@ export class FakeAzure {
     if (p.startsWith('/api/')) return host.invoke(req, res, url, body)
     return text(res, 404, '')
   }
+}
+
+/** ConnectionStringType (REST spec, docs/platform.md §6). */
+const CONNECTION_STRING_TYPES = [
+  'MySql', 'SQLServer', 'SQLAzure', 'Custom', 'NotificationHub', 'ServiceBus', 'EventHub', 'ApiHub', 'DocDb',
+  'RedisCache', 'PostgreSQL',
+]
+
+/**
+ * How App Service hands connection strings to the app: environment variables named by type
+ * (SQLCONNSTR_, SQLAZURECONNSTR_, MYSQLCONNSTR_, CUSTOMCONNSTR_ … learn.microsoft.com
+ * app-service configure-common, "Connection strings").
+ */
+function connectionStringVariables(site: FakeSite): Record<string, string> {
+  const prefix = (type: string) => (type === 'SQLServer' ? 'SQL' : type.toUpperCase())
+  const entries = Object.entries(site.connectionStrings)
+  return Object.fromEntries(entries.map(([k, v]) => [`${prefix(v.type)}CONNSTR_${k}`, v.value]))
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -25,6 +25,8 @@ export interface FakeSite {
   settings: Record<string, string>
   /** Bumped on every settings write, so tests can count writers. */
   settingsWrites: number
+  /** config/connectionstrings: name → {value, type} (ConnStringValueTypePair). */
+  connectionStrings: Record<string, {value: string; type: string}>
   runtimeName?: string
   runtimeVersion?: string
   /** The Linux stack (siteConfig.linuxFxVersion, e.g. "Node|20"); unset: the .NET isolated default. */
@@ -73,6 +75,7 @@ export function newSite(init: {name: string; resourceGroup: string; linux: boole
     slotConfigNames: {appSettingNames: [], connectionStringNames: [], azureStorageConfigNames: []},
     planName: `${init.name}-plan`,
     settingsWrites: 0,
+    connectionStrings: {},
     sitePort: 0,
     scmPort: 0,
     deployments: [],
