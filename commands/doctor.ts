@@ -18,7 +18,7 @@ export default class Doctor extends ChdCommand {
 Exits 1 when any error-severity finding is reported. Finding codes are stable: see --list-checks.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> examples/go-hello',
+    '<%= config.bin %> <%= command.id %> examples/hello-go',
     '<%= config.bin %> <%= command.id %> app.zip --target linux-x64 --plan dedicated',
     '<%= config.bin %> <%= command.id %> . --json',
     '<%= config.bin %> <%= command.id %> --list-checks',

@@ -13,7 +13,7 @@ export default class Pack extends ChdCommand {
 Always left out: .git, .vscode, .funcignore, .gitignore, project.lock.json and local.settings.json. Files that usually hold secrets (.env, *.pem, *.key, *.pfx, id_rsa …) are refused unless .funcignore leaves them out or --include-secrets is given.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> examples/go-hello -o app.zip',
+    '<%= config.bin %> <%= command.id %> examples/hello-go -o app.zip',
     '<%= config.bin %> <%= command.id %> . --json',
   ]
 

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {unusedPort} from '../src/host/launch.js'
 import {runInvoke} from '../src/local/invoke.js'
 import {silentProgress} from '../src/progress.js'
 import {goodApp, hostJson, HTTP_FUNCTION, makeApp} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
+import {startServer} from './helpers/start.js'
 
 /** A handler that answers with everything it received, so tests can check what the host sent. */
 const ECHO = nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid))
@@ -134,47 +133,6 @@ describe('chd invoke sends what the host sends', () => {
     assert.match(huge.json().result.error, /^The answer is \d+ bytes; chd judges answers up to 67108864 bytes/)
   })
 })
-
-interface Started {
-  port: number
-  events: any[]
-  child: ReturnType<typeof spawn>
-  closed: Promise<number | null>
-  waitFor(pred: (e: any) => boolean): Promise<any>
-}
-
-async function startServer(dir: string): Promise<Started> {
-  const port = await unusedPort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', String(port), '--json'], {
-    cwd: path.resolve(import.meta.dirname, '..'), env: {...process.env, NODE_ENV: 'test'}, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const events: any[] = []
-  const waiters: Array<{pred: (e: any) => boolean; resolve: (e: any) => void}> = []
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += d
-    let nl
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const e = JSON.parse(buf.slice(0, nl))
-      buf = buf.slice(nl + 1)
-      events.push(e)
-      for (const w of waiters.filter((x) => x.pred(e))) w.resolve(e)
-    }
-  })
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
-  // A failed assertion must not leave the server (and its handler) running.
-  after(() => { if (child.exitCode === null) child.kill('SIGINT') })
-  const waitFor = (pred: (e: any) => boolean) => {
-    const hit = events.find(pred)
-    if (hit) return Promise.resolve(hit)
-    return Promise.race([
-      new Promise((resolve) => waiters.push({pred, resolve})),
-      new Promise((_r, reject) => setTimeout(() => reject(new Error(`timed out; events: ${JSON.stringify(events)}`)), 15_000)),
-    ])
-  }
-  await waitFor((e) => e.type === 'ready')
-  return {port, events, child, closed, waitFor}
-}
 
 describe('chd start', () => {
   test('serves /api/<function> with the http output mapped like the host; Ctrl-C stops everything, exit 130', async () => {
