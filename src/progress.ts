@@ -19,6 +19,34 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream
 }
 
+/** What a step's work gives back: its value, the detail its line ends with, and whether it failed anyway. */
+export interface StepOutcome<T> {
+  value: T
+  detail?: string
+  /** The step ends with ✖ but gives its value, for the caller to say why. */
+  failed?: boolean
+}
+
+/**
+ * Runs one step: its line shows `update`s while `work` runs, then ends with ✔ and the detail, or
+ * with ✖ when `work` throws (the error goes on) or says it failed.
+ */
+export async function runStep<T>(
+  progress: Progress, title: string, work: (update: (text: string) => void) => Promise<StepOutcome<T>>,
+): Promise<StepOutcome<T>> {
+  const step = progress.step(title)
+  let outcome: StepOutcome<T>
+  try {
+    outcome = await work((text) => step.update(text))
+  } catch (error) {
+    step.fail()
+    throw error
+  }
+  if (outcome.failed) step.fail(outcome.detail)
+  else step.succeed(outcome.detail)
+  return outcome
+}
+
 const silentStep: Step = {update() {}, succeed() {}, fail() {}}
 
 export const silentProgress: Progress = {

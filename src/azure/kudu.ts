@@ -25,8 +25,23 @@ export interface KuduLogEntry {
   details_url?: string | null
 }
 
-/** Deployment status codes (Kudu DeployStatus, plus Flex's 5, 6, -1). */
-export const DEPLOY_STATUS: Record<number, string> = {0: 'Pending', 1: 'Building', 2: 'Deploying', 3: 'Failed', 4: 'Success', 5: 'Conflict', 6: 'PartialSuccess', [-1]: 'Cancelled'}
+/**
+ * Deployment status codes: Kudu's DeployStatus 0–4 (kudu Kudu.Core/Deployment/DeployStatus.cs), plus
+ * the Flex deployment service's 5, 6 and -1 (core-tools DeployStatus.cs names -1 Unknown; chd reads it as
+ * an end that is no success, see docs/platform.md §4).
+ */
+export const DeployStatus = {
+  Cancelled: -1, Pending: 0, Building: 1, Deploying: 2, Failed: 3, Success: 4, Conflict: 5, PartialSuccess: 6,
+} as const
+
+/** Each status's name, by number. */
+export const DEPLOY_STATUS: Record<number, string> = Object.fromEntries(
+  Object.entries(DeployStatus).map(([name, n]) => [n, name]))
+
+/** The statuses a deployment ends in. */
+export const FINAL_STATUSES: ReadonlySet<number> = new Set([
+  DeployStatus.Failed, DeployStatus.Success, DeployStatus.Conflict, DeployStatus.PartialSuccess, DeployStatus.Cancelled,
+])
 
 /**
  * Kudu (SCM) through @azure/core-rest-pipeline: retries, Retry-After and bearer tokens come from
@@ -130,11 +145,10 @@ export class KuduClient {
     }
   }
 
-  async deployment(id: string): Promise<{status: number; deployment?: KuduDeployment}> {
-    const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}`)
-    if (r.status === 404) return {status: 404}
-    if (r.status !== 200 && r.status !== 202) this.fail(r, `reading deployment ${id}`)
-    return {status: r.status, deployment: r.bodyAsText ? JSON.parse(r.bodyAsText) as KuduDeployment : undefined}
+  /** Kudu's deployment records, newest first; none when Kudu keeps no list (404) or cannot be read. */
+  async deployments(): Promise<KuduDeployment[] | undefined> {
+    const r = await this.send('GET', '/api/deployments')
+    return r.status === 200 ? JSON.parse(r.bodyAsText || '[]') as KuduDeployment[] : undefined
   }
 
   async deploymentLog(id: string): Promise<KuduLogEntry[]> {

@@ -115,3 +115,16 @@ export function addsExecBit(site: SiteInfo, settings: Record<string, string>): b
   const rfp = settings.WEBSITE_RUN_FROM_PACKAGE ?? settings.WEBSITE_RUN_FROM_ZIP ?? ''
   return rfp !== '1'
 }
+
+/** syncFunctionTriggers: the SDK accepts only 204, the service often answers 200; both are success. */
+export async function syncTriggers(ctx: AzureContext, site: SiteInfo): Promise<void> {
+  let status: number | undefined
+  const onResponse = (r: {status: number}) => { status = r.status }
+  try {
+    if (site.slot) await ctx.arm.webApps.syncFunctionTriggersSlot(site.resourceGroup, site.name, site.slot, {onResponse})
+    else await ctx.arm.webApps.syncFunctionTriggers(site.resourceGroup, site.name, {onResponse})
+  } catch (error) {
+    if (status === 200 || status === 204) return
+    throw azureError(error, `syncing the triggers of ${site.name}`, ctx)
+  }
+}

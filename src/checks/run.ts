@@ -1,6 +1,7 @@
 import type {FunctionApp} from '../app/model.js'
 import {type FileSelection, selectFiles} from '../app/files.js'
 import type {Target} from '../platform/targets.js'
+import {ChdError, ExitCode} from '../errors.js'
 import {argumentFileRules} from './arguments.js'
 import {bundledRules, readableRules} from './bundled.js'
 import {buildContext, type CheckContext, type Rule} from './context.js'
@@ -29,4 +30,16 @@ export async function runStaticChecks(app: FunctionApp, target: Target, selectio
   const findings: Finding[] = []
   for (const rule of RULES) findings.push(...(await rule(context)))
   return {findings: sortFindings(findings), context}
+}
+
+/**
+ * The refusal when checks find errors: each error with its fix, and the findings in --json's
+ * details. `doing` finishes the sentence (" for linux-x64 (flex); not deploying").
+ */
+export function checksFailed(findings: Finding[], doing: string, suggestion: string): ChdError {
+  const errors = findings.filter((f) => f.severity === 'error')
+  const list = errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
+  return new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed${doing}:\n${list}`, {
+    exit: ExitCode.failed, suggestions: [suggestion], details: {findings},
+  })
 }

@@ -1,5 +1,5 @@
 import {ChdError, ExitCode} from '../errors.js'
-import {DEPLOY_STATUS, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
+import {DEPLOY_STATUS, DeployStatus, FINAL_STATUSES, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
 
 export interface UploadOutcome {
   deploymentId?: string
@@ -55,11 +55,11 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
  * user can rely on, so each fails with its own code.
  */
 const OUTCOME: Record<number, {code: string; what: string; hint?: string}> = {
-  3: {code: 'DEPLOYMENT_FAILED', what: 'failed'},
-  5: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress',
+  [DeployStatus.Failed]: {code: 'DEPLOYMENT_FAILED', what: 'failed'},
+  [DeployStatus.Conflict]: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress',
     hint: 'Wait for the other deployment to finish, then deploy again'},
-  6: {code: 'DEPLOYMENT_PARTIAL', what: 'was only partly successful', hint: 'Read the log above; deploy again once the cause is fixed'},
-  [-1]: {code: 'DEPLOYMENT_CANCELLED', what: 'was cancelled'},
+  [DeployStatus.PartialSuccess]: {code: 'DEPLOYMENT_PARTIAL', what: 'was only partly successful', hint: 'Read the log above; deploy again once the cause is fixed'},
+  [DeployStatus.Cancelled]: {code: 'DEPLOYMENT_CANCELLED', what: 'was cancelled'},
 }
 
 /** Polls a deployment until it completes; a failure shows Kudu's deployment log. */
@@ -74,10 +74,10 @@ export async function waitForDeployment(kudu: KuduClient, poll: string, deadline
         // A stable id to poll from now on: "latest" could later mean someone else's deployment.
         poll = `/api/deployments/${encodeURIComponent(d.id)}`
         onStatus?.(DEPLOY_STATUS[d.status] ?? `status ${d.status}`)
-        if (d.complete || [3, 4, 5, 6, -1].includes(d.status)) {
-          if (d.status === 4) return d
+        if (d.complete || FINAL_STATUSES.has(d.status)) {
+          if (d.status === DeployStatus.Success) return d
           const log = await kudu.deploymentLog(d.id)
-          const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[3]
+          const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[DeployStatus.Failed]
           const lines = log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`)
           throw new ChdError(code, `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`, {
             exit: ExitCode.remoteFailed,

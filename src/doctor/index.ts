@@ -1,14 +1,14 @@
 import path from 'node:path'
 
 import {forAzure, loadApp} from '../app/model.js'
-import {openSource} from '../app/source.js'
+import {type AppSource, openSource} from '../app/source.js'
 import {type Finding, hasErrors, sortFindings} from '../checks/finding.js'
 import {buildContext} from '../checks/context.js'
 import {runStaticChecks} from '../checks/run.js'
 import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {describeExecutable} from '../platform/inspect.js'
-import {type Plan, targetProfile} from '../platform/targets.js'
-import type {Progress} from '../progress.js'
+import {type Plan, type Target, targetProfile} from '../platform/targets.js'
+import {type Progress, runStep} from '../progress.js'
 import {type AzureOptions, connect} from '../azure/arm.js'
 import {addsExecBit, resolveSite, siteStack} from '../azure/site.js'
 import {diagnoseRemote} from '../remote/diagnose.js'
@@ -48,78 +48,95 @@ export interface DoctorResult {
   }
 }
 
+/** What `--app` learnt of the live app: its platform, its settings, and the findings from its host. */
+interface Live {
+  target: Target
+  remote: NonNullable<DoctorResult['remote']>
+  settings: Record<string, string>
+  runtime?: string
+  findings: Finding[]
+  history: Finding[]
+}
+
 /**
  * Judges an app folder or package against a target platform, then (unless start is false) runs
  * the handler behind the local stand-in for the host and sends each function a mock invocation.
  */
 export async function runDoctor(options: DoctorOptions, progress: Progress): Promise<DoctorResult> {
-  let target = targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
-  let remote: DoctorResult['remote']
-  let liveSettings: Record<string, string> | undefined
-  let liveRuntime: string | undefined
-  const remoteFindings: Finding[] = []
-  let history: Finding[] | undefined
-  if (options.app) {
-    const step = progress.step(`Diagnosing the live app ${options.app}`)
-    try {
-      const ctx = await connect(options)
-      const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
-      const d = await diagnoseRemote(ctx, site)
-      liveSettings = d.settings
-      const {stack, container} = await siteStack(ctx, site, d.settings)
-      liveRuntime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
-      target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {glibc: options.glibc, plan: site.plan, stack})
-      target.addsExecBit = addsExecBit(site, d.settings)
-      remoteFindings.push(...d.findings)
-      history = d.history
-      remote = {
-        app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan,
-        hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
-        ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
-      }
-      step.succeed(`${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`)
-    } catch (error) {
-      step.fail()
-      throw error
-    }
-    if (options.local === false) return summarise(options.path, 'folder', target, remoteFindings, {remote, history})
-  }
-  const step = progress.step(`Checking ${options.path} for ${target.name}`)
+  const live = options.app ? await diagnoseLive(options, options.app, progress) : undefined
+  const target = live?.target ?? targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
+  const extra = {remote: live?.remote, history: live?.history}
+  if (live && options.local === false) return summarise(options.path, 'folder', target, live.findings, extra)
   const source = await openSource(options.path)
   try {
-    const app = await loadApp(source)
-    // Azure gets host.json and its own app settings; local.settings.json only shapes the local run.
-    const checked = await runStaticChecks(forAzure(app, liveSettings), target)
-    const {context} = checked
-    // A live stack whose image supplies the handler's interpreter is a deliberate choice, not a mistake.
-    const keep = chooseRuntime(target.os, liveRuntime, target.stack, neededPrograms(context)).keep
-    let findings = [...checked.findings, ...remoteFindings.filter((f) => !(keep && f.code === 'REMOTE_WORKER_RUNTIME'))]
-    let probe: ProbeResult | undefined
-    if (options.start) {
-      step.update('starting the handler')
-      const localContext = await buildContext(app, target, context.selection)
-      const probed = await runProbe(app, path.resolve(options.path), localContext, {startupTimeoutMs: options.startupTimeoutMs})
-      probe = probed.probe
-      findings = [...settleForwarding(findings, probe), ...probed.findings]
-    }
-    const functions = app.functions.map((f) => f.name)
-    const result = summarise(options.path, source.kind, target, findings, {remote, history, probe, functions})
-    if (result.ok) step.succeed(`${result.summary.warnings} warning(s)`)
-    else step.fail(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`)
-    const exe = context.exe
-    if (app.customHandler?.hasDescription) {
-      result.executable = {
-        written: app.customHandler.defaultExecutablePath,
-        kind: exe.kind,
-        ...(exe.kind === 'app' || exe.kind === 'missing' ? {resolved: exe.path} : exe.kind === 'command' ? {resolved: exe.name} : exe.kind === 'outside' ? {resolved: exe.path} : {}),
-        ...(context.exeInfo ? {description: describeExecutable(context.exeInfo)} : {}),
-        ...(context.exeEntry?.mode === undefined ? {} : {mode: context.exeEntry.mode.toString(8).padStart(4, '0')}),
-      }
-    }
-    return result
+    const {value} = await runStep(progress, `Checking ${options.path} for ${target.name}`, async (update) => {
+      const result = await checkApp(source, target, live, options, update)
+      return result.ok
+        ? {value: result, detail: `${result.summary.warnings} warning(s)`}
+        : {value: result, detail: `${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`, failed: true}
+    })
+    return value
   } finally {
     await source.close()
   }
+}
+
+async function diagnoseLive(options: DoctorOptions, name: string, progress: Progress): Promise<Live> {
+  const {value} = await runStep(progress, `Diagnosing the live app ${name}`, async () => {
+    const ctx = await connect(options)
+    const site = await resolveSite(ctx, name, options.resourceGroup, options.slot)
+    const d = await diagnoseRemote(ctx, site)
+    const {stack, container} = await siteStack(ctx, site, d.settings)
+    const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {
+      glibc: options.glibc, plan: site.plan, stack,
+    })
+    target.addsExecBit = addsExecBit(site, d.settings)
+    const remote = {
+      app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan,
+      hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
+      ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
+    }
+    const runtime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
+    const value: Live = {target, remote, settings: d.settings, runtime, findings: d.findings, history: d.history}
+    const detail = `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`
+    return {value, detail}
+  })
+  return value
+}
+
+/** The static checks (for Azure: host.json and the live settings), then the local probe. */
+async function checkApp(
+  source: AppSource, target: Target, live: Live | undefined, options: DoctorOptions, update: (text: string) => void,
+): Promise<DoctorResult> {
+  const app = await loadApp(source)
+  // Azure gets host.json and its own app settings; local.settings.json only shapes the local run.
+  const checked = await runStaticChecks(forAzure(app, live?.settings), target)
+  const {context} = checked
+  // A live stack whose image supplies the handler's interpreter is a deliberate choice, not a mistake.
+  const keep = chooseRuntime(target.os, live?.runtime, target.stack, neededPrograms(context)).keep
+  const remoteFindings = (live?.findings ?? []).filter((f) => !(keep && f.code === 'REMOTE_WORKER_RUNTIME'))
+  let findings = [...checked.findings, ...remoteFindings]
+  let probe: ProbeResult | undefined
+  if (options.start) {
+    update('starting the handler')
+    const localContext = await buildContext(app, target, context.selection)
+    const probed = await runProbe(app, path.resolve(options.path), localContext, {startupTimeoutMs: options.startupTimeoutMs})
+    probe = probed.probe
+    findings = [...settleForwarding(findings, probe), ...probed.findings]
+  }
+  const functions = app.functions.map((f) => f.name)
+  const result = summarise(options.path, source.kind, target, findings, {remote: live?.remote, history: live?.history, probe, functions})
+  const exe = context.exe
+  if (app.customHandler?.hasDescription) {
+    result.executable = {
+      written: app.customHandler.defaultExecutablePath,
+      kind: exe.kind,
+      ...(exe.kind === 'app' || exe.kind === 'missing' ? {resolved: exe.path} : exe.kind === 'command' ? {resolved: exe.name} : exe.kind === 'outside' ? {resolved: exe.path} : {}),
+      ...(context.exeInfo ? {description: describeExecutable(context.exeInfo)} : {}),
+      ...(context.exeEntry?.mode === undefined ? {} : {mode: context.exeEntry.mode.toString(8).padStart(4, '0')}),
+    }
+  }
+  return result
 }
 
 interface Extra {

@@ -6,7 +6,7 @@ import {ChdError, ExitCode, fsError} from '../errors.js'
 import type {HostLine} from '../host/index.js'
 import {forwardHttp, type HttpRequestInput, type InvocationPayload, type InvocationResult} from '../host/protocol.js'
 import {httpRoutes, samplePath} from '../host/routes.js'
-import type {Progress} from '../progress.js'
+import {type Progress, runStep} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
 
 export interface InvokeOptions {
@@ -94,13 +94,11 @@ async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<I
     if (!isObject(parsed)) throw new ChdError('INVALID_METADATA', '--trigger-metadata must be a JSON object', {exit: ExitCode.usage, suggestions: [`--trigger-metadata '{"DequeueCount": 1}'`]})
     metadata = parsed
   }
-  const step = progress.step(`Starting ${options.dir}`)
   const output: HostLine[] = []
-  const {app, host, report} = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: (l) => output.push(l)}).catch((error) => {
-    step.fail()
-    throw error
+  const {value: {app, host, report}} = await runStep(progress, `Starting ${options.dir}`, async () => {
+    const started = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: (l) => output.push(l)})
+    return {value: started, detail: `ready in ${started.report.ms} ms on port ${started.report.port}`}
   })
-  step.succeed(`ready in ${report.ms} ms on port ${report.port}`)
   try {
     const fn = findFunction(app, options.function)
     const fromHost = (r: Awaited<ReturnType<typeof host.invoke>>): InvokeResult => ({

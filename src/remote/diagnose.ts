@@ -1,6 +1,6 @@
 import type {AzureContext} from '../azure/arm.js'
 import {HostAdmin} from '../azure/functions-host.js'
-import {KuduClient, type KuduDeployment} from '../azure/kudu.js'
+import {DeployStatus, KuduClient} from '../azure/kudu.js'
 import {readSettings} from '../azure/settings.js'
 import type {SiteInfo} from '../azure/site.js'
 import {finding} from '../checks/context.js'
@@ -363,17 +363,16 @@ async function lastDeployment(
   ctx: AzureContext, site: SiteInfo,
 ): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
   const kudu = new KuduClient(ctx, site.scmHost)
-  const r = await kudu.send('GET', '/api/deployments')
-  if (r.status !== 200) return undefined
-  const list = JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]
+  const list = await kudu.deployments()
+  if (!list) return undefined
   const last = list[0]
   if (!last) return {}
-  const live = list.find((d) => d.status === 4 && d.end_time)
+  const live = list.find((d) => d.status === DeployStatus.Success && d.end_time)
   const end = Date.parse(live?.end_time ?? '')
   const start = Date.parse(live?.start_time ?? '')
   const deployed = Number.isNaN(end) ? undefined : {start: Number.isNaN(start) ? end : start, end}
   let failure: Finding | undefined
-  if (last.status === 3) {
+  if (last.status === DeployStatus.Failed) {
     const log = await kudu.deploymentLog(last.id)
     const lines = log.filter((e) => e.type === 2).map((e) => e.message)
     const logged = lines.length ? `; Kudu logged: ${lines.slice(-5).join(' | ')}` : ''

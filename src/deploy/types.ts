@@ -1,0 +1,52 @@
+import type {AzureOptions} from '../azure/arm.js'
+import type {SettingsDiff} from '../azure/settings.js'
+import type {Finding} from '../checks/finding.js'
+import type {VerifyResult} from '../remote/verify.js'
+
+export interface DeployOptions extends AzureOptions {
+  dir: string
+  app: string
+  resourceGroup?: string
+  slot?: string
+  /** Deploy this zip instead of packing `dir`. */
+  package?: string
+  settings?: Record<string, string>
+  settingsFile?: string
+  force?: boolean
+  dryRun?: boolean
+  noWait?: boolean
+  timeoutMs?: number
+  showKeys?: boolean
+  glibc?: string
+  settleMs?: number
+  /** A path on the app's host to GET after the deploy; a 2xx proves the handler serves. */
+  smoke?: string
+}
+
+/** How the package reaches the app: Kudu zip deploy, OneDeploy (Flex), or a blob the app runs from. */
+export type Route = 'zipdeploy' | 'publish' | 'run-from-package'
+
+export interface StepRecord {
+  name: string
+  ms: number
+  detail: string
+}
+
+export interface DeployResult {
+  app: string
+  resourceGroup: string
+  slot?: string
+  target: {os: string; plan: string; sku: string; route: Route}
+  dryRun: boolean
+  findings: Finding[]
+  package: {
+    path: string; entries?: number; bytes: number; sha256: string; uploaded: boolean; reason?: string; repacked?: boolean
+  }
+  deployment?: {id?: string; status?: number}
+  settings: {diff: SettingsDiff; writes: number}
+  /** From --settings-file's ConnectionStrings: names, types and the variable a handler reads (never a value). */
+  connectionStrings?: {diff: SettingsDiff; writes: number; names: Record<string, {type: string; variable: string}>}
+  runtime: {before?: string; after: string; reason?: string}
+  verify?: VerifyResult
+  steps: StepRecord[]
+}
