@@ -30,9 +30,9 @@ With --json, prints one JSON event per line (ready, invocation, handler, exit).`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Start)
     const json = this.jsonEnabled()
+    // One write per event, not console.log's formatting: this runs for every request served.
     const onEvent = (event: StartEvent) => {
-      if (json) process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), ...event})}\n`)
-      else this.log(renderStartEvent(event))
+      process.stdout.write(`${json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event)}\n`)
     }
     await runStart({
       dir: args.dir,

@@ -5,7 +5,7 @@ import {isObject} from '../app/jsonc.js'
 import type {FunctionApp} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {HostLine, LocalHost} from '../host/index.js'
-import {forwardHttp, type HttpRequestInput} from '../host/protocol.js'
+import type {HttpRequestInput} from '../host/protocol.js'
 import {httpRoutes} from '../host/routes.js'
 import type {Progress} from '../ui/progress.js'
 import {findFunction, startLocal} from './session.js'
@@ -109,7 +109,7 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
       const forwarding = host.forwards(fn)
       if (forwarding) {
         const invocationId = randomUUID()
-        const raw = await forwardHttp(host.port!, input, invocationId, 230_000, forwarding)
+        const raw = await host.forward(input, invocationId, forwarding)
         const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k))) as http.OutgoingHttpHeaders
         res.writeHead(raw.status, headers)
         res.end(raw.body)
