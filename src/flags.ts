@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {AuthMode} from './azure/credential.js'
 import {TARGET_NAMES} from './platform/targets.js'
