@@ -1,11 +1,12 @@
 /**
- * npm run bench [-- --json] [--runs N] [--only pack,help,doctor,start,upload] [--big] [--load-seconds S]
+ * npm run -s bench [-- --json] [--runs N] [--only pack,help,doctor,start,upload] [--big] [--load-seconds S]
  *
  * chd's speed as ratios against a fixed point measured in the same run, so the figures mean the
  * same on a fast or slow machine: pack against Info-ZIP `zip -r -6`, start-up against bare
  * `node -e 0`, `chd start` against the handler alone. Runs alternate (baseline, chd, baseline …)
  * so load from other work falls on both; each row gives medians, the spread of the paired
  * ratios (p25–p75), node -e 0 and the load average beside it. Not a test: it prints and exits 0.
+ * With --json the rows go to stderr as they come and stdout holds only the summary (npm -s: no banner).
  * The load row needs wrk (apt-get install wrk) and is skipped, saying so, without it; it runs
  * 5 s a round by default, `--load-seconds 20` is the issue's full run. `--big` adds a 5 GB app.
  */
@@ -285,7 +286,8 @@ mkdirSync(work, {recursive: true})
 const loadNow = os.loadavg().map((l) => l.toFixed(1)).join(' ')
 say(`node ${process.version}, ${os.cpus().length} cores, ${runs} paired runs a row, load ${loadNow}`)
 // What `npm ci` leaves in a clone: dist/ and the oclif manifest (the prepare script is this build).
-execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: 'inherit'})
+// Its output goes to stderr: under --json, stdout carries the summary alone.
+execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: ['ignore', 2, 2]})
 const {dir: app, files} = benchApp(path.join(work, 'app'))
 say(`app: ${path.relative(root, app)}, ${files} files\n`)
 const rows: Row[] = []
