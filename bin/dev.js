@@ -1,7 +1,6 @@
 #!/usr/bin/env -S node --import tsx --disable-warning=ExperimentalWarning
 import {execute} from '@oclif/core/execute'
-import {fileURLToPath} from 'node:url'
 
-import {redactingLogger} from './debug-log.js'
+import {loadOptions} from './options.js'
 
-await execute({development: true, loadOptions: {root: fileURLToPath(import.meta.url), logger: redactingLogger()}})
+await execute({development: true, loadOptions: await loadOptions({development: true})})

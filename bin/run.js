@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import {execute} from '@oclif/core/execute'
-import {fileURLToPath} from 'node:url'
 
-import {redactingLogger} from './debug-log.js'
+import {loadOptions} from './options.js'
 
-await execute({loadOptions: {root: fileURLToPath(import.meta.url), logger: redactingLogger()}})
+await execute({loadOptions: await loadOptions()})

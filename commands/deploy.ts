@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, type DeployResult} from '../src/deploy/index.js'
@@ -54,7 +55,6 @@ export default class Deploy extends ChdCommand {
       showKeys: flags['show-keys'],
       glibc: flags.glibc,
       smoke: flags.smoke,
-      settleMs: process.env.CHD_SETTINGS_SETTLE_MS === undefined ? undefined : Number(process.env.CHD_SETTINGS_SETTLE_MS),
       ...azureOptions(flags),
     }, await this.progress())
     const notable = result.findings.filter((f) => f.severity !== 'info')

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {secondsToMs, startupTimeoutFlag} from '../src/flags.js'
@@ -30,9 +31,9 @@ With --json, prints one JSON event per line (ready, invocation, handler, exit).`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Start)
     const json = this.jsonEnabled()
+    // One write per event, not console.log's formatting: this runs for every request served.
     const onEvent = (event: StartEvent) => {
-      if (json) process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), ...event})}\n`)
-      else this.log(renderStartEvent(event))
+      process.stdout.write(`${json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event)}\n`)
     }
     await runStart({
       dir: args.dir,

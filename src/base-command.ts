@@ -1,4 +1,6 @@
-import {Command, Errors} from '@oclif/core'
+// Subpaths, not the package index: the index also loads help, the parser's semver and more (50 modules).
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
 
 import {ChdError, ExitCode, isChdError} from './errors.js'
 import {createProgress, type Progress} from './progress.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {AuthMode} from './azure/credential.js'
 import {TARGET_NAMES} from './platform/targets.js'
@@ -43,6 +43,11 @@ export const azureFlags = {
   auth: Flags.string({summary: 'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.', options: ['default', 'cli', 'env', 'device', 'managed-identity', 'token'], default: 'default'}),
 }
 
+/** The Azure options every Azure command passes down; the environment is read here, not in src/. */
 export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: string}) {
-  return {subscription: flags.subscription, cloud: flags.cloud, armEndpoint: flags['arm-endpoint'], auth: flags.auth as AuthMode}
+  const settle = process.env.CHD_SETTINGS_SETTLE_MS
+  return {
+    subscription: flags.subscription, cloud: flags.cloud, armEndpoint: flags['arm-endpoint'], auth: flags.auth as AuthMode,
+    ...(settle === undefined ? {} : {settleMs: Number(settle)}),
+  }
 }

@@ -186,8 +186,8 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.ok(codes.includes('EXECUTABLE_GLIBC_TOO_NEW'), codes.join())
   })
 
-  test('a handler on the wrong port → HANDLER_NOT_READY', async () => {
-    const {codes} = await deployThen('demo-linux-dedicated', handlerApp(nodeHandler(JSON_OK, "server.listen(8089, '127.0.0.1')")))
+  test('a handler on the wrong port (any free one, not FUNCTIONS_CUSTOMHANDLER_PORT) → HANDLER_NOT_READY', async () => {
+    const {codes} = await deployThen('demo-linux-dedicated', handlerApp(nodeHandler(JSON_OK, "server.listen(0, '127.0.0.1')")))
     assert.ok(codes.includes('HANDLER_NOT_READY'), codes.join())
   })
 

@@ -156,6 +156,18 @@ describe('chd start', () => {
     assert.equal(await alive(pid), false, 'no handler survives Ctrl-C')
   })
 
+  test('keeps its connections to the handler open and reuses them, as the host\'s one HttpClient does (DefaultHttpWorkerService.CreateHttpClient)', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {body: JSON.stringify({port: req.socket.remotePort, chunked: req.headers['transfer-encoding'], length: raw.length})}}}))`)))
+    const s = await startServer(dir)
+    const seen = []
+    for (let i = 0; i < 20; i++) seen.push(await (await fetch(`http://127.0.0.1:${s.port}/api/hello`)).json())
+    assert.equal(new Set(seen.map((x) => x.port)).size, 1, JSON.stringify(seen))
+    for (const x of seen) assert.ok(x.chunked === 'chunked' && x.length > 100, JSON.stringify(x))
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+  })
+
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})}))
     const s = await startServer(dir)

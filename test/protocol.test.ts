@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import {test} from 'node:test'
 
 import type {FunctionDef} from '../src/app/model.js'
-import {hostValue, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
+import {handlerAgent, hostValue, postInvocation, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
 
 function fn(bindings: Array<{type: string; direction: string; name: string}>): FunctionDef {
   return {name: 'f', path: 'f/function.json', doc: {path: 'f/function.json', text: '', value: {}}, bindings: bindings.map((b, index) => ({...b, index})), problems: []}
@@ -103,4 +104,33 @@ test('hostValue: strings and numbers travel as JSON text, objects as objects, by
   assert.deepEqual(hostValue({a: 1}), {a: 1})
   assert.equal(hostValue([1, 2]), '[1,2]')
   assert.equal(hostValue(Buffer.from('hi')), 'aGk=')
+})
+
+test('a kept connection the handler drops as it is reused is retried once on a new one, like SocketsHttpHandler', async () => {
+  // Answers the first request on each connection, then drops the connection at the next one.
+  let connections = 0
+  const server = net.createServer((socket) => {
+    connections++
+    let requests = 0
+    socket.on('data', (d) => {
+      if (!d.includes('0\r\n\r\n')) return
+      if (++requests > 1) return void socket.resetAndDestroy()
+      const body = JSON.stringify({Outputs: {}, Logs: [`connection ${connections}`]})
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  const agent = handlerAgent()
+  try {
+    const payload = {Data: {}, Metadata: {}}
+    const first = await postInvocation(port, '/f', payload, 'id-1', 5000, agent)
+    const second = await postInvocation(port, '/f', payload, 'id-2', 5000, agent)
+    assert.deepEqual([first.status, second.status], [200, 200])
+    assert.deepEqual(JSON.parse(String(second.body)).Logs, ['connection 2'])
+    assert.equal(connections, 2)
+  } finally {
+    agent.destroy()
+    server.close()
+  }
 })

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../../src/base-command.js'
 import {azureFlags, azureOptions} from '../../src/flags.js'

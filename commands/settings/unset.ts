@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {ChdCommand} from '../../src/base-command.js'
 import {azureFlags, azureOptions} from '../../src/flags.js'

@@ -67,13 +67,18 @@ export function selectFiles(source: AppSource, options: SelectOptions = {}): Fil
       selection.included.push(entry)
     }
   }
-  selection.included.sort((a, b) => compareNames(a.path, b.path))
+  selection.included = byNameBytes(selection.included)
   return selection
 }
 
-/** Byte order of the UTF-8 names, so the same folder always yields the same entry order. */
-export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+/**
+ * Sorted by the bytes of the UTF-8 names, so the same folder always yields the same entry order.
+ * Each name is encoded once, not once per comparison (2,000 files: 22,000 encodings otherwise).
+ */
+function byNameBytes(entries: AppEntry[]): AppEntry[] {
+  const keyed = entries.map((entry) => ({entry, key: Buffer.from(entry.path)}))
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key))
+  return keyed.map((k) => k.entry)
 }
 
 function stripBom(text: string): string {

@@ -1,6 +1,6 @@
 import {isUtf8} from 'node:buffer'
-import type {Stats} from 'node:fs'
-import {lstat, open, readdir, readlink, realpath, stat} from 'node:fs/promises'
+import {lstatSync, readdirSync, readlinkSync, realpathSync, type Stats, statSync} from 'node:fs'
+import {open, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
 
@@ -83,7 +83,7 @@ export async function openSource(location: string): Promise<AppSource> {
 
 export async function openFolder(root: string): Promise<AppSource> {
   const modesKnown = process.platform !== 'win32'
-  const {entries, emptyDirs} = await walkFolder(path.resolve(root), modesKnown)
+  const {entries, emptyDirs} = walkFolder(path.resolve(root), modesKnown)
   const {byPath, dirs} = buildIndex(entries)
   for (const d of emptyDirs) dirs.add(d)
 
@@ -111,9 +111,14 @@ export async function openFolder(root: string): Promise<AppSource> {
  * The files of a folder, walked as bytes: a name that is not valid UTF-8 must still be found,
  * read and packed as it is. Links inside the folder are followed; one that leaves it, loops
  * (`ancestors` holds the real paths being walked) or dangles is recorded as a bad link.
+ *
+ * The calls are synchronous on purpose: they ask the kernel's cache for metadata, a few µs each,
+ * while sending each through libuv's thread pool costs tens of µs more (a 1,950-file app: 25 ms
+ * this way, 80-240 ms with 32 calls in flight, 140-590 ms awaiting one lstat at a time). Nothing
+ * else runs while an app is being read, so the event loop has nothing to wait for meanwhile.
  */
-async function walkFolder(absRoot: string, modesKnown: boolean): Promise<{entries: AppEntry[]; emptyDirs: string[]}> {
-  const realRoot = Buffer.from(await realpath(absRoot))
+function walkFolder(absRoot: string, modesKnown: boolean): {entries: AppEntry[]; emptyDirs: string[]} {
+  const realRoot = fsCall(absRoot, 'App folder', () => realpathSync.native(absRoot, {encoding: 'buffer'}))
   const rootDir = Buffer.concat([realRoot, SEP])
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
@@ -121,52 +126,52 @@ async function walkFolder(absRoot: string, modesKnown: boolean): Promise<{entrie
   const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry =>
     ({...entryName(rel), size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: fsPath(abs)})
 
-  async function walk(dirAbs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
-    const names = await fsCall(dirAbs, 'Folder', () => readdir(dirAbs, {withFileTypes: true, encoding: 'buffer'}))
+  /** `dirAbs` is the path to read it by, `real` its real path (a plain subfolder's is its parent's plus its name). */
+  function walk(dirAbs: Buffer, real: Buffer, rel: Buffer, ancestors: string[]): void {
+    const names = fsCall(dirAbs, 'Folder', () => readdirSync(dirAbs, {withFileTypes: true, encoding: 'buffer'}))
     names.sort((a, b) => Buffer.compare(a.name, b.name))
     if (names.length === 0 && rel.length > 0) emptyDirs.push(visibleName(rel))
+    const inner = [...ancestors, real.toString('latin1')]
     for (const d of names) {
       const abs = Buffer.concat([dirAbs, SEP, d.name])
       const relPath = rel.length > 0 ? Buffer.concat([rel, SLASH, d.name]) : d.name
       if (d.isDirectory()) {
-        if (NEVER_WALK.has(d.name.toString('latin1'))) continue
-        const real = await fsCall(abs, 'Folder', () => realpath(abs, {encoding: 'buffer'}))
-        await walk(abs, relPath, new Set([...ancestors, real.toString('latin1')]))
+        if (!NEVER_WALK.has(d.name.toString('latin1'))) walk(abs, Buffer.concat([real, SEP, d.name]), relPath, inner)
       } else if (d.isSymbolicLink()) {
-        await walkLink(abs, relPath, ancestors)
+        walkLink(abs, relPath, inner)
       } else if (d.isFile()) {
-        entries.push(fileEntry(relPath, abs, await fsCall(abs, 'File', () => lstat(abs))))
+        entries.push(fileEntry(relPath, abs, fsCall(abs, 'File', () => lstatSync(abs))))
       }
     }
   }
 
-  async function walkLink(abs: Buffer, rel: Buffer, ancestors: Set<string>): Promise<void> {
+  function walkLink(abs: Buffer, rel: Buffer, ancestors: string[]): void {
     let real: Buffer
     try {
-      real = await realpath(abs, {encoding: 'buffer'})
+      real = realpathSync.native(abs, {encoding: 'buffer'})
     } catch {
-      entries.push({...entryName(rel), size: 0, badLink: {target: await readLinkText(abs), problem: 'dangling'}})
+      entries.push({...entryName(rel), size: 0, badLink: {target: readLinkText(abs), problem: 'dangling'}})
       return
     }
     const badLink = (problem: 'escapes' | 'loop') =>
       entries.push({...entryName(rel), size: 0, badLink: {target: visibleName(real), problem}})
     if (!inside(real)) return void badLink('escapes')
-    const st = await fsCall(real, 'File', () => stat(real))
+    const st = fsCall(real, 'File', () => statSync(real))
     if (st.isDirectory()) {
-      if (ancestors.has(real.toString('latin1'))) return void badLink('loop')
-      await walk(real, rel, new Set([...ancestors, real.toString('latin1')]))
+      if (ancestors.includes(real.toString('latin1'))) return void badLink('loop')
+      walk(real, real, rel, ancestors)
     } else if (st.isFile()) {
       entries.push(fileEntry(rel, real, st))
     }
   }
 
-  await walk(Buffer.from(absRoot), Buffer.alloc(0), new Set([realRoot.toString('latin1')]))
+  walk(Buffer.from(absRoot), realRoot, Buffer.alloc(0), [])
   return {entries, emptyDirs}
 }
 
 /** At most `limit` bytes from the start of a file, whatever its size was when the folder was walked. */
 async function readHead(file: string | Buffer, relPath: string, limit: number): Promise<Buffer> {
-  const handle = await fsCall(file, relPath, () => open(file, 'r'))
+  const handle = await open(file, 'r').catch((error) => { throw fsError(error, shown(file), relPath) })
   try {
     const buf = Buffer.alloc(limit)
     const {bytesRead} = await handle.read(buf, 0, limit, 0)
@@ -212,9 +217,9 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`
 }
 
-async function readLinkText(abs: Buffer): Promise<string> {
+function readLinkText(abs: Buffer): string {
   try {
-    return visibleName(await readlink(abs, {encoding: 'buffer'}))
+    return visibleName(readlinkSync(abs, {encoding: 'buffer'}))
   } catch {
     return '?'
   }
@@ -250,11 +255,13 @@ function fsPath(p: Buffer): string | Buffer {
   return isUtf8(p) ? p.toString('utf8') : p
 }
 
-async function fsCall<T>(p: string | Buffer, what: string, call: () => Promise<T>): Promise<T> {
+const shown = (p: string | Buffer) => (typeof p === 'string' ? p : visibleName(p))
+
+function fsCall<T>(p: string | Buffer, what: string, call: () => T): T {
   try {
-    return await call()
+    return call()
   } catch (error) {
-    throw fsError(error, typeof p === 'string' ? p : visibleName(p), what)
+    throw fsError(error, shown(p), what)
   }
 }
 

@@ -23,6 +23,8 @@ export interface AzureOptions {
   ca?: string
   /** One deadline for everything done through the context: requests, retry waits, polls, pauses. */
   timeoutMs?: number
+  /** How long an app-settings write takes to show in reads before chd checks it (1.5 s; the fake needs none). */
+  settleMs?: number
 }
 
 export interface AzureContext {

@@ -18,7 +18,6 @@ export interface DeployOptions extends AzureOptions {
   timeoutMs?: number
   showKeys?: boolean
   glibc?: string
-  settleMs?: number
   /** A path on the app's host to GET after the deploy; a 2xx proves the handler serves. */
   smoke?: string
 }

@@ -9,10 +9,10 @@ import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {type Plan, type Target, targetProfile} from '../platform/targets.js'
 import {type Progress, runStep} from '../progress.js'
-import {type AzureOptions, connect} from '../azure/arm.js'
-import {addsExecBit, resolveSite, siteStack} from '../azure/site.js'
-import {diagnoseRemote} from '../remote/diagnose.js'
-import {type ProbeResult, runProbe} from './probe.js'
+import type {AzureOptions} from '../azure/arm.js'
+// The live app (--app) and the probe (--start) import their modules when asked for: a
+// `doctor --no-start` of a folder loads only the static checks.
+import type {ProbeResult} from './probe.js'
 
 export interface DoctorOptions extends AzureOptions {
   path: string
@@ -83,6 +83,8 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
 
 async function diagnoseLive(options: DoctorOptions, name: string, progress: Progress): Promise<Live> {
   const {value} = await runStep(progress, `Diagnosing the live app ${name}`, async () => {
+    const [{connect}, {addsExecBit, resolveSite, siteStack}, {diagnoseRemote}] = await Promise.all([
+      import('../azure/arm.js'), import('../azure/site.js'), import('../remote/diagnose.js')])
     const ctx = await connect(options)
     const site = await resolveSite(ctx, name, options.resourceGroup, options.slot)
     const d = await diagnoseRemote(ctx, site)
@@ -120,6 +122,7 @@ async function checkApp(
   if (options.start) {
     update('starting the handler')
     const localContext = await buildContext(app, target, context.selection)
+    const {runProbe} = await import('./probe.js')
     const probed = await runProbe(app, path.resolve(options.path), localContext, {startupTimeoutMs: options.startupTimeoutMs})
     probe = probed.probe
     findings = [...settleForwarding(findings, probe), ...probed.findings]

@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import type {Agent} from 'node:http'
 import path from 'node:path'
 
 import type {FunctionApp, FunctionDef} from '../app/model.js'
@@ -6,7 +7,8 @@ import {isHttpInAndOut} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {ExecutableInfo} from '../platform/inspect.js'
 import {type LaunchPlan, planLaunch, startProcess, type StartedProcess} from './launch.js'
-import {type HttpRequestInput, httpPayload, type InvocationPayload, type InvocationResult, postInvocation, type RawExchange, readInvocationResponse, triggerPayload} from './protocol.js'
+import {forwardHttp, handlerAgent, type HttpRequestInput, httpPayload, type InvocationPayload, type InvocationResult, postInvocation, type RawExchange,
+  readInvocationResponse, triggerPayload} from './protocol.js'
 import {waitUntilReady} from './ready.js'
 import {listeningSockets} from './sockets.js'
 
@@ -88,6 +90,7 @@ export function runnableHere(info: ExecutableInfo | undefined): {ok: true} | {ok
 export class LocalHost {
   private process?: StartedProcess
   private plan?: LaunchPlan
+  private agent?: Agent
   readonly lines: HostLine[] = []
 
   constructor(readonly app: FunctionApp, readonly root: string, private readonly options: LocalHostOptions = {}) {}
@@ -102,7 +105,8 @@ export class LocalHost {
 
   async start(info?: ExecutableInfo): Promise<StartupReport> {
     // A restart: what the last launch left behind (children, pipes they hold) goes first.
-    await this.process?.stop()
+    await this.stop()
+    this.agent = handlerAgent()
     const plan = await planLaunch(this.app, this.root, {port: this.plan?.port ?? this.options.port})
     this.plan = plan
     const timeoutMs = this.timeoutMs
@@ -146,7 +150,7 @@ export class LocalHost {
     const start = Date.now()
     let raw: RawExchange
     try {
-      raw = await postInvocation(this.plan.port, `/${fn.name}`, payload, invocationId, timeoutMs)
+      raw = await postInvocation(this.plan.port, `/${fn.name}`, payload, invocationId, timeoutMs, this.agent)
     } catch (error) {
       const e = error as NodeJS.ErrnoException
       return {invocationId, payload, ms: Date.now() - start, result: {ok: false, code: 'INVOCATION_FAILED', error: `POST /${fn.name} failed: ${e.code ?? ''} ${e.message}`.trim(), warnings: [], logs: [], outputs: {}, missing: []}}
@@ -165,11 +169,18 @@ export class LocalHost {
     return ch.enableForwardingHttpRequest || ch.section === 'httpWorker' ? 'forward' : false
   }
 
+  /** Sends the original request to the handler and returns its answer as it is (forwarding or proxying). */
+  forward(req: HttpRequestInput, invocationId: string, mode: 'proxy' | 'forward', timeoutMs = 230_000): Promise<RawExchange> {
+    if (!this.plan) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
+    return forwardHttp(this.plan.port, req, invocationId, timeoutMs, mode, this.agent)
+  }
+
   get exited(): Promise<{code: number | null; signal: NodeJS.Signals | null}> | undefined {
     return this.process?.exited
   }
 
   async stop(): Promise<void> {
+    this.agent?.destroy()
     await this.process?.stop()
   }
 }

@@ -39,35 +39,39 @@ function joinedQuery(url: URL): Record<string, string> {
   return q
 }
 
-/** Data.<trigger> for an HTTP trigger, with the field names and types the host uses (docs/host-protocol.md §8). */
-export function httpRequestObject(req: HttpRequestInput): Record<string, unknown> {
+/**
+ * Data.<trigger> for an HTTP trigger, with the field names and types the host uses
+ * (docs/host-protocol.md §8), and the Metadata beside it. The URL is parsed and the headers walked
+ * once, for both.
+ */
+export function httpPayload(fn: FunctionDef, req: HttpRequestInput): InvocationPayload {
+  const trigger = fn.bindings.find(isTrigger)
   const host = String(req.headers.host ?? 'localhost')
   const url = new URL(req.url, `http://${host}`)
+  const query = joinedQuery(url)
   const headers: Record<string, string[]> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v : [v]
-  const out: Record<string, unknown> = {
+  const joined: Record<string, string> = {}
+  for (const k in req.headers) {
+    const v = req.headers[k]
+    if (v === undefined) continue
+    headers[k] = Array.isArray(v) ? v : [v]
+    joined[k] = Array.isArray(v) ? v.join(',') : v
+  }
+  const request: Record<string, unknown> = {
     Url: `http://${host}${url.pathname}${url.search}`,
     Method: req.method.toUpperCase(),
-    Query: joinedQuery(url),
+    Query: query,
     Headers: headers,
     Params: req.params ?? {},
     Identities: [],
   }
   if (req.body && req.body.length > 0) {
     const type = String(req.headers['content-type'] ?? '')
-    out.Body = /^(application\/octet-stream|multipart\/)/i.test(type) ? req.body.toString('base64') : req.body.toString('utf8')
+    request.Body = /^(application\/octet-stream|multipart\/)/i.test(type) ? req.body.toString('base64') : req.body.toString('utf8')
   }
-  return out
-}
-
-export function httpPayload(fn: FunctionDef, req: HttpRequestInput): InvocationPayload {
-  const trigger = fn.bindings.find(isTrigger)
-  const url = new URL(req.url, 'http://localhost')
-  const headerMap: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headerMap[k] = Array.isArray(v) ? v.join(',') : v
   return {
-    Data: {[trigger?.name ?? 'req']: httpRequestObject(req)},
-    Metadata: {Query: joinedQuery(url), Headers: headerMap, ...(req.params ?? {}), sys: sys(fn.name)},
+    Data: {[trigger?.name ?? 'req']: request},
+    Metadata: {Query: query, Headers: joined, ...(req.params ?? {}), sys: sys(fn.name)},
   }
 }
 
@@ -96,10 +100,19 @@ export interface RawExchange {
 export const RESPONSE_MAX_BYTES = 64 * 1024 * 1024
 
 /**
+ * Connections to one launch of the handler, kept open and reused, as the host's one HttpClient
+ * does (DefaultHttpWorkerService.CreateHttpClient: a pooled HttpClientHandler, no limit per server).
+ * Without it every request opened a new connection, and that cost more than the request.
+ */
+export function handlerAgent(): http.Agent {
+  return new http.Agent({keepAlive: true, scheduling: 'lifo'})
+}
+
+/**
  * POST http://127.0.0.1:PORT/{function} with the host's headers. The body goes out chunked,
  * without Content-Length, as the host's HttpClient sends it.
  */
-export function postInvocation(port: number, path: string, payload: InvocationPayload, invocationId: string, timeoutMs: number): Promise<RawExchange> {
+export function postInvocation(port: number, path: string, payload: InvocationPayload, invocationId: string, timeoutMs: number, agent?: http.Agent): Promise<RawExchange> {
   return exchange({
     host: '127.0.0.1',
     port,
@@ -113,14 +126,19 @@ export function postInvocation(port: number, path: string, payload: InvocationPa
       'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
       'Transfer-Encoding': 'chunked',
     },
-  }, Buffer.from(JSON.stringify(payload)), RESPONSE_MAX_BYTES)
+    agent,
+  }, JSON.stringify(payload), RESPONSE_MAX_BYTES)
 }
 
-/** One request to the handler, its answer collected up to `maxBody` bytes; `timeout` bounds a silent handler. */
-function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer | undefined, maxBody = Infinity): Promise<RawExchange> {
+/**
+ * One request to the handler, its answer collected up to `maxBody` bytes; `timeout` bounds a silent
+ * handler. A kept connection the handler closed just as it was reused is retried once on a new one,
+ * as the host's SocketsHttpHandler does for a request that got no answer on a pooled connection.
+ */
+function exchange(options: http.RequestOptions & {timeout: number}, body: string | Buffer | undefined, maxBody = Infinity, retried = false): Promise<RawExchange> {
   const start = Date.now()
   return new Promise((resolve, reject) => {
-    const req = http.request({...options, agent: false}, (res) => {
+    const req = http.request({...options, agent: options.agent ?? false}, (res) => {
       const chunks: Buffer[] = []
       let bytes = 0
       res.on('data', (c: Buffer) => {
@@ -135,7 +153,11 @@ function exchange(options: http.RequestOptions & {timeout: number}, body: Buffer
       res.on('error', reject)
     })
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})))
-    req.on('error', reject)
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && !retried && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+      if (stale) exchange(options, body, maxBody, true).then(resolve, reject)
+      else reject(error)
+    })
     req.end(body)
   })
 }
@@ -205,16 +227,17 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
     return {code: 'INVOCATION_FAILED', error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`}
   }
   const type = String(raw.headers['content-type'] ?? '')
-  if (raw.body.length === 0 || raw.body.toString('utf8').trim() === 'null') {
+  const text = raw.body.toString('utf8')
+  if (raw.body.length === 0 || text.trim() === 'null') {
     return {code: 'INVOCATION_FAILED', error: 'The response body is empty: the host gets no result and the invocation hangs until the function timeout'}
   }
   if (!/^(application|text)\/json\b/i.test(type.trim())) {
-    const preview = raw.body.toString('utf8').slice(0, 120)
+    const preview = text.slice(0, 120)
     return {code: 'RESPONSE_NOT_JSON', error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`}
   }
   let doc: unknown
   try {
-    doc = JSON.parse(raw.body.toString('utf8'))
+    doc = JSON.parse(text)
   } catch (error) {
     return {code: 'RESPONSE_NOT_JSON', error: `Invalid HttpResponseMessage: the body is not valid JSON (${(error as Error).message})`}
   }
@@ -301,7 +324,7 @@ function missingHttp(name: string, outputs: Record<string, unknown> | undefined,
  * Forwarding (enableForwardingHttpRequest) and proxying: the original request goes to the
  * handler at its original path; its answer is relayed verbatim, whatever the status.
  */
-export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number, mode: 'forward' | 'proxy' = 'forward'): Promise<RawExchange> {
+export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number, mode: 'forward' | 'proxy' = 'forward', agent?: http.Agent): Promise<RawExchange> {
   const headers: http.OutgoingHttpHeaders = {}
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding') headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
@@ -316,5 +339,5 @@ export function forwardHttp(port: number, req: HttpRequestInput, invocationId: s
   // The host streams a body only when the client sent a Content-Length.
   const body = req.body && req.body.length > 0 ? req.body : undefined
   if (body) headers['Content-Length'] = String(body.length)
-  return exchange({host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers}, body)
+  return exchange({host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers, agent}, body)
 }

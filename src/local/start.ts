@@ -5,9 +5,9 @@ import {isObject} from '../app/jsonc.js'
 import type {FunctionApp} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {HostLine, LocalHost} from '../host/index.js'
-import {forwardHttp, type HttpRequestInput} from '../host/protocol.js'
+import type {HttpRequestInput} from '../host/protocol.js'
 import {httpRoutes} from '../host/routes.js'
-import type {Progress} from '../progress.js'
+import {type Progress, runStep} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
 
 export type StartEvent =
@@ -44,13 +44,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
  * host would shut down; Ctrl-C ends the process (and with it the handler) from the command.
  */
 export async function runStart(options: StartOptions, progress: Progress): Promise<void> {
-  const step = progress.step(`Starting the handler in ${options.dir}`)
   const emitLine = (l: HostLine) => options.onEvent({type: 'handler', ...l})
-  const {app, host, report} = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: emitLine}).catch((error) => {
-    step.fail()
-    throw error
+  const {value: {app, host, report}} = await runStep(progress, `Starting the handler in ${options.dir}`, async () => {
+    const started = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: emitLine})
+    return {value: started, detail: `ready in ${started.report.ms} ms`}
   })
-  step.succeed(`ready in ${report.ms} ms`)
   let running = true
   const launches = [Date.now()]
   let shutdown: ((error: Error) => void) | undefined
@@ -109,7 +107,7 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
       const forwarding = host.forwards(fn)
       if (forwarding) {
         const invocationId = randomUUID()
-        const raw = await forwardHttp(host.port!, input, invocationId, 230_000, forwarding)
+        const raw = await host.forward(input, invocationId, forwarding)
         const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k))) as http.OutgoingHttpHeaders
         res.writeHead(raw.status, headers)
         res.end(raw.body)

@@ -6,10 +6,11 @@ import {forAzure, loadApp} from '../app/model.js'
 import {type AppEntry, type AppSource, openSource, visibleName} from '../app/source.js'
 import type {ByteReader} from '../platform/bytes.js'
 import type {Finding} from '../checks/finding.js'
-import {packageSelection, runStaticChecks} from '../checks/run.js'
+import {checksFailed, packageSelection, runStaticChecks} from '../checks/run.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
-import {type Plan, targetProfile} from '../platform/targets.js'
-import type {Progress} from '../progress.js'
+import {type Plan, type Target, targetProfile} from '../platform/targets.js'
+import {type Progress, runStep} from '../progress.js'
+import {DeflatePool} from './deflate.js'
 import {writeZip, type ZipSourceFile} from './zip.js'
 
 export interface PackOptions {
@@ -33,6 +34,16 @@ const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46])
 
 export async function pack(options: PackOptions, progress: Progress): Promise<PackResult> {
   const target = targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
+  // The deflate threads boot (~40 ms each) on the other cores while this one reads and checks the app.
+  const pool = new DeflatePool()
+  try {
+    return await checkAndPack(options, target, pool, progress)
+  } finally {
+    await pool.close()
+  }
+}
+
+async function checkAndPack(options: PackOptions, target: Target, pool: DeflatePool, progress: Progress): Promise<PackResult> {
   const source = await openSource(options.dir)
   if (source.kind !== 'folder') {
     await source.close()
@@ -42,23 +53,21 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
   const rel = path.relative(path.resolve(options.dir), output)
   const outputPath = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : undefined
 
-  const checkStep = progress.step('Checking the app')
-  const app = await loadApp(source)
-  const selection = packageSelection(app, {includeSecrets: options.includeSecrets, outputPath})
-  const {findings, context} = await runStaticChecks(forAzure(app), target, selection)
-  const errors = findings.filter((f) => f.severity === 'error')
-  if (errors.length > 0 && !options.force) {
-    checkStep.fail(`${errors.length} error(s)`)
-    throw new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed; not packing:\n${errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')}`, {
-      exit: ExitCode.failed,
-      suggestions: ['Fix the errors above, or pass --force to pack anyway (secrets stay out unless --include-secrets)'],
-      details: {findings},
-    })
-  }
-  checkStep.succeed(errors.length > 0 ? `${errors.length} error(s) ignored (--force)` : `${findings.length} finding(s)`)
-
   try {
-    const written = await writePackage(selection.included, context.exe.kind === 'app' ? context.exe.path : undefined, output, options.level, progress)
+    const {value: {selection, findings, exePath}} = await runStep(progress, 'Checking the app', async () => {
+      const app = await loadApp(source)
+      const selection = packageSelection(app, {includeSecrets: options.includeSecrets, outputPath})
+      const {findings, context} = await runStaticChecks(forAzure(app), target, selection)
+      const errors = findings.filter((f) => f.severity === 'error').length
+      if (errors > 0 && !options.force) {
+        throw checksFailed(findings, '; not packing',
+          'Fix the errors above, or pass --force to pack anyway (secrets stay out unless --include-secrets)')
+      }
+      const exePath = context.exe.kind === 'app' ? context.exe.path : undefined
+      const detail = errors > 0 ? `${errors} error(s) ignored (--force)` : `${findings.length} finding(s)`
+      return {value: {selection, findings, exePath}, detail}
+    })
+    const written = await writePackage(selection.included, exePath, output, options.level, progress, pool)
     return {output, ...written, excluded: selection.excluded, findings}
   } finally {
     await source.close()
@@ -78,7 +87,7 @@ export interface WrittenPackage {
  * Writes the selected files of an app folder to `output` atomically (temp file + rename), with
  * real modes, or modes by content where the file system has none.
  */
-export async function writePackage(included: AppEntry[], exePath: string | undefined, output: string, level: number | undefined, progress: Progress): Promise<WrittenPackage> {
+export async function writePackage(included: AppEntry[], exePath: string | undefined, output: string, level: number | undefined, progress: Progress, pool?: DeflatePool): Promise<WrittenPackage> {
   const files: ZipSourceFile[] = included.map((entry) => {
     let handle: ReturnType<typeof open> | undefined
     return {
@@ -119,6 +128,7 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
   try {
     const result = await writeZip(files, createWriteStream(temp, {fd}), {
       level,
+      pool,
       onEntry: (done, total) => { if (done % 200 === 0) step.update(`${done}/${total}`) },
     })
     await rename(temp, output)

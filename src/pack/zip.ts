@@ -1,19 +1,19 @@
 import {createHash} from 'node:crypto'
 import {once} from 'node:events'
 import type {Writable} from 'node:stream'
-import {promisify} from 'node:util'
-import {Worker} from 'node:worker_threads'
 import zlib from 'node:zlib'
 
 import {ChdError} from '../errors.js'
+import {crc32Combine, DeflatePool, type Job, type JobFailure, type JobResult} from './deflate.js'
 
 /**
  * A streaming zip writer built for deployment packages. Why not archiver: at level 6 it deflates
  * one entry at a time on one thread (3.7 s for an 83 MB app where `zip -r -6` takes 2.3 s) and
- * has no way to store already-compressed data after sampling it. Here each file is cut into
- * 1 MiB chunks that are deflated in parallel on libuv's thread pool, each primed with the 32 KiB
- * before it (the pigz method), so output is one standard deflate stream per entry and is the
- * same bytes for the same input. Memory stays flat: at most 64 pieces or 16 MiB are held.
+ * has no way to store already-compressed data after sampling it. Here small files and the 1 MiB
+ * chunks of large ones are read and deflated on a thread per core (see DeflatePool), while this
+ * thread only puts the results in order, hashes and writes them. The output is one standard
+ * deflate stream per entry, the same bytes for the same input. Memory stays flat: at most 1024
+ * pieces or 8 MiB of input are in flight.
  */
 
 export interface ZipSourceFile {
@@ -27,7 +27,7 @@ export interface ZipSourceFile {
   /** Fills `target` from `offset`; resolves to the number of bytes read. */
   read(offset: number, target: Buffer): Promise<number>
   close?(): Promise<void>
-  /** The file on disk, when there is one: small files are then read and deflated off this thread. */
+  /** The file on disk, when there is one: the deflate threads then read it themselves. */
   path?: string | Buffer
 }
 
@@ -45,16 +45,20 @@ export interface ZipOptions {
   level?: number
   /** Pieces (chunks or small files) read ahead of the one being written. */
   inFlight?: number
+  /** Deflate threads started beforehand (they take ~40 ms to boot); closed by whoever made them. */
+  pool?: DeflatePool
   onEntry?: (done: number, total: number, bytesIn: number) => void
 }
 
 const CHUNK = 1024 * 1024
 const WINDOW = 32 * 1024
+/** Files up to this size that are stored still go to a deflate thread, which reads them without a round trip here. */
+const SMALL = 128 * 1024
+const IN_FLIGHT_BYTES = 8 * CHUNK
 const DOS_DATE = (0 << 9) | (1 << 5) | 1 // 1980-01-01: fixed, so packs are reproducible
 const DOS_TIME = 0
 const S_IFREG = 0o100000
 const MAX32 = 0xffffffff
-const deflateRaw = promisify(zlib.deflateRaw) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>
 
 /** Extensions whose content is already compressed: deflating them again costs time and gains nothing. */
 const COMPRESSED_EXT = /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|nupkg|whl|png|jpe?g|gif|webp|avif|heic|mp[34]|m4a|m4v|mov|avi|mkv|webm|ogg|opus|flac|woff2?|br|pdf|docx|xlsx|pptx|squashfs)$/i
@@ -76,20 +80,17 @@ interface Piece {
   first: boolean
   last: boolean
   length: number
-  raw: Promise<Buffer>
-  /** Deflate on the thread pool (large chunks), in the helper thread (small files on disk), on this thread at write time, or store. */
-  deflate: 'pool' | 'worker' | 'inline' | 'no'
-  out: Promise<Buffer> | undefined
-  done?: Promise<SmallResult>
+  result: Promise<JobResult>
+  /** A chunk this thread read into a pooled buffer, given back once written. */
+  pooled?: Buffer
 }
 
-/** Below this, zlib's async call costs more than the compression itself (measured: 7x for 3 KB files). */
-const INLINE_MAX = 128 * 1024
+const EMPTY: JobResult = {crc: 0, usize: 0, method: 0, data: Buffer.alloc(0), head: Buffer.alloc(0)}
 
 export async function writeZip(files: ZipSourceFile[], out: Writable, options: ZipOptions = {}): Promise<ZipResult> {
   const level = options.level ?? 6
-  const maxPieces = Math.max(2, options.inFlight ?? 256)
-  const maxBytes = 4 * CHUNK
+  const maxPieces = Math.max(2, options.inFlight ?? 1024)
+  const pool = options.pool ?? new DeflatePool()
   const hash = createHash('sha256')
   let offset = 0
   let inputBytes = 0
@@ -97,8 +98,7 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
   let stored = 0
   let deflated = 0
   const central: Central[] = []
-
-  const chunks = new ChunkPool(maxBytes / CHUNK + 4)
+  const chunks = new ChunkPool(IN_FLIGHT_BYTES / CHUNK + 4)
   // `release` runs once the stream is done with `buf`, so a pooled buffer is reused only then.
   const write = async (buf: Buffer, release?: () => void) => {
     hash.update(buf)
@@ -108,64 +108,28 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
 
   // The entry whose pieces are being written; pieces always arrive in file order.
   let current: Central | undefined
-
   const queue: Piece[] = []
-  const flushOne = async () => {
+  const writeNext = async () => {
     const piece = queue.shift()!
     queuedBytes -= piece.length
     const file = files[piece.file]
-    if (piece.done) {
-      const r = await piece.done.catch((e: SmallFailure) => { throw e.changed ? changedWhilePacked(file.name) : e })
-      inputBytes += r.usize
-      const mode = typeof file.mode === 'function' ? file.mode(Buffer.from(r.head)) : file.mode
-      const sizes = {csize: r.data.length, usize: r.usize}
-      const c: Central = {...entryName(file), method: r.method, crc: r.crc, ...sizes, offset, mode, descriptor: false}
+    const r = await piece.result.catch((e: JobFailure) => { throw e.changed ? changedWhilePacked(file.name) : e })
+    if (r.usize !== piece.length) throw changedWhilePacked(file.name)
+    inputBytes += r.usize
+    const single = piece.first && piece.last
+    if (piece.first) {
+      const mode = typeof file.mode === 'function' ? file.mode(r.head) : file.mode
+      const sizes = single ? {csize: r.data.length, usize: r.usize} : {csize: 0, usize: 0}
+      current = {...entryName(file), method: r.method, crc: r.crc, ...sizes, offset, mode, descriptor: !single}
       if (r.method === 8) deflated++
       else stored++
-      await write(localHeader(c, r.usize))
-      await write(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength))
-      central.push(c)
-      options.onEntry?.(central.length, files.length, inputBytes)
-      return
-    }
-    const raw = await piece.raw
-    if (raw.length !== piece.length) throw changedWhilePacked(file.name)
-    const data = piece.out ? await piece.out
-      : piece.deflate === 'inline' ? zlib.deflateRawSync(raw, {level})
-      : raw
-    inputBytes += raw.length
-    if (piece.first) {
-      const mode = typeof file.mode === 'function' ? file.mode(raw) : file.mode
-      const single = piece.last
-      let method = piece.deflate === 'no' ? 0 : 8
-      let body = data
-      // A small file that deflate made bigger is stored instead.
-      if (single && method === 8 && data.length >= raw.length) {
-        method = 0
-        body = raw
-      }
-      current = {
-        ...entryName(file),
-        method,
-        crc: zlib.crc32(raw),
-        csize: single ? body.length : 0,
-        usize: single ? raw.length : 0,
-        offset,
-        mode,
-        descriptor: !single,
-      }
-      if (method === 8) deflated++
-      else stored++
       await write(localHeader(current, file.size))
-      await write(body, body === raw ? () => chunks.release(raw) : undefined)
-      if (body !== raw) chunks.release(raw)
-      if (!single) current.csize = body.length
     } else {
-      current!.crc = zlib.crc32(raw, current!.crc)
-      current!.csize += data.length
-      await write(data, data === raw ? () => chunks.release(raw) : undefined)
-      if (data !== raw) chunks.release(raw)
+      current!.crc = crc32Combine(current!.crc, r.crc, r.usize)
     }
+    if (!single) current!.csize += r.data.length
+    const pooled = piece.pooled
+    await write(r.data, pooled && (() => chunks.release(pooled)))
     if (piece.last) {
       const c = current!
       if (c.descriptor) {
@@ -176,69 +140,25 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
       options.onEntry?.(central.length, files.length, inputBytes)
     }
   }
-
-  const helper = new SmallFileHelper(level)
-  const small = (f: ZipSourceFile) => Boolean(f.path) && f.size > 0 && f.size <= INLINE_MAX && level > 0 && !COMPRESSED_EXT.test(f.name)
-  // Boot the helper thread now (~40 ms), while the first files are read, not when the first small file comes up.
-  if (files.some(small)) helper.warm()
-  try {
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]
-      if (small(file)) {
-        queue.push({file: i, first: true, last: true, length: file.size, raw: Promise.resolve(Buffer.alloc(0)), deflate: 'worker', out: undefined, done: helper.submit(file.path!, file.size)})
-        queuedBytes += file.size
-        while (queue.length >= maxPieces || queuedBytes >= maxBytes) {
-          helper.flush()
-          await flushOne()
-        }
-        continue
-      }
-      let deflateIt = level > 0 && file.size > 0 && !COMPRESSED_EXT.test(file.name)
-      let prev: Promise<Buffer> | undefined
-      const reads: Array<Promise<Buffer>> = []
-      let pos = 0
-      do {
-        const length = Math.min(CHUNK, file.size - pos)
-        // Reads are started, not awaited: many small files are read and deflated at once,
-        // and the queue puts their bytes back in order.
-        const target = chunks.acquire(length)
-        const raw = length === 0 ? Promise.resolve(target) : file.read(pos, target).then((n) => target.subarray(0, n))
-        raw.catch(() => {})
-        reads.push(raw)
-        const first = pos === 0
-        pos += length
-        const last = pos >= file.size
-        // A large file whose first chunk barely compresses (media, random data) is stored.
-        if (first && !last && deflateIt) deflateIt = looksCompressible(await raw)
-        // A copy, taken as soon as the previous chunk is read: that chunk's buffer goes back to
-        // the pool once written, possibly before this chunk's deflate starts.
-        const dictionary = prev?.then((p) => Buffer.from(p.subarray(Math.max(0, p.length - WINDOW))))
-        const deflate = !deflateIt ? 'no' : first && last && length <= INLINE_MAX ? 'inline' : 'pool'
-        const out = deflate === 'pool'
-          ? Promise.all([raw, dictionary]).then(([r, d]) =>
-              deflateRaw(r, {level, dictionary: d, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH}))
-          : undefined
-        out?.catch(() => {})
-        queue.push({file: i, first, last, length, raw, deflate, out})
-        queuedBytes += length
-        prev = raw
-        while (queue.length >= maxPieces || queuedBytes >= maxBytes) {
-          helper.flush()
-          await flushOne()
-        }
-      } while (pos < file.size)
-      if (file.close) {
-        const close = file.close.bind(file)
-        Promise.allSettled(reads).then(close).catch(() => {})
-      }
+  const enqueue = async (piece: Piece) => {
+    queue.push(piece)
+    queuedBytes += piece.length
+    while (queue.length >= maxPieces || queuedBytes >= IN_FLIGHT_BYTES) {
+      // What waits in a half-filled batch must go out before this thread waits on it.
+      pool.flush()
+      await writeNext()
     }
-    helper.flush()
-    while (queue.length > 0) await flushOne()
+  }
+
+  try {
+    for (let i = 0; i < files.length; i++) await addFile(files[i], i, level, {pool, chunks, enqueue})
+    pool.flush()
+    while (queue.length > 0) await writeNext()
   } catch (error) {
     out.destroy()
     throw error
   } finally {
-    await helper.close()
+    if (!options.pool) await pool.close()
   }
 
   const cdStart = offset
@@ -247,6 +167,59 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
   out.end()
   await once(out, 'finish')
   return {entries: central.length, bytes: offset, sha256: hash.digest('hex'), inputBytes, stored, deflated}
+}
+
+interface Feed {
+  pool: DeflatePool
+  chunks: ChunkPool
+  enqueue: (piece: Piece) => Promise<void>
+}
+
+/**
+ * Cuts a file into pieces: one for a file up to 1 MiB, else 1 MiB chunks. What is deflated goes to
+ * the deflate threads; large data that is stored (media, random bytes) is read here into reused
+ * buffers and only checksummed, not sent anywhere.
+ */
+async function addFile(file: ZipSourceFile, index: number, level: number, feed: Feed): Promise<void> {
+  if (file.size === 0) return feed.enqueue({file: index, first: true, last: true, length: 0, result: Promise.resolve(EMPTY)})
+  let deflate = level > 0 && !COMPRESSED_EXT.test(file.name)
+  // A large file whose start barely compresses (media, random data) is stored.
+  if (deflate && file.size > CHUNK) deflate = looksCompressible(await readAt(file, 0, Math.min(64 * 1024, file.size)))
+  const reads: Array<Promise<unknown>> = []
+  let tail: Buffer | undefined
+  for (let pos = 0; pos < file.size;) {
+    const length = Math.min(CHUNK, file.size - pos)
+    const piece = {file: index, first: pos === 0, last: pos + length >= file.size, length}
+    const job: Job = {offset: pos, length, dict: deflate && pos > 0 ? WINDOW : 0, last: piece.last, whole: piece.first && piece.last, level: deflate ? level : 0}
+    if (!deflate && file.size > SMALL) {
+      const target = feed.chunks.acquire(length)
+      const raw = file.read(pos, target).then((n) => target.subarray(0, n))
+      reads.push(raw.catch(() => {}))
+      const result = raw.then((b) => ({crc: zlib.crc32(b), usize: b.length, method: 0 as const, data: b, head: b.subarray(0, 8)}))
+      result.catch(() => {})
+      await feed.enqueue({...piece, result, pooled: target})
+    } else if (file.path) {
+      await feed.enqueue({...piece, result: feed.pool.submit({...job, path: file.path})})
+    } else {
+      // Not on disk (a package being rewritten): read here, dictionary first, and hand the bytes over.
+      const data = Buffer.from(new ArrayBuffer(job.dict + length))
+      tail?.copy(data)
+      const n = await file.read(pos, data.subarray(job.dict))
+      if (n !== length) throw changedWhilePacked(file.name)
+      tail = Buffer.from(data.subarray(data.length - WINDOW))
+      await feed.enqueue({...piece, result: feed.pool.submit({...job, data})})
+    }
+    pos += length
+  }
+  if (file.close) {
+    const close = file.close.bind(file)
+    Promise.allSettled(reads).then(close).catch(() => {})
+  }
+}
+
+async function readAt(file: ZipSourceFile, offset: number, length: number): Promise<Buffer> {
+  const target = Buffer.alloc(length)
+  return target.subarray(0, await file.read(offset, target))
 }
 
 /** The name as stored: its raw bytes when it has them, else UTF-8, flagged as such when not plain ASCII. */
@@ -366,119 +339,6 @@ function endOfCentralDirectory(count: number, size: number, start: number): Buff
   e.writeUInt32LE(Math.min(start, MAX32), 16)
   parts.push(e)
   return Buffer.concat(parts)
-}
-
-interface SmallResult {
-  crc: number
-  usize: number
-  method: number
-  data: Uint8Array
-  head: Uint8Array
-}
-
-/*
- * Runs in a worker thread: reads whole small files and deflates them synchronously. zlib's async
- * API costs ~0.4 ms of stream set-up per call, more than deflating a 3 KB file, so thousands of
- * small files go here in batches instead, while the main thread writes and the pool deflates
- * large chunks. Plain CommonJS so it runs as an eval worker from sources and from dist alike.
- */
-const HELPER_SOURCE = `
-const {parentPort} = require('node:worker_threads')
-const fs = require('node:fs')
-const zlib = require('node:zlib')
-parentPort.on('message', ({id, jobs, level}) => {
-  const results = jobs.map(({path, size}) => {
-    try {
-      const raw = fs.readFileSync(path)
-      if (raw.length !== size) return {error: 'changed size', changed: true}
-      const def = zlib.deflateRawSync(raw, {level})
-      const keep = def.length < raw.length
-      return {crc: zlib.crc32(raw), usize: raw.length, method: keep ? 8 : 0, data: keep ? def : raw, head: raw.subarray(0, 8)}
-    } catch (e) {
-      return {error: e.message, code: e.code, path: e.path}
-    }
-  })
-  parentPort.postMessage({id, results})
-})
-`
-
-interface SmallJob {
-  path: string | Buffer
-  size: number
-}
-
-/** A job the helper could not do: an fs error, or a file that changed size (`changed`). */
-interface SmallFailure {
-  error?: string
-  code?: string
-  path?: string
-  changed?: boolean
-}
-
-const BATCH = 48
-const HELPERS = 1
-
-class SmallFileHelper {
-  private workers: Array<import('node:worker_threads').Worker> = []
-  private pending: Array<SmallJob & {resolve: (r: SmallResult) => void; reject: (e: Error) => void}> = []
-  private batches = new Map<number, Array<{resolve: (r: SmallResult) => void; reject: (e: Error) => void}>>()
-  private nextId = 0
-  private failure?: Error
-
-  constructor(private readonly level: number) {}
-
-  submit(path: string | Buffer, size: number): Promise<SmallResult> {
-    const p = new Promise<SmallResult>((resolve, reject) => this.pending.push({path, size, resolve, reject}))
-    p.catch(() => {})
-    if (this.pending.length >= BATCH) this.flush()
-    return p
-  }
-
-  warm(): void {
-    this.start(0)
-  }
-
-  /** Sends what is waiting; called before the writer blocks, so no job waits on a partial batch. */
-  flush(): void {
-    if (this.pending.length === 0) return
-    const jobs = this.pending
-    this.pending = []
-    if (this.failure) {
-      for (const j of jobs) j.reject(this.failure)
-      return
-    }
-    const id = this.nextId++
-    this.batches.set(id, jobs)
-    this.start(id).postMessage({id, level: this.level, jobs: jobs.map(({path, size}) => ({path, size}))})
-  }
-
-  private start(id: number): import('node:worker_threads').Worker {
-    const slot = id % HELPERS
-    if (this.workers[slot]) return this.workers[slot]
-    const worker = new Worker(HELPER_SOURCE, {eval: true})
-    worker.on('message', ({id, results}: {id: number; results: Array<SmallResult & SmallFailure>}) => {
-      const jobs = this.batches.get(id)!
-      this.batches.delete(id)
-      results.forEach((r, i) => {
-        if (r.error) jobs[i].reject(Object.assign(new Error(r.error), {code: r.code, path: r.path, changed: r.changed}))
-        else jobs[i].resolve(r)
-      })
-    })
-    worker.on('error', (error) => this.fail(error))
-    worker.on('exit', (code) => { if (this.batches.size > 0) this.fail(new Error(`zip helper thread exited with code ${code}`)) })
-    this.workers[slot] = worker
-    return worker
-  }
-
-  private fail(error: Error): void {
-    this.failure = error
-    for (const jobs of this.batches.values()) for (const j of jobs) j.reject(error)
-    this.batches.clear()
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()))
-  }
 }
 
 /**

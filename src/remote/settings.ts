@@ -6,7 +6,7 @@ import {type AzureOptions, connect} from '../azure/arm.js'
 import {checkSettingNames, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
 import {resolveSite} from '../azure/site.js'
 import {ChdError, ExitCode} from '../errors.js'
-import type {Progress} from '../progress.js'
+import {type Progress, runStep} from '../progress.js'
 
 export interface SettingsTarget extends AzureOptions {
   app: string
@@ -61,11 +61,12 @@ export function parseAssignments(pairs: string[]): Record<string, string> {
 }
 
 export async function listSettings(target: SettingsTarget, show: boolean, keyDir: string, progress: Progress) {
-  const step = progress.step(`Reading the settings of ${target.app}`)
-  const ctx = await connect(target)
-  const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
-  const settings = await readSettings(ctx, site)
-  step.succeed(`${Object.keys(settings).length} settings`)
+  const {value: {site, settings}} = await runStep(progress, `Reading the settings of ${target.app}`, async () => {
+    const ctx = await connect(target)
+    const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
+    const settings = await readSettings(ctx, site)
+    return {value: {site, settings}, detail: `${Object.keys(settings).length} settings`}
+  })
   const fingerprint = show ? undefined : await fingerprinter(keyDir, progress)
   const keys = Object.keys(settings).sort()
   return {
@@ -78,12 +79,14 @@ export async function listSettings(target: SettingsTarget, show: boolean, keyDir
 }
 
 export async function changeSettings(target: SettingsTarget, change: {set?: Record<string, string>; unset?: string[]}, progress: Progress): Promise<{app: string; resourceGroup: string; diff: SettingsDiff; writes: number}> {
-  const step = progress.step(`Updating the settings of ${target.app}`)
-  const ctx = await connect(target)
-  const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
-  checkSettingNames(Object.keys(change.set ?? {}), {linux: site.linux})
-  checkSettingNames(change.unset ?? [])
-  const {diff, writes} = await updateSettings(ctx, site, change, {settleMs: Number(process.env.CHD_SETTINGS_SETTLE_MS ?? 1500)})
-  step.succeed(`${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`)
-  return {app: site.name, resourceGroup: site.resourceGroup, diff, writes}
+  const {value} = await runStep(progress, `Updating the settings of ${target.app}`, async () => {
+    const ctx = await connect(target)
+    const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
+    checkSettingNames(Object.keys(change.set ?? {}), {linux: site.linux})
+    checkSettingNames(change.unset ?? [])
+    const {diff, writes} = await updateSettings(ctx, site, change, {settleMs: target.settleMs})
+    const detail = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`
+    return {value: {app: site.name, resourceGroup: site.resourceGroup, diff, writes}, detail}
+  })
+  return value
 }

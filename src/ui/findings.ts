@@ -1,4 +1,4 @@
-import {ux} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
 
 import {CATALOGUE} from '../checks/catalogue.js'
 import type {Finding} from '../checks/finding.js'

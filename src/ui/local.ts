@@ -1,4 +1,4 @@
-import {ux} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
 
 import type {HostLine} from '../host/index.js'
 import {type InvokeResult, SHOW_MAX_CHARS} from '../local/invoke.js'
