@@ -10,7 +10,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: {globals: globals.node, parserOptions: {project: './test/tsconfig.json', tsconfigRootDir: import.meta.dirname}},
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: {project: './test/tsconfig.json', tsconfigRootDir: import.meta.dirname},
+    },
     plugins: {'simple-import-sort': simpleImportSort},
     linterOptions: {reportUnusedDisableDirectives: 'error'},
     rules: {

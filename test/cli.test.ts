@@ -76,7 +76,7 @@ describe('the chd CLI', () => {
     }
     const written: string[] = []
     const write = process.stderr.write
-    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write
+    process.stderr.write = (chunk: string) => written.push(String(chunk)) > 0
     try {
       await Broken.run([], ROOT)
     } finally {
@@ -135,17 +135,25 @@ describe('interrupting chd pack', {skip: goSkip()}, () => {
   // tsx relays SIGINT itself, so this runs the built CLI (bin/run.js on dist/) as users do.
   test('Ctrl-C exits 130 and leaves no partial zip', async () => {
     const {spawn, execFileSync} = await import('node:child_process')
-    execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {cwd: path.resolve(import.meta.dirname, '..')})
+    execFileSync(
+      process.execPath,
+      [path.resolve(import.meta.dirname, '../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      {cwd: path.resolve(import.meta.dirname, '..')},
+    )
     const {readdir, writeFile} = await import('node:fs/promises')
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
     const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n')
     await writeFile(path.join(dir, 'big.txt'), Buffer.concat(Array.from({length: 1_200_000}, () => line)))
     const outDir = await tempDir()
-    const child = spawn(process.execPath, ['bin/run.js', 'pack', dir, '-o', path.join(outDir, 'app.zip'), '--level', '9'], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: {...process.env, NODE_ENV: 'production'},
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['bin/run.js', 'pack', dir, '-o', path.join(outDir, 'app.zip'), '--level', '9'],
+      {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: {...process.env, NODE_ENV: 'production'},
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let stderr = ''
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d) => {

@@ -69,7 +69,10 @@ export async function listeningSockets(pgid: number): Promise<Listener[] | undef
     }
   }
   const out: Listener[] = []
-  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]] as const) {
+  for (const [file, family] of [
+    ['/proc/net/tcp', 4],
+    ['/proc/net/tcp6', 6],
+  ] as const) {
     let text = ''
     try {
       text = await readFile(file, 'utf8')

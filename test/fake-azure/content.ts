@@ -23,7 +23,11 @@ export function readZip(zip: Buffer): Promise<Entry[]> {
           s.on('data', (c: Buffer) => chunks.push(c))
           s.on('end', () => {
             const attr = e.externalFileAttributes >>> 16
-            out.push({name: e.fileName, mode: e.versionMadeBy >> 8 === 3 && attr ? attr & 0o777 : undefined, data: Buffer.concat(chunks)})
+            out.push({
+              name: e.fileName,
+              mode: e.versionMadeBy >> 8 === 3 && attr ? attr & 0o777 : undefined,
+              data: Buffer.concat(chunks),
+            })
             z.readEntry()
           })
         })
@@ -52,7 +56,7 @@ export async function unpack(zip: Buffer, dir: string, modes: 'chmod777' | 'zip'
     const file = path.join(dir, ...e.name.split('/'))
     await mkdir(path.dirname(file), {recursive: true})
     await writeFile(file, e.data)
-    await chmod(file, modes === 'chmod777' ? 0o777 : modes === 'zip' ? e.mode ?? 0o644 : 0o644)
+    await chmod(file, modes === 'chmod777' ? 0o777 : modes === 'zip' ? (e.mode ?? 0o644) : 0o644)
   }
 }
 
