@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
-import {type LogEvent, type LogLevel, parseLevel} from '../src/logs/event.js'
+import {type LogEvent, parseLevel} from '../src/logs/event.js'
 import {jsonLine, prettyLine} from '../src/logs/format.js'
 import {runLogs} from '../src/remote/logs.js'
 

@@ -129,7 +129,7 @@ function goHandler(out: string): void {
     env: {...process.env, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64'},
   })
   if (go.status !== 0) {
-    throw new Error(`the bench needs Go to build its handler (apt-get install golang-go): ${go.stderr}`)
+    throw new Error(`the bench needs Go to build its handler (apt-get install golang-go): ${go.stderr.toString()}`)
   }
   chmodSync(out, 0o755)
 }

@@ -67,7 +67,7 @@ function stats(xs: number[]): Stats {
 function time(cmd: string, cmdArgs: string[], cwd = root, env = process.env): number {
   const start = process.hrtime.bigint()
   const r = spawnSync(cmd, cmdArgs, {cwd, env, stdio: ['ignore', 'ignore', 'pipe']})
-  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`)
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr.toString()}`)
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
@@ -118,7 +118,7 @@ function print(r: Row): void {
   if (r.extra)
     say(
       `${''.padEnd(36)} ${Object.entries(r.extra)
-        .map(([k, v]) => `${k} ${v}`)
+        .map(([k, v]) => `${k} ${String(v)}`)
         .join(', ')}`,
     )
 }

@@ -100,7 +100,7 @@ class Demo {
     this.child = child
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => {
-      stdout += d
+      stdout += d.toString()
       if (!options.quiet) process.stdout.write(d)
     })
     let late = false

@@ -75,6 +75,8 @@ describe('the chd CLI', () => {
       }
     }
     const written: string[] = []
+    // Saved to be put back as it was; it is never called unbound.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const write = process.stderr.write
     process.stderr.write = (chunk: string) => written.push(String(chunk)) > 0
     try {

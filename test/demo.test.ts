@@ -58,16 +58,18 @@ async function runDemo(args: string[], options: DemoOptions = {}): Promise<DemoR
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => {
-    stdout += d
+    stdout += d.toString()
     options.watch?.(stdout, child)
   })
   child.stderr.on('data', (d: Buffer) => {
-    stderr += d
+    stderr += d.toString()
   })
   const timer = setTimeout(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL')
-    } catch {}
+    } catch {
+      // The group has already exited.
+    }
   }, 150_000)
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   clearTimeout(timer)
@@ -76,7 +78,9 @@ async function runDemo(args: string[], options: DemoOptions = {}): Promise<DemoR
   for (const p of leftProcesses)
     try {
       process.kill(Number(p.split(':')[0]), 'SIGKILL')
-    } catch {}
+    } catch {
+      // Gone between the listing and the kill.
+    }
   const leftFiles = (await readdir(tmp)).filter((f) => !f.startsWith('tsx-'))
   await rm(tmp, {recursive: true, force: true})
   return {code, stdout, stderr, leftFiles, leftProcesses}

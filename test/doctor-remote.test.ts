@@ -272,7 +272,7 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     const r = await chd(['doctor', '--app', 'demo-linux-consumption', '--json'], {env, cwd: elsewhere})
     const codes = (r.json().findings as Array<{code: string}>).map((f) => f.code)
     for (const c of ['REMOTE_WORKER_RUNTIME', 'REMOTE_STORAGE_MISSING', 'RUN_FROM_PACKAGE_STALE'])
-      assert.ok(codes.includes(c), `${c} in ${codes}`)
+      assert.ok(codes.includes(c), `${c} in ${codes.join(',')}`)
     assert.doesNotMatch(r.stdout, /sig=abc/, 'the SAS is not printed')
   })
 

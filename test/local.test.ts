@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {after, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 
 import {runInvoke} from '../src/local/invoke.js'
 import {silentProgress} from '../src/progress.js'

@@ -51,7 +51,7 @@ describe('inspectExecutable on real Go builds', {skip: goSkip()}, () => {
     assert.equal(info.static, false)
     assert.match(info.interpreter!, /ld-linux-x86-64\.so\.2$/)
     assert.equal(info.musl, false)
-    assert.ok(info.needed.includes('libc.so.6'), `needed: ${info.needed}`)
+    assert.ok(info.needed.includes('libc.so.6'), `needed: ${info.needed.join(',')}`)
     assert.ok(info.glibcVersions.length > 0)
     assert.equal(info.maxGlibc, info.glibcVersions[0].slice(6))
     assert.match(info.maxGlibc, /^2\.\d+$/)

@@ -38,8 +38,8 @@ test("every command and every flag is in README.md, in its command's section (Az
     for (const [name, flag] of Object.entries(c.flags)) {
       const shared = name in azureFlags ? azure : ''
       if (!written(name, text) && !written(name, shared)) missing.push(`chd ${c.id} --${name}`)
-      if (flag.char && !`${text}${shared}`.includes(`-${flag.char}, --${name}`))
-        missing.push(`chd ${c.id} -${flag.char}, --${name}`)
+      const char = String(flag.char ?? '')
+      if (char && !`${text}${shared}`.includes(`-${char}, --${name}`)) missing.push(`chd ${c.id} -${char}, --${name}`)
     }
   }
   assert.deepEqual(missing, [], "README.md does not mention these; document them in the command's section")

@@ -22,10 +22,7 @@ export function splitCommandLine(line: string): string[] {
       if (line[i] === '"') {
         cur += '\\'.repeat(Math.floor(n / 2))
         if (n % 2 === 1) cur += '"'
-        else {
-          inQuotes = !inQuotes
-          has = true
-        }
+        else inQuotes = !inQuotes
       } else {
         cur += '\\'.repeat(n)
         i--

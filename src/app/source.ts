@@ -350,7 +350,7 @@ export async function openZip(zipPath: string): Promise<AppSource> {
         r.read(offset, length).catch((e) => {
           throw damaged(p, e)
         })
-      return {size: r.size, read, close: r.close}
+      return {size: r.size, read, close: () => r.close()}
     },
     close: async () => zip.close(),
   }

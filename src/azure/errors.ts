@@ -55,7 +55,8 @@ export function azureError(error: unknown, doing: string, deadline?: Deadline): 
   const body = e.response?.bodyAsText
   if (body) {
     try {
-      const doc = JSON.parse(body) as Record<string, any>
+      type ErrorDoc = {message?: string; Message?: string; code?: string; Code?: string}
+      const doc = JSON.parse(body) as ErrorDoc & {error?: ErrorDoc}
       const inner = doc.error ?? doc
       message = inner.message ?? inner.Message ?? message
       code = inner.code ?? inner.Code ?? code

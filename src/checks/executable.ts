@@ -330,7 +330,6 @@ function shebangRules(
   info: NonNullable<ReturnType<typeof parseShebang>>,
   isExecutable: boolean,
 ): Finding[] {
-  const {target} = ctx
   const out: Finding[] = []
   const where = isExecutable
     ? {

@@ -81,8 +81,11 @@ function clip<T>(value: T, where: string, clipped: NonNullable<InvokeResult['cli
     clipped.push({path: where, chars: 0})
     return (Array.isArray(value) ? [] : {}) as T
   }
-  if (Array.isArray(value)) return value.map((v, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
-  const entries = Object.entries(value).map(([k, v]) => [k, clip(v, `${where}.${k}`, clipped, depth + 1)])
+  if (Array.isArray(value)) return value.map((v: unknown, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+    k,
+    clip(v, `${where}.${k}`, clipped, depth + 1),
+  ])
   return Object.fromEntries(entries) as T
 }
 

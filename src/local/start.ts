@@ -135,7 +135,7 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
   watch(host)
 
   const routes = httpRoutes(app)
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const start = Date.now()
     const url = new URL(req.url ?? '/', 'http://localhost')
     const body = await readBody(req)
@@ -229,7 +229,9 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
         logs: [],
       })
     }
-  })
+  }
+  // Fire and forget, as before: Node ignores the promise a request listener returns.
+  const server = http.createServer((req, res) => void serve(req, res))
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -283,7 +285,9 @@ async function invokeAdmin(
   try {
     const doc: unknown = JSON.parse(String(value))
     value = isObject(doc) && 'input' in doc ? doc.input : doc
-  } catch {}
+  } catch {
+    // Not JSON: the body goes to the function as the plain string, as the host's admin endpoint does.
+  }
   reply(202, '')
   const r = await host.invoke(fn, {value})
   options.onEvent({

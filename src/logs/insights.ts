@@ -85,7 +85,7 @@ function messageOf(cell: Cell): string {
     const inner = String(cell('innermostMessage') ?? '')
     return inner && inner !== outer ? `${outer} ---> ${inner}` : outer
   }
-  if (cell('itemType') === 'request') return `${cell('name') ?? ''} ${cell('resultCode') ?? ''}`.trim()
+  if (cell('itemType') === 'request') return `${String(cell('name') ?? '')} ${String(cell('resultCode') ?? '')}`.trim()
   return String(cell('message') ?? '')
 }
 

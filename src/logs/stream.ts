@@ -20,7 +20,10 @@ const NOISE = new RegExp(
 /** Kudu ending the stream: chd reconnects. */
 const TERMINATED =
   /Stream terminated due to timeout|log-streaming session has ended|Error has occurred and stream is termin/
-/** The host's file logger (FileLogger.FormatLine): "2026-11-21T05:06:11.045 [Information] …", or "[Information,hello] …". */
+/**
+ * The host's file logger (FileLogger.FormatLine): "2026-11-21T05:06:11.045 [Information] …",
+ * or "[Information,hello] …".
+ */
 const RECORD = /^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s+\[(\w+)(?:,([^\]]+))?\]\s?(.*)$/
 /** The platform's docker log on Linux App Service: "2024-02-05T17:30:54.015Z INFO  - Starting container for site". */
 const PLATFORM = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\s+(INFO|WARN|ERROR)\s+-\s(.*)$/

@@ -301,14 +301,18 @@ async function recentLogs(
         events: await queryInsights(ctx, settings, roleName(site, settings), {sinceMs: 60 * 60_000}),
         source: 'insights',
       }
-    } catch {}
+    } catch {
+      // Application Insights unreachable or refused: fall back to the log stream below.
+    }
   }
   if (!hasStream(site)) return {events: [], source: 'none'}
   const events: LogEvent[] = []
   const stop = AbortSignal.timeout(3000)
   try {
     for await (const e of followStream(new KuduClient(ctx, site.scmHost), {signal: stop})) events.push(e)
-  } catch {}
+  } catch {
+    // The stream ends by the 3 s timeout or fails: diagnosis uses whatever events arrived.
+  }
   return {events, source: 'stream'}
 }
 

@@ -57,7 +57,7 @@ export class Azurite {
       let out = ''
       const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000)
       const read = (d: Buffer) => {
-        out += d
+        out += d.toString()
         const m = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out)
         if (m) {
           clearTimeout(timer)

@@ -18,7 +18,7 @@ export function readZip(zip: Buffer): Promise<Entry[]> {
       z.on('entry', (e: yauzl.Entry) => {
         if (e.fileName.endsWith('/')) return z.readEntry()
         z.openReadStream(e, (err2, s) => {
-          if (err2 || !s) return reject(err2)
+          if (err2 || !s) return reject(err2 ?? new Error(`no read stream for ${e.fileName}`))
           const chunks: Buffer[] = []
           s.on('data', (c: Buffer) => chunks.push(c))
           s.on('end', () => {
@@ -71,7 +71,9 @@ export async function functionFolders(dir: string): Promise<Array<{name: string;
     if (!d.isDirectory()) continue
     try {
       out.push({name: d.name, config: JSON.parse(await readFile(path.join(dir, d.name, 'function.json'), 'utf8'))})
-    } catch {}
+    } catch {
+      // No readable, parseable function.json: the host does not index this folder either.
+    }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }

@@ -139,7 +139,10 @@ async function forward(port: number, id: string, req: IncomingMessage, url: URL,
   )
 }
 
-/** ProcessDefaultInvocationRequest: POST /<function> with the JSON payload; its answer mapped to the caller's response. */
+/**
+ * ProcessDefaultInvocationRequest: POST /<function> with the JSON payload; its answer mapped to the caller's
+ * response.
+ */
 async function call(ctx: InvokeContext, fn: FunctionDef, id: string, req: IncomingMessage, url: URL, body: Buffer) {
   const headers = {
     ...hostHeaders(id),

@@ -84,7 +84,7 @@ export class FakeAzure {
   deployMs = 150
   /** Run deployed packages (off for benchmarks that only measure uploads). */
   runApps = true
-  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here, room for a loaded machine). */
+  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here for a loaded machine). */
   hostTimeoutMs = 10_000
   /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
   ingestionDelayMs = 0
@@ -911,7 +911,10 @@ export class FakeAzure {
     return dep
   }
 
-  /** Ends a pending Flex deployment with the status its deployment service gives a conflict (5), a partial success (6) or a cancel (-1). */
+  /**
+   * Ends a pending Flex deployment with the status its deployment service gives a conflict (5), a partial success (6)
+   * or a cancel (-1).
+   */
   flexOutcome?: {status: 5 | 6 | -1; text: string}
 
   private async finishDeployment(site: FakeSite, dep: FakeDeployment, zip: Buffer): Promise<void> {
