@@ -82,7 +82,7 @@ test("the paths README.md and the commands' examples name exist", async () => {
 })
 
 test('the layout list in README.md names every folder of the repository and of src/', () => {
-  const layout = /^- Layout: ([\s\S]*?)(?=^- |\n\n)/m.exec(README)?.[1]
+  const layout = /^- Layout\b[^:\n]*: ([\s\S]*?)(?=^- |\n\n)/m.exec(README)?.[1]
   assert.ok(layout, 'README.md has no "- Layout:" item')
   const top = ['bin', 'commands', 'docs', 'examples', 'schemas', 'scripts', 'src', 'test']
   const src = readdirSync(path.join(ROOT, 'src'), {withFileTypes: true})
