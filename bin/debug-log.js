@@ -7,7 +7,8 @@ import {createRequire} from 'node:module'
 // The `debug` oclif itself uses (it is oclif's dependency, not ours).
 const createDebug = createRequire(import.meta.resolve('@oclif/core'))('debug')
 
-const secrets = process.argv.slice(2)
+const secrets = process.argv
+  .slice(2)
   .flatMap((arg) => [...arg.matchAll(/=/g)].map((m) => arg.slice(m.index + 1)))
   .filter(Boolean)
   .sort((a, b) => b.length - a.length)
@@ -22,7 +23,9 @@ function redact(value, depth = 0) {
 
 export function redactingLogger(namespace = 'oclif') {
   const debug = createDebug(namespace)
-  const log = (...args) => { if (debug.enabled) debug(...args.map((a) => redact(a))) }
+  const log = (...args) => {
+    if (debug.enabled) debug(...args.map((a) => redact(a)))
+  }
   return {
     child: (ns, delimiter = ':') => redactingLogger(`${namespace}${delimiter}${ns}`),
     debug: log,

@@ -17,8 +17,8 @@ export async function loadOptions({development = false} = {}) {
   // oclif reads sources only outside production; bin/dev.js says so before oclif loads anything.
   if (development) process.env.NODE_ENV = 'development'
   const logger = redactingLogger()
-  const fromSources = ['development', 'test'].includes(process.env.NODE_ENV ?? '')
-    && existsSync(path.join(root, 'tsconfig.json'))
+  const fromSources =
+    ['development', 'test'].includes(process.env.NODE_ENV ?? '') && existsSync(path.join(root, 'tsconfig.json'))
   if (!fromSources) return {root, logger}
   const [{Config, Plugin}, {setLogger}] = await Promise.all([import('@oclif/core'), import('@oclif/core/logger')])
   // oclif keeps the first logger anything asks for: the plugin below would install its own,

@@ -9,9 +9,11 @@ import {renderFindings} from '../src/ui/findings.js'
 import {renderSettingsDiff} from '../src/ui/remote.js'
 
 export default class Deploy extends ChdCommand {
-  static override summary = 'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description = `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, `
-    + 'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
+  static override summary =
+    'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
+  static override description =
+    `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, ` +
+    'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
@@ -23,44 +25,59 @@ export default class Deploy extends ChdCommand {
 
   static override flags = {
     ...azureFlags,
-    package: Flags.string({summary: 'Deploy this zip instead of packing the folder (a zip without Unix modes gets them).', helpValue: 'ZIP'}),
+    package: Flags.string({
+      summary: 'Deploy this zip instead of packing the folder (a zip without Unix modes gets them).',
+      helpValue: 'ZIP',
+    }),
     setting: Flags.string({summary: 'App setting to set, KEY=VALUE (repeatable).', multiple: true}),
     'settings-file': Flags.string({summary: 'Also push the Values of this local.settings.json.', helpValue: 'FILE'}),
     force: Flags.boolean({summary: 'Deploy despite check errors, and upload even when the package is unchanged.'}),
     'dry-run': Flags.boolean({summary: 'Stop before the upload and print the plan; no write request is sent.'}),
-    wait: Flags.boolean({summary: 'Wait for the deployment to finish (--no-wait returns once the upload is accepted).', default: true, allowNo: true}),
+    wait: Flags.boolean({
+      summary: 'Wait for the deployment to finish (--no-wait returns once the upload is accepted).',
+      default: true,
+      allowNo: true,
+    }),
     timeout: Flags.integer({summary: 'Seconds to wait in all (409 retries, polling).', default: 900, min: 10}),
     'show-keys': Flags.boolean({summary: 'Print function URLs with their key.'}),
     glibc: Flags.string({summary: 'glibc of the Linux platform, if not the default 2.31.', helpValue: 'X.Y'}),
     smoke: Flags.string({
-      summary: 'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
+      summary:
+        'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
       helpValue: 'PATH',
     }),
   }
 
   async run(): Promise<DeployResult> {
     const {args, flags} = await this.parse(Deploy)
-    const result = await deploy({
-      dir: args.dir,
-      app: flags.app,
-      resourceGroup: flags['resource-group'],
-      slot: flags.slot,
-      package: flags.package,
-      settings: parseAssignments(flags.setting ?? []),
-      settingsFile: flags['settings-file'],
-      force: flags.force,
-      dryRun: flags['dry-run'],
-      noWait: !flags.wait,
-      timeoutMs: flags.timeout * 1000,
-      showKeys: flags['show-keys'],
-      glibc: flags.glibc,
-      smoke: flags.smoke,
-      ...azureOptions(flags),
-    }, await this.progress())
+    const result = await deploy(
+      {
+        dir: args.dir,
+        app: flags.app,
+        resourceGroup: flags['resource-group'],
+        slot: flags.slot,
+        package: flags.package,
+        settings: parseAssignments(flags.setting ?? []),
+        settingsFile: flags['settings-file'],
+        force: flags.force,
+        dryRun: flags['dry-run'],
+        noWait: !flags.wait,
+        timeoutMs: flags.timeout * 1000,
+        showKeys: flags['show-keys'],
+        glibc: flags.glibc,
+        smoke: flags.smoke,
+        ...azureOptions(flags),
+      },
+      await this.progress(),
+    )
     const notable = result.findings.filter((f) => f.severity !== 'info')
     if (notable.length > 0) this.say(`${renderFindings(notable)}\n`)
-    this.say(`${result.app} (${result.resourceGroup}): ${result.target.os} ${result.target.plan} [${result.target.sku}] via ${result.target.route}`)
-    this.say(`package: ${result.package.bytes} bytes, sha256 ${result.package.sha256}${result.package.uploaded ? '' : result.dryRun ? ' (dry run: not uploaded)' : ` (${result.package.reason ?? 'not uploaded'})`}`)
+    this.say(
+      `${result.app} (${result.resourceGroup}): ${result.target.os} ${result.target.plan} [${result.target.sku}] via ${result.target.route}`,
+    )
+    this.say(
+      `package: ${result.package.bytes} bytes, sha256 ${result.package.sha256}${result.package.uploaded ? '' : result.dryRun ? ' (dry run: not uploaded)' : ` (${result.package.reason ?? 'not uploaded'})`}`,
+    )
     this.say(`runtime: ${result.runtime.before ?? '(unset)'} → ${result.runtime.after}`)
     this.say(renderSettingsDiff(result.settings.diff))
     const connections = result.connectionStrings
@@ -71,7 +88,10 @@ export default class Deploy extends ChdCommand {
       }
       this.say(renderSettingsDiff(connections.diff, {noun: 'connection strings', note}))
     }
-    if (result.deployment?.id) this.say(`deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`)
+    if (result.deployment?.id)
+      this.say(
+        `deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`,
+      )
     if (result.verify) {
       const v = result.verify
       this.say(`host: ${v.hostState ?? 'unknown'}${v.hostVersion ? ` (${v.hostVersion})` : ''}`)

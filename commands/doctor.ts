@@ -1,3 +1,6 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
@@ -5,9 +8,6 @@ import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
-import {existsSync} from 'node:fs'
-import path from 'node:path'
-
 import {azureFlags, azureOptions, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import type {Plan} from '../src/platform/targets.js'
 import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../src/ui/findings.js'
@@ -34,7 +34,12 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
   static override flags = {
     ...targetFlags,
     ...azureFlags,
-    app: Flags.string({char: 'a', summary: 'Also diagnose this live function app (its settings, last deployment, host status and recent host log lines); its platform replaces --target.', env: 'CHD_APP'}),
+    app: Flags.string({
+      char: 'a',
+      summary:
+        'Also diagnose this live function app (its settings, last deployment, host status and recent host log lines); its platform replaces --target.',
+      env: 'CHD_APP',
+    }),
     start: Flags.boolean({
       summary: 'Start the handler and send it mock invocations after the static checks (--no-start skips it).',
       default: true,
@@ -51,28 +56,38 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       this.say(renderCatalogue())
       return {checks: CATALOGUE}
     }
-    const result = await runDoctor({
-      ...azureOptions(flags),
-      app: flags.app,
-      resourceGroup: flags['resource-group'],
-      slot: flags.slot,
-      local: !flags.app || pathGiven || existsSync(path.join(args.path, 'host.json')),
-      path: args.path,
-      target: flags.target,
-      glibc: flags.glibc,
-      plan: flags.plan as Plan | undefined,
-      start: flags.start,
-      startupTimeoutMs: secondsToMs(flags['startup-timeout']),
-    }, await this.progress())
-    if (result.executable?.description) this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
-    if (result.remote) this.say(`Live app: ${result.remote.app} (${result.remote.resourceGroup}), ${result.remote.os} ${result.remote.plan}, host ${result.remote.hostState ?? 'unknown'}`)
-    if (!result.remote || result.functions.length > 0) this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
+    const result = await runDoctor(
+      {
+        ...azureOptions(flags),
+        app: flags.app,
+        resourceGroup: flags['resource-group'],
+        slot: flags.slot,
+        local: !flags.app || pathGiven || existsSync(path.join(args.path, 'host.json')),
+        path: args.path,
+        target: flags.target,
+        glibc: flags.glibc,
+        plan: flags.plan as Plan | undefined,
+        start: flags.start,
+        startupTimeoutMs: secondsToMs(flags['startup-timeout']),
+      },
+      await this.progress(),
+    )
+    if (result.executable?.description)
+      this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
+    if (result.remote)
+      this.say(
+        `Live app: ${result.remote.app} (${result.remote.resourceGroup}), ${result.remote.os} ${result.remote.plan}, host ${result.remote.hostState ?? 'unknown'}`,
+      )
+    if (!result.remote || result.functions.length > 0)
+      this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
     if (result.probe?.ran) this.say(renderProbe(result.probe))
     this.say()
     this.say(renderFindings(result.findings))
     this.say()
     if (result.history?.length) this.say(`${renderHistory(result.history)}\n`)
-    this.say(`${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} info for ${result.target.name}`)
+    this.say(
+      `${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} info for ${result.target.name}`,
+    )
     if (!result.ok) process.exitCode = ExitCode.failed
     return result
   }

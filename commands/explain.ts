@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'
-import {allExplanations, type ExplainedCode, explainCode, GROUPS} from '../src/explain/index.js'
+import {allExplanations, explainCode, type ExplainedCode, GROUPS} from '../src/explain/index.js'
 import {readLogInput} from '../src/explain/input.js'
 import type {LogExplanation} from '../src/explain/log.js'
 import {renderCodeList, renderExplanation, renderLogExplanation} from '../src/ui/explain.js'
@@ -34,7 +34,7 @@ doctor --app uses. Exits 1 when no line names a known failure, 2 for an unknown 
   static override flags = {
     line: Flags.string({summary: 'A host log line to match; "-" reads log lines from stdin.', helpValue: 'TEXT|-'}),
     file: Flags.string({
-      summary: 'A log file to match: the host\'s file log, chd logs output, or lines copied from App Insights.',
+      summary: "A log file to match: the host's file log, chd logs output, or lines copied from App Insights.",
       exclusive: ['line'],
     }),
   }
@@ -59,8 +59,14 @@ doctor --app uses. Exits 1 when no line names a known failure, 2 for an unknown 
     }
     const codes = allExplanations()
     this.say(renderCodeList(codes))
-    const listed = codes.map(({code, kind, severity, exit, summary, groups}): Listed => (
-      {code, kind, severity, exit, summary, groups}))
+    const listed = codes.map(({code, kind, severity, exit, summary, groups}): Listed => ({
+      code,
+      kind,
+      severity,
+      exit,
+      summary,
+      groups,
+    }))
     return {codes: listed, groups: GROUPS}
   }
 }

@@ -1,11 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
+import {ChdError, ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
-import {type LogEvent, type LogLevel, parseLevel} from '../src/logs/event.js'
+import {type LogEvent, parseLevel} from '../src/logs/event.js'
 import {jsonLine, prettyLine} from '../src/logs/format.js'
 import {runLogs} from '../src/remote/logs.js'
-import {ChdError, ExitCode} from '../src/errors.js'
 
 export default class Logs extends ChdCommand {
   static override summary = 'Invocation and startup logs in the terminal, on every plan.'
@@ -25,7 +25,10 @@ export default class Logs extends ChdCommand {
     follow: Flags.boolean({char: 'f', summary: 'Keep printing new lines until Ctrl-C.'}),
     function: Flags.string({summary: 'Only this function.'}),
     invocation: Flags.string({summary: 'Only this invocation id.'}),
-    level: Flags.string({summary: 'Lowest level shown: trace, debug, information, warning, error.', default: 'information'}),
+    level: Flags.string({
+      summary: 'Lowest level shown: trace, debug, information, warning, error.',
+      default: 'information',
+    }),
     since: Flags.string({summary: 'History to show, e.g. 30m, 2h, 1d (App Insights).', helpValue: 'DURATION'}),
     source: Flags.string({summary: 'Where to read from.', options: ['auto', 'stream', 'insights'], default: 'auto'}),
   }
@@ -33,10 +36,17 @@ export default class Logs extends ChdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Logs)
     const level = parseLevel(flags.level)
-    if (!level) throw new ChdError('INVALID_LEVEL', `--level "${flags.level}" is not one of trace, debug, information, warning, error`, {exit: ExitCode.usage})
+    if (!level)
+      throw new ChdError(
+        'INVALID_LEVEL',
+        `--level "${flags.level}" is not one of trace, debug, information, warning, error`,
+        {exit: ExitCode.usage},
+      )
     const pretty = !this.jsonEnabled() && process.stdout.isTTY
     // A closed pipe (| head) ends the command quietly.
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'EPIPE') process.exit(ExitCode.ok) })
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(ExitCode.ok)
+    })
     const write = (e: LogEvent) => process.stdout.write(`${pretty ? prettyLine(e) : jsonLine(e)}\n`)
     const notice = (text: string) => process.stderr.write(`${text}\n`)
     await runLogs({
@@ -46,7 +56,7 @@ export default class Logs extends ChdCommand {
       follow: flags.follow,
       function: flags.function,
       invocation: flags.invocation,
-      level: level as LogLevel,
+      level: level,
       since: flags.since,
       source: flags.source as 'auto' | 'stream' | 'insights',
       onEvent: write,

@@ -33,13 +33,18 @@ With --json, prints one JSON event per line (ready, invocation, handler, exit).`
     const json = this.jsonEnabled()
     // One write per event, not console.log's formatting: this runs for every request served.
     const onEvent = (event: StartEvent) => {
-      process.stdout.write(`${json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event)}\n`)
+      process.stdout.write(
+        `${json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event)}\n`,
+      )
     }
-    await runStart({
-      dir: args.dir,
-      port: flags.port,
-      startupTimeoutMs: secondsToMs(flags['startup-timeout']),
-      onEvent,
-    }, await this.progress())
+    await runStart(
+      {
+        dir: args.dir,
+        port: flags.port,
+        startupTimeoutMs: secondsToMs(flags['startup-timeout']),
+        onEvent,
+      },
+      await this.progress(),
+    )
   }
 }

@@ -24,8 +24,31 @@ function prng(seed: number) {
   }
 }
 
-const KEYWORDS = ['function', 'return', 'const', 'let', 'if', 'else', 'for', 'of', 'new', 'this', 'await', 'async',
-  'export', 'import', 'from', 'typeof', 'null', 'undefined', 'true', 'false', 'throw', 'catch', 'try']
+const KEYWORDS = [
+  'function',
+  'return',
+  'const',
+  'let',
+  'if',
+  'else',
+  'for',
+  'of',
+  'new',
+  'this',
+  'await',
+  'async',
+  'export',
+  'import',
+  'from',
+  'typeof',
+  'null',
+  'undefined',
+  'true',
+  'false',
+  'throw',
+  'catch',
+  'try',
+]
 
 /**
  * JS-like text: keywords, a vocabulary of identifiers, numbers and strings, so it deflates about
@@ -68,8 +91,20 @@ function randomBytes(size: number): Buffer {
 /** ~1,950 files in packages of a dozen or so, log-uniform 200 B – 16 KiB, like an npm tree. */
 function nodeModules(dir: string, text: (n: number) => string): number {
   const rand = prng(1950)
-  const names = ['index', 'util', 'parse', 'format', 'stream', 'errors', 'types', 'core', 'helpers',
-    'constants', 'compat', 'browser']
+  const names = [
+    'index',
+    'util',
+    'parse',
+    'format',
+    'stream',
+    'errors',
+    'types',
+    'core',
+    'helpers',
+    'constants',
+    'compat',
+    'browser',
+  ]
   let files = 0
   for (let p = 0; files < 1950; p++) {
     const pkg = path.join(dir, 'node_modules', p % 5 === 0 ? `@scope${p % 7}/pkg-${p}` : `pkg-${p}`)
@@ -94,7 +129,7 @@ function goHandler(out: string): void {
     env: {...process.env, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64'},
   })
   if (go.status !== 0) {
-    throw new Error(`the bench needs Go to build its handler (apt-get install golang-go): ${go.stderr}`)
+    throw new Error(`the bench needs Go to build its handler (apt-get install golang-go): ${go.stderr.toString()}`)
   }
   chmodSync(out, 0o755)
 }
@@ -117,15 +152,31 @@ export function benchApp(where: string): {dir: string; files: number} {
   writeFileSync(path.join(dir, 'dist/app.js'), text(8 * 1024 * 1024))
   writeFileSync(path.join(dir, 'data/corpus.txt'), text(12 * 1024 * 1024))
   writeFileSync(path.join(dir, 'data/model.bin'), randomBytes(40 * 1024 * 1024))
-  writeFileSync(path.join(dir, 'hello/function.json'), JSON.stringify({bindings: [
-    {type: 'httpTrigger', direction: 'in', name: 'req', authLevel: 'anonymous', methods: ['get', 'post']},
-    {type: 'http', direction: 'out', name: 'res'},
-  ]}, null, 2))
-  writeFileSync(path.join(dir, 'host.json'), JSON.stringify({
-    version: '2.0',
-    extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'},
-    customHandler: {description: {defaultExecutablePath: 'handler'}},
-  }, null, 2))
+  writeFileSync(
+    path.join(dir, 'hello/function.json'),
+    JSON.stringify(
+      {
+        bindings: [
+          {type: 'httpTrigger', direction: 'in', name: 'req', authLevel: 'anonymous', methods: ['get', 'post']},
+          {type: 'http', direction: 'out', name: 'res'},
+        ],
+      },
+      null,
+      2,
+    ),
+  )
+  writeFileSync(
+    path.join(dir, 'host.json'),
+    JSON.stringify(
+      {
+        version: '2.0',
+        extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'},
+        customHandler: {description: {defaultExecutablePath: 'handler'}},
+      },
+      null,
+      2,
+    ),
+  )
   goHandler(path.join(dir, 'handler'))
   files += 6
   writeFileSync(marker, '')

@@ -17,7 +17,12 @@ import {FakeAzure, SUBSCRIPTION} from '../test/fake-azure/server.js'
 const root = path.resolve(import.meta.dirname, '..')
 const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6
 
-interface UploadFigures {bytes: number; raw: number[]; chd: number[]; redeploy: number[]}
+interface UploadFigures {
+  bytes: number
+  raw: number[]
+  chd: number[]
+  redeploy: number[]
+}
 
 export async function uploadBench(zip: string, app: string, runs: number): Promise<UploadFigures> {
   const fake = await new FakeAzure().start()
@@ -28,7 +33,10 @@ export async function uploadBench(zip: string, app: string, runs: number): Promi
     const bytes = statSync(zip).size
     const credential = staticTokenCredential('chd-fake-token')
     const ctx = await connect({
-      armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential, ca: fake.tls.caPem,
+      armEndpoint: fake.armEndpoint,
+      subscription: SUBSCRIPTION,
+      credential,
+      ca: fake.tls.caPem,
     })
     const kudu = new KuduClient(ctx, `127.0.0.1:${site.scmPort}`)
     // Between uploads: let the fake finish the previous deployment, so Kudu does not answer 409.
@@ -40,7 +48,9 @@ export async function uploadBench(zip: string, app: string, runs: number): Promi
       const start = process.hrtime.bigint()
       await new Promise<void>((resolve, reject) => {
         const headers = {
-          authorization: 'Bearer chd-fake-token', 'content-type': 'application/zip', 'content-length': bytes,
+          authorization: 'Bearer chd-fake-token',
+          'content-type': 'application/zip',
+          'content-length': bytes,
         }
         const target = {host: '127.0.0.1', port: site.scmPort, path: '/api/zipdeploy?isAsync=true', method: 'POST'}
         const req = https.request({...target, ca: fake.tls.caPem, headers}, (res) => {

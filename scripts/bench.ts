@@ -34,7 +34,13 @@ const loadSeconds = Number(option('load-seconds', '5'))
 const json = flag('json')
 const say = (text: string): void => void (json ? process.stderr : process.stdout).write(`${text}\n`)
 
-interface Stats {median: number; p25: number; p75: number; min: number; max: number}
+interface Stats {
+  median: number
+  p25: number
+  p75: number
+  min: number
+  max: number
+}
 interface Row {
   name: string
   /** What is compared, e.g. "chd pack / zip -r -6". */
@@ -61,7 +67,7 @@ function stats(xs: number[]): Stats {
 function time(cmd: string, cmdArgs: string[], cwd = root, env = process.env): number {
   const start = process.hrtime.bigint()
   const r = spawnSync(cmd, cmdArgs, {cwd, env, stdio: ['ignore', 'ignore', 'pipe']})
-  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`)
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr.toString()}`)
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
@@ -84,7 +90,11 @@ type Measured = Pick<Row, 'baseline' | 'chd' | 'ratio' | 'extra'>
 
 /** Measures one row with node -e 0 and the load beside it; `met` says whether it reaches its target. */
 function row(
-  name: string, ratioOf: string, target: string, measure: () => Measured, met: (r: Measured) => boolean,
+  name: string,
+  ratioOf: string,
+  target: string,
+  measure: () => Measured,
+  met: (r: Measured) => boolean,
 ): Row {
   const load0 = os.loadavg()[0]
   const nodeMs = stats(Array.from({length: 5}, bareNode)).median
@@ -105,14 +115,20 @@ function print(r: Row): void {
   say(`${r.name.padEnd(36)} ${ratio.padEnd(30)} ${r.met === undefined ? '' : r.met ? 'meets' : 'MISSES'} ${r.target}`)
   const versus = r.chd ? `${r.ratioOf}: ${ms(r.chd)} vs ${ms(r.baseline)}; ` : ''
   say(`${''.padEnd(36)} ${versus}node -e 0 ${r.nodeMs?.toFixed(0)} ms; ${load}`)
-  if (r.extra) say(`${''.padEnd(36)} ${Object.entries(r.extra).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  if (r.extra)
+    say(
+      `${''.padEnd(36)} ${Object.entries(r.extra)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ')}`,
+    )
 }
 
 /** Peak RSS of a child in MB, from the kernel's accounting of the children python waited for. */
 function peakRss(cmd: string, cmdArgs: string[]): number {
-  const script = 'import resource,subprocess,sys; '
-    + 'subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); '
-    + 'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
+  const script =
+    'import resource,subprocess,sys; ' +
+    'subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); ' +
+    'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)'
   return Number(execFileSync('python3', ['-c', script, cmd, ...cmdArgs], {cwd: root, encoding: 'utf8'}).trim()) / 1024
 }
 
@@ -124,15 +140,27 @@ function packRows(app: string): Row[] {
     return time('zip', ['-q', '-r', '-6', zipOut, '.', '-x', '.complete-*'], app)
   }
   const pack = [path.join(root, 'bin/run.js'), 'pack', app, '-o', chdOut]
-  const speed = row('chd pack', 'chd pack / zip -r -6', '≤ 0.60×', () => {
-    const r = paired(zip, () => time(process.execPath, pack))
-    return {...r, extra: {'chd.zip MB': mb(chdOut), 'infozip.zip MB': mb(zipOut)}}
-  }, ratioAtMost(0.6))
-  const rss = row('chd pack peak RSS', 'MB', '≤ 150 MB', () => {
-    const xs = stats(Array.from({length: 5}, () => peakRss(process.execPath, pack)))
-    const spread = `${xs.min.toFixed(0)}–${xs.max.toFixed(0)}`
-    return {extra: {'peak RSS MB (median)': xs.median.toFixed(0), 'min–max': spread}}
-  }, (r) => Number(r.extra!['peak RSS MB (median)']) <= 150)
+  const speed = row(
+    'chd pack',
+    'chd pack / zip -r -6',
+    '≤ 0.60×',
+    () => {
+      const r = paired(zip, () => time(process.execPath, pack))
+      return {...r, extra: {'chd.zip MB': mb(chdOut), 'infozip.zip MB': mb(zipOut)}}
+    },
+    ratioAtMost(0.6),
+  )
+  const rss = row(
+    'chd pack peak RSS',
+    'MB',
+    '≤ 150 MB',
+    () => {
+      const xs = stats(Array.from({length: 5}, () => peakRss(process.execPath, pack)))
+      const spread = `${xs.min.toFixed(0)}–${xs.max.toFixed(0)}`
+      return {extra: {'peak RSS MB (median)': xs.median.toFixed(0), 'min–max': spread}}
+    },
+    (r) => Number(r.extra!['peak RSS MB (median)']) <= 150,
+  )
   return [speed, rss]
 }
 
@@ -141,12 +169,18 @@ const mb = (file: string) => (statSync(file).size / 1e6).toFixed(1)
 function bigRow(): Row {
   const app = bigApp(path.join(work, 'big'))
   const out = path.join(work, 'big.zip')
-  const r = row('chd pack, 5 GB app: peak RSS', 'MB', '≤ 200 MB', () => {
-    const start = Date.now()
-    const rss = peakRss(process.execPath, [path.join(root, 'bin/run.js'), 'pack', app, '-o', out])
-    const seconds = ((Date.now() - start) / 1000).toFixed(0)
-    return {extra: {'peak RSS MB': rss.toFixed(0), seconds, 'zip GB': (statSync(out).size / 1e9).toFixed(2)}}
-  }, (m) => Number(m.extra!['peak RSS MB']) <= 200)
+  const r = row(
+    'chd pack, 5 GB app: peak RSS',
+    'MB',
+    '≤ 200 MB',
+    () => {
+      const start = Date.now()
+      const rss = peakRss(process.execPath, [path.join(root, 'bin/run.js'), 'pack', app, '-o', out])
+      const seconds = ((Date.now() - start) / 1000).toFixed(0)
+      return {extra: {'peak RSS MB': rss.toFixed(0), seconds, 'zip GB': (statSync(out).size / 1e9).toFixed(2)}}
+    },
+    (m) => Number(m.extra!['peak RSS MB']) <= 200,
+  )
   rmSync(out, {force: true})
   return r
 }
@@ -170,16 +204,36 @@ function installedChd(): string {
 function startupRows(app: string, files: number): Row[] {
   const rows: Row[] = []
   if (only.includes('help')) {
-    rows.push(row('chd --help, clone after npm ci', 'chd --help / node -e 0', '≤ 2.5×',
-      () => paired(bareNode, () => time(process.execPath, ['bin/run.js', '--help'])), ratioAtMost(2.5)))
+    rows.push(
+      row(
+        'chd --help, clone after npm ci',
+        'chd --help / node -e 0',
+        '≤ 2.5×',
+        () => paired(bareNode, () => time(process.execPath, ['bin/run.js', '--help'])),
+        ratioAtMost(2.5),
+      ),
+    )
     const installed = installedChd()
-    rows.push(row('chd --help, npm install -g', 'chd --help / node -e 0', '≤ 2.5×',
-      () => paired(bareNode, () => time(installed, ['--help'], os.tmpdir())), ratioAtMost(2.5)))
+    rows.push(
+      row(
+        'chd --help, npm install -g',
+        'chd --help / node -e 0',
+        '≤ 2.5×',
+        () => paired(bareNode, () => time(installed, ['--help'], os.tmpdir())),
+        ratioAtMost(2.5),
+      ),
+    )
   }
   if (only.includes('doctor')) {
-    rows.push(row(`chd doctor --no-start (${files.toLocaleString('en')} files)`, 'chd doctor / node -e 0', '≤ 4×',
-      () => paired(bareNode, () => time(process.execPath, ['bin/run.js', 'doctor', '--no-start', app])),
-      ratioAtMost(4)))
+    rows.push(
+      row(
+        `chd doctor --no-start (${files.toLocaleString('en')} files)`,
+        'chd doctor / node -e 0',
+        '≤ 4×',
+        () => paired(bareNode, () => time(process.execPath, ['bin/run.js', 'doctor', '--no-start', app])),
+        ratioAtMost(4),
+      ),
+    )
   }
   return rows
 }
@@ -195,7 +249,13 @@ async function freePort(): Promise<number> {
 /** Polls until the URL answers 200 (at most 60 s). */
 async function answering(url: string): Promise<void> {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if (await fetch(url).then((r) => r.status === 200, () => false)) return
+    if (
+      await fetch(url).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return
   }
   throw new Error(`${url} did not answer within 60 s`)
 }
@@ -243,12 +303,16 @@ async function startRow(app: string): Promise<Row> {
   const rps = stats(chd.map((x) => x.rps))
   const p99 = stats(chd.map((x) => x.p99))
   const r: Row = {
-    name, ratioOf: 'req/s chd start / handler alone', target: '≥ 6,500 req/s, p99 ≤ 20 ms', nodeMs,
+    name,
+    ratioOf: 'req/s chd start / handler alone',
+    target: '≥ 6,500 req/s, p99 ≤ 20 ms',
+    nodeMs,
     load: [load[0], os.loadavg()[0]],
     ratio: stats(chd.map((x, i) => x.rps / handler[i].rps)),
     met: rps.median >= 6500 && p99.median <= 20,
     extra: {
-      'chd req/s': rps.median.toFixed(0), 'chd p99 ms': p99.median.toFixed(1),
+      'chd req/s': rps.median.toFixed(0),
+      'chd p99 ms': p99.median.toFixed(1),
       'handler req/s': stats(handler.map((x) => x.rps)).median.toFixed(0),
       'handler p99 ms': stats(handler.map((x) => x.p99)).median.toFixed(1),
       'runs of s': `${chd.length} × ${loadSeconds}`,
@@ -268,13 +332,23 @@ async function uploadRows(app: string): Promise<Row[]> {
   const u = await uploadBench(zip, app, runs)
   const load: [number, number] = [load0, os.loadavg()[0]]
   const upload: Row = {
-    name: 'chd upload (Kudu client)', ratioOf: 'chd upload / raw https POST', target: '≤ 1.1×', load, nodeMs,
-    ratio: stats(u.chd.map((x, i) => x / u.raw[i])), chd: stats(u.chd), baseline: stats(u.raw),
-    extra: {'MB': (u.bytes / 1e6).toFixed(1)},
+    name: 'chd upload (Kudu client)',
+    ratioOf: 'chd upload / raw https POST',
+    target: '≤ 1.1×',
+    load,
+    nodeMs,
+    ratio: stats(u.chd.map((x, i) => x / u.raw[i])),
+    chd: stats(u.chd),
+    baseline: stats(u.raw),
+    extra: {MB: (u.bytes / 1e6).toFixed(1)},
   }
   upload.met = upload.ratio!.median <= 1.1
   const again: Row = {
-    name: 'unchanged redeploy (whole CLI)', ratioOf: 'ms', target: '0 bytes uploaded', load, nodeMs,
+    name: 'unchanged redeploy (whole CLI)',
+    ratioOf: 'ms',
+    target: '0 bytes uploaded',
+    load,
+    nodeMs,
     chd: stats(u.redeploy),
   }
   print(upload)
@@ -283,7 +357,10 @@ async function uploadRows(app: string): Promise<Row[]> {
 }
 
 mkdirSync(work, {recursive: true})
-const loadNow = os.loadavg().map((l) => l.toFixed(1)).join(' ')
+const loadNow = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ')
 say(`node ${process.version}, ${os.cpus().length} cores, ${runs} paired runs a row, load ${loadNow}`)
 // What `npm ci` leaves in a clone: dist/ and the oclif manifest (the prepare script is this build).
 // Its output goes to stderr: under --json, stdout carries the summary alone.
@@ -295,6 +372,6 @@ if (only.includes('pack')) rows.push(...packRows(app))
 if (flag('big')) rows.push(bigRow())
 rows.push(...startupRows(app, files))
 if (only.includes('start')) rows.push(await startRow(app))
-if (only.includes('upload')) rows.push(...await uploadRows(app))
+if (only.includes('upload')) rows.push(...(await uploadRows(app)))
 const summary = {node: process.version, cores: os.cpus().length, runs, loadSeconds, rows}
 if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)

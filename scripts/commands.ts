@@ -8,8 +8,22 @@ export const ROOT = path.resolve(import.meta.dirname, '..')
 export const SNAPSHOT = path.join(ROOT, 'test/fixtures/commands.json')
 
 /** What a flag promises a script; help text (summary, description) may change freely and is left out. */
-const FLAG_KEYS = ['type', 'char', 'default', 'options', 'multiple', 'exclusive', 'dependsOn', 'exactlyOne', 'relationships',
-  'required', 'allowNo', 'env', 'min', 'max'] as const
+const FLAG_KEYS = [
+  'type',
+  'char',
+  'default',
+  'options',
+  'multiple',
+  'exclusive',
+  'dependsOn',
+  'exactlyOne',
+  'relationships',
+  'required',
+  'allowNo',
+  'env',
+  'min',
+  'max',
+] as const
 const ARG_KEYS = ['required', 'default', 'options'] as const
 
 function pick(from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

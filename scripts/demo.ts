@@ -99,12 +99,15 @@ class Demo {
     const child = spawn(file, args, {cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'inherit']})
     this.child = child
     let stdout = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
       if (!options.quiet) process.stdout.write(d)
     })
     let late = false
-    const timer = setTimeout(() => { late = true; void end(child, 'SIGTERM') }, STEP_DEADLINE_MS)
+    const timer = setTimeout(() => {
+      late = true
+      void end(child, 'SIGTERM')
+    }, STEP_DEADLINE_MS)
     try {
       const code = await new Promise<number | null>((resolve, reject) => {
         child.once('error', reject)
@@ -134,7 +137,9 @@ class Demo {
       const req = https.get(url, {ca: this.fake.tls.caPem, signal}, (res) => {
         let body = ''
         res.setEncoding('utf8')
-        res.on('data', (c: string) => { body += c })
+        res.on('data', (c: string) => {
+          body += c
+        })
         res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
       })
       req.once('error', (error) => reject(this.signal ? new Interrupted() : error))
@@ -195,7 +200,7 @@ function seconds(since: number): string {
 const dim = (text: string) => ux.colorize('dim', text)
 
 async function buildGo(demo: Demo, ex: Example): Promise<void> {
-  heading('Build the Go handler for Azure\'s Linux workers (x86-64, static)')
+  heading("Build the Go handler for Azure's Linux workers (x86-64, static)")
   say(dim(`$ (cd ${ex.dir} && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o handler .)`))
   const start = Date.now()
   // The example has no dependencies: no module proxy, no toolchain download, nothing leaves the machine.
@@ -236,10 +241,17 @@ async function logs(demo: Demo, ex: Example, calledAt: number): Promise<void> {
   heading('Find that call in the logs')
   // Piped, chd logs prints one JSON event per line; each is shown here as chd shows it on a terminal.
   const out = await demo.runChd(['logs', '--app', ex.app, '--function', 'hello', '--since', '10m'], {quiet: true})
-  const events = out.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEvent)
+  const events = out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LogEvent)
   for (const e of events) say(prettyLine(e))
-  const executed = events.some((e) => e.function === 'hello' && Date.parse(e.time) >= calledAt - 1000
-    && /^Executed 'Functions\.hello' \(Succeeded/.test(e.message))
+  const executed = events.some(
+    (e) =>
+      e.function === 'hello' &&
+      Date.parse(e.time) >= calledAt - 1000 &&
+      /^Executed 'Functions\.hello' \(Succeeded/.test(e.message),
+  )
   if (!executed) throw new StepFailed('chd logs did not show the invocation')
 }
 
@@ -263,7 +275,7 @@ function options(): {example: Example; chd: string[]} | undefined {
   const usage = 'usage: npm run demo [-- --example go|node] [--from-source]'
   let values: {example?: string; 'from-source'?: boolean}
   try {
-    ({values} = parseArgs({options: {example: {type: 'string'}, 'from-source': {type: 'boolean'}}}))
+    ;({values} = parseArgs({options: {example: {type: 'string'}, 'from-source': {type: 'boolean'}}}))
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`)
     return undefined

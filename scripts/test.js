@@ -9,9 +9,13 @@ const files = readdirSync(path.join(root, 'test'), {recursive: true, encoding: '
   .filter((f) => process.argv.length <= 2 || process.argv.slice(2).some((a) => f.includes(a)))
   .sort()
   .map((f) => path.join('test', f))
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: {...process.env, NO_COLOR: '1'},
-})
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {...process.env, NO_COLOR: '1'},
+  },
+)
 process.exit(result.status ?? 1)

@@ -54,7 +54,9 @@ export abstract class ChdCommand extends Command {
     if (err instanceof Errors.CLIError) {
       return {error: {code: 'USAGE', message: stripAnsi(err.message), exit: err.oclif?.exit ?? ExitCode.usage}}
     }
-    return {error: {code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err), exit: ExitCode.failed}}
+    return {
+      error: {code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err), exit: ExitCode.failed},
+    }
   }
 
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -73,16 +75,23 @@ export abstract class ChdCommand extends Command {
     if (err instanceof Errors.CLIError) return super.catch(err)
     // A bug: still one coded line a script can match, the stack only under DEBUG.
     process.exitCode = ExitCode.failed
-    process.stderr.write(renderError(new ChdError('INTERNAL_ERROR', err.message || String(err), {
-      suggestions: ['This is a bug in chd: please report it with the command that caused it (DEBUG=* shows the stack)'],
-    })))
+    process.stderr.write(
+      renderError(
+        new ChdError('INTERNAL_ERROR', err.message || String(err), {
+          suggestions: [
+            'This is a bug in chd: please report it with the command that caused it (DEBUG=* shows the stack)',
+          ],
+        }),
+      ),
+    )
     if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`)
     return undefined
   }
 
   private printJsonError(err: unknown): void {
     const doc = this.toErrorJson(err) as {error: Record<string, unknown>}
-    if ((this.constructor as typeof ChdCommand).ndjson) process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), type: 'error', ...doc.error})}\n`)
+    if ((this.constructor as typeof ChdCommand).ndjson)
+      process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), type: 'error', ...doc.error})}\n`)
     else this.logJson(doc)
   }
 }

@@ -110,7 +110,8 @@ export function fsError(error: unknown, path: string, what: string, op: 'read' |
       return make('PATH_NOT_WRITABLE', `${failed} (permission denied)`, {suggestions: [elsewhere]})
     case 'EISDIR':
       return make('PATH_IS_A_DIRECTORY', `${failed}: it is a folder`, {
-        exit: ExitCode.usage, suggestions: [`Name a file in it: ${shown}/app.zip`],
+        exit: ExitCode.usage,
+        suggestions: [`Name a file in it: ${shown}/app.zip`],
       })
   }
   return make('IO_ERROR', `${failed}: ${(error as Error)?.message ?? String(error)}`)

@@ -12,7 +12,7 @@ export const targetFlags = {
     env: 'CHD_TARGET',
   }),
   glibc: Flags.string({
-    summary: 'Highest glibc version the Linux platform provides (default 2.31, Azure Functions\' Debian 11 images).',
+    summary: "Highest glibc version the Linux platform provides (default 2.31, Azure Functions' Debian 11 images).",
     helpValue: 'X.Y',
   }),
   plan: Flags.string({
@@ -23,7 +23,8 @@ export const targetFlags = {
 
 /** The host's readiness window, overridable; undefined keeps host.json initializationTimeout, else 30 s. */
 export const startupTimeoutFlag = Flags.integer({
-  summary: "Seconds to wait for the handler to answer GET / (default: host.json initializationTimeout, else 30, as the host).",
+  summary:
+    'Seconds to wait for the handler to answer GET / (default: host.json initializationTimeout, else 30, as the host).',
   min: 1,
   helpValue: 'SECONDS',
 })
@@ -35,19 +36,38 @@ export function secondsToMs(seconds: number | undefined): number | undefined {
 /** Which app, in which subscription and cloud, with which credential: shared by every Azure command. */
 export const azureFlags = {
   app: Flags.string({char: 'a', summary: 'Function app name.', required: true, env: 'CHD_APP'}),
-  'resource-group': Flags.string({char: 'g', summary: 'Resource group (default: found by listing the subscription\'s apps).', env: 'CHD_RESOURCE_GROUP'}),
+  'resource-group': Flags.string({
+    char: 'g',
+    summary: "Resource group (default: found by listing the subscription's apps).",
+    env: 'CHD_RESOURCE_GROUP',
+  }),
   slot: Flags.string({summary: 'Deployment slot.'}),
   subscription: Flags.string({summary: 'Subscription id (default: AZURE_SUBSCRIPTION_ID, else the az CLI default).'}),
-  cloud: Flags.string({summary: 'Azure cloud.', options: ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'], default: 'AzureCloud'}),
-  'arm-endpoint': Flags.string({summary: 'ARM endpoint for other clouds (Azure Stack) or the local fake.', env: 'CHD_ARM_ENDPOINT'}),
-  auth: Flags.string({summary: 'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.', options: ['default', 'cli', 'env', 'device', 'managed-identity', 'token'], default: 'default'}),
+  cloud: Flags.string({
+    summary: 'Azure cloud.',
+    options: ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'],
+    default: 'AzureCloud',
+  }),
+  'arm-endpoint': Flags.string({
+    summary: 'ARM endpoint for other clouds (Azure Stack) or the local fake.',
+    env: 'CHD_ARM_ENDPOINT',
+  }),
+  auth: Flags.string({
+    summary:
+      'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.',
+    options: ['default', 'cli', 'env', 'device', 'managed-identity', 'token'],
+    default: 'default',
+  }),
 }
 
 /** The Azure options every Azure command passes down; the environment is read here, not in src/. */
 export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: string}) {
   const settle = process.env.CHD_SETTINGS_SETTLE_MS
   return {
-    subscription: flags.subscription, cloud: flags.cloud, armEndpoint: flags['arm-endpoint'], auth: flags.auth as AuthMode,
+    subscription: flags.subscription,
+    cloud: flags.cloud,
+    armEndpoint: flags['arm-endpoint'],
+    auth: flags.auth as AuthMode,
     ...(settle === undefined ? {} : {settleMs: Number(settle)}),
   }
 }

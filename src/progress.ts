@@ -32,7 +32,9 @@ export interface StepOutcome<T> {
  * with ✖ when `work` throws (the error goes on) or says it failed.
  */
 export async function runStep<T>(
-  progress: Progress, title: string, work: (update: (text: string) => void) => Promise<StepOutcome<T>>,
+  progress: Progress,
+  title: string,
+  work: (update: (text: string) => void) => Promise<StepOutcome<T>>,
 ): Promise<StepOutcome<T>> {
   const step = progress.step(title)
   let outcome: StepOutcome<T>
@@ -76,13 +78,23 @@ export async function createProgress(options: ProgressOptions): Promise<Progress
       const start = Date.now()
       const spinner = ora({text: title, stream}).start()
       return {
-        update: (text) => { spinner.text = `${title}: ${text}` },
-        succeed: (detail) => { spinner.succeed(withDetail(title, detail, start)) },
-        fail: (detail) => { spinner.fail(withDetail(title, detail, start)) },
+        update: (text) => {
+          spinner.text = `${title}: ${text}`
+        },
+        succeed: (detail) => {
+          spinner.succeed(withDetail(title, detail, start))
+        },
+        fail: (detail) => {
+          spinner.fail(withDetail(title, detail, start))
+        },
       }
     },
-    info: (message) => { stream.write(`  ${message}\n`) },
-    warn: (message) => { stream.write(`⚠ ${message}\n`) },
+    info: (message) => {
+      stream.write(`  ${message}\n`)
+    },
+    warn: (message) => {
+      stream.write(`⚠ ${message}\n`)
+    },
   }
 }
 
@@ -93,11 +105,19 @@ function plainProgress(stream: NodeJS.WriteStream): Progress {
       stream.write(`- ${title}\n`)
       return {
         update() {},
-        succeed: (detail) => { stream.write(`✔ ${withDetail(title, detail, start)}\n`) },
-        fail: (detail) => { stream.write(`✖ ${withDetail(title, detail, start)}\n`) },
+        succeed: (detail) => {
+          stream.write(`✔ ${withDetail(title, detail, start)}\n`)
+        },
+        fail: (detail) => {
+          stream.write(`✖ ${withDetail(title, detail, start)}\n`)
+        },
       }
     },
-    info: (message) => { stream.write(`  ${message}\n`) },
-    warn: (message) => { stream.write(`⚠ ${message}\n`) },
+    info: (message) => {
+      stream.write(`  ${message}\n`)
+    },
+    warn: (message) => {
+      stream.write(`⚠ ${message}\n`)
+    },
   }
 }

@@ -43,7 +43,7 @@ describe('packages and config files built to hurt', () => {
     refused(await doctor(zip), 'ZIP_INVALID', /host\.json would inflate to 2\.0 GiB from 2\.0 MiB \(\d+:1\)/)
   })
 
-  test('an entry whose header under-states its size stops inflating at the header\'s size', async () => {
+  test("an entry whose header under-states its size stops inflating at the header's size", async () => {
     const zip = await zipOf({name: 'hello/function.json', zeroMiB: 1024, declaredSize: 1000})
     refused(await doctor(zip), 'ZIP_INVALID', /damaged: hello\/function\.json cannot be read \(too many bytes/)
   })
@@ -106,13 +106,23 @@ describe('packages and config files built to hurt', () => {
     assert.equal(packed.code, 0, packed.stderr)
     await testZip(zip)
     // Python's zipfile reads names without the UTF-8 flag as CP437; encoding back gives the stored bytes.
-    const {stdout} = await run('python3', ['-c', `import zipfile, sys
+    const {stdout} = await run('python3', [
+      '-c',
+      `import zipfile, sys
 for i in zipfile.ZipFile(sys.argv[1]).infolist():
-    print((i.filename.encode() if i.flag_bits & 0x800 else i.filename.encode('cp437')).hex())`, zip])
-    const names = stdout.trim().split('\n').map((h) => Buffer.from(h, 'hex').toString('latin1'))
+    print((i.filename.encode() if i.flag_bits & 0x800 else i.filename.encode('cp437')).hex())`,
+      zip,
+    ])
+    const names = stdout
+      .trim()
+      .split('\n')
+      .map((h) => Buffer.from(h, 'hex').toString('latin1'))
     assert.deepEqual(names.filter((n) => /[^\x20-\x7e]/.test(n)).sort(), ['d\xFCr/caf\xE9.txt', 's\xE9cret.pem'])
     const fromZip = await chd(['doctor', zip, '--json'])
-    assert.ok(fromZip.json().findings.some((f: {file?: string}) => f.file === 's\\xE9cret.pem'), fromZip.stdout)
+    assert.ok(
+      fromZip.json().findings.some((f: {file?: string}) => f.file === 's\\xE9cret.pem'),
+      fromZip.stdout,
+    )
   })
 
   test('a path longer than PATH_MAX is PATH_TOO_LONG, not a crash', {skip: process.platform !== 'linux'}, async () => {
@@ -152,7 +162,7 @@ for i in zipfile.ZipFile(sys.argv[1]).infolist():
     const MiB = 1024 * 1024
     for (let offset = 0; offset < size; offset += MiB) assert.equal((await reader.read(offset, MiB)).length, MiB)
     assert.equal(opened, 1, 'reading forwards inflates once')
-    assert.deepEqual([...await reader.read(10, 2)], [7, 7])
+    assert.deepEqual([...(await reader.read(10, 2))], [7, 7])
     assert.equal(opened, 2, 'the start was let go of, so reading it again inflates again')
     await reader.close()
   })

@@ -9,8 +9,8 @@ import {connect} from '../src/azure/arm.js'
 import {resolveCloud} from '../src/azure/cloud.js'
 import {KuduClient} from '../src/azure/kudu.js'
 import {resolveSubscription} from '../src/azure/subscription.js'
-import {tempDir} from './helpers/app.js'
 import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
+import {tempDir} from './helpers/app.js'
 
 describe('connecting', () => {
   test('clouds: audiences per cloud, --arm-endpoint replaces only the endpoint, http refused', () => {
@@ -31,7 +31,16 @@ describe('connecting', () => {
       delete process.env.AZURE_SUBSCRIPTION_ID
       await assert.rejects(resolveSubscription(), {code: 'SUBSCRIPTION_UNKNOWN'})
       await mkdir(dir, {recursive: true})
-      await writeFile(path.join(dir, 'azureProfile.json'), '\uFEFF' + JSON.stringify({subscriptions: [{id: 'other', isDefault: false}, {id: 'from-profile', isDefault: true}]}))
+      await writeFile(
+        path.join(dir, 'azureProfile.json'),
+        '\uFEFF' +
+          JSON.stringify({
+            subscriptions: [
+              {id: 'other', isDefault: false},
+              {id: 'from-profile', isDefault: true},
+            ],
+          }),
+      )
       assert.equal(await resolveSubscription(), 'from-profile')
       process.env.AZURE_SUBSCRIPTION_ID = 'from-env'
       assert.equal(await resolveSubscription(), 'from-env')
@@ -47,7 +56,9 @@ describe('connecting', () => {
 
 describe('Kudu tokens', () => {
   let fake: FakeAzure
-  before(async () => { fake = await new FakeAzure().start() })
+  before(async () => {
+    fake = await new FakeAzure().start()
+  })
   after(() => fake.stop())
 
   test('App Service audience first; on 401 the older management audience is tried', async () => {
@@ -58,10 +69,18 @@ describe('Kudu tokens', () => {
       getToken: async (scopes): Promise<AccessToken> => {
         const scope = Array.isArray(scopes) ? scopes[0] : scopes
         asked.push(scope)
-        return {token: scope.includes('appservice') ? 'appservice-token' : 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
+        return {
+          token: scope.includes('appservice') ? 'appservice-token' : 'chd-fake-token',
+          expiresOnTimestamp: Date.now() + 3_600_000,
+        }
       },
     }
-    const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential, ca: fake.tls.caPem})
+    const ctx = await connect({
+      armEndpoint: fake.armEndpoint,
+      subscription: SUBSCRIPTION,
+      credential,
+      ca: fake.tls.caPem,
+    })
     const kudu = new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`)
     const r = await kudu.send('GET', '/api/settings')
     assert.equal(r.status, 200)
@@ -73,12 +92,22 @@ describe('Kudu tokens', () => {
       getToken: async (scopes): Promise<AccessToken> => {
         const scope = Array.isArray(scopes) ? scopes[0] : scopes
         if (scope.includes('appservice')) {
-          throw Object.assign(new Error('invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com was not found in the tenant named contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.'), {name: 'AuthenticationError'})
+          throw Object.assign(
+            new Error(
+              'invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com was not found in the tenant named contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.',
+            ),
+            {name: 'AuthenticationError'},
+          )
         }
         return {token: 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
       },
     }
-    const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential, ca: fake.tls.caPem})
+    const ctx = await connect({
+      armEndpoint: fake.armEndpoint,
+      subscription: SUBSCRIPTION,
+      credential,
+      ca: fake.tls.caPem,
+    })
     const r = await new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`).send('GET', '/api/settings')
     assert.equal(r.status, 200)
   })

@@ -9,9 +9,9 @@ import {staticTokenCredential} from '../src/azure/credential.js'
 import {readSettings, updateSettings} from '../src/azure/settings.js'
 import {resolveSite} from '../src/azure/site.js'
 import {unusedPort} from '../src/host/launch.js'
+import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 import {tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
-import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -26,13 +26,25 @@ function random(seed: number): (n: number) => number {
   return (n) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n
 }
 
-const ctxFor = () => connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential: staticTokenCredential('chd-fake-token'), ca: fake.tls.caPem})
+const ctxFor = () =>
+  connect({
+    armEndpoint: fake.armEndpoint,
+    subscription: SUBSCRIPTION,
+    credential: staticTokenCredential('chd-fake-token'),
+    ca: fake.tls.caPem,
+  })
 
 describe('Azure connection through the real SDK clients against the fake', () => {
   test('detects plan and OS for every demo app, and the Kudu host from ARM', async () => {
     const ctx = await ctxFor()
     const seen: Record<string, string> = {}
-    for (const name of ['demo-linux-dedicated', 'demo-linux-premium', 'demo-linux-consumption', 'demo-flex', 'demo-windows']) {
+    for (const name of [
+      'demo-linux-dedicated',
+      'demo-linux-premium',
+      'demo-linux-consumption',
+      'demo-flex',
+      'demo-windows',
+    ]) {
       const site = await resolveSite(ctx, name)
       seen[name] = `${site.linux ? 'linux' : 'windows'}/${site.plan}`
       assert.equal(site.resourceGroup, 'demo-rg')
@@ -52,13 +64,24 @@ describe('Azure connection through the real SDK clients against the fake', () =>
     await fake.addSite({name: 'twin', plan: 'dedicated', linux: true, settings: {}, resourceGroup: 'rg-a'})
     await fake.addSite({name: 'twin', plan: 'dedicated', linux: true, settings: {}, resourceGroup: 'rg-b'})
     const ctx = await ctxFor()
-    await assert.rejects(resolveSite(ctx, 'twin'), (e: any) => e.code === 'APP_AMBIGUOUS' && /rg-a/.test(e.message) && /rg-b/.test(e.message))
+    await assert.rejects(
+      resolveSite(ctx, 'twin'),
+      (e: any) => e.code === 'APP_AMBIGUOUS' && /rg-a/.test(e.message) && /rg-b/.test(e.message),
+    )
     await assert.rejects(resolveSite(ctx, 'ghost'), (e: any) => e.code === 'APP_NOT_FOUND' && e.exit === 4)
-    await assert.rejects(resolveSite(ctx, 'ghost', 'demo-rg'), (e: any) => e.exit === 4 && /ResourceNotFound|was not found/.test(e.message) && /request id/.test(e.message))
+    await assert.rejects(
+      resolveSite(ctx, 'ghost', 'demo-rg'),
+      (e: any) => e.exit === 4 && /ResourceNotFound|was not found/.test(e.message) && /request id/.test(e.message),
+    )
   })
 
-  test('a rejected token exits 3 with Azure\'s message', async () => {
-    const ctx = await connect({armEndpoint: fake.armEndpoint, subscription: SUBSCRIPTION, credential: staticTokenCredential('stale'), ca: fake.tls.caPem})
+  test("a rejected token exits 3 with Azure's message", async () => {
+    const ctx = await connect({
+      armEndpoint: fake.armEndpoint,
+      subscription: SUBSCRIPTION,
+      credential: staticTokenCredential('stale'),
+      ca: fake.tls.caPem,
+    })
     await assert.rejects(resolveSite(ctx, 'demo-flex', 'demo-rg'), (e: any) => e.exit === 3 && /401/.test(e.message))
   })
 })
@@ -87,10 +110,18 @@ describe('settings are merged, never replaced', () => {
       const site = {name, resourceGroup: 'demo-rg'}
       const later = (ms: number) => new Promise((r) => setTimeout(r, ms))
       await Promise.all([
-        later(rand(30)).then(() => updateSettings(ctx, site, {set: {OURS: String(trial), FUNCTIONS_WORKER_RUNTIME: 'custom'}}, {settleMs: 80})),
-        later(rand(30)).then(() => updateSettings(ctx, site, {set: {THEIRS: String(trial)}, unset: ['KEEP_2']}, {settleMs: 80})),
+        later(rand(30)).then(() =>
+          updateSettings(ctx, site, {set: {OURS: String(trial), FUNCTIONS_WORKER_RUNTIME: 'custom'}}, {settleMs: 80}),
+        ),
+        later(rand(30)).then(() =>
+          updateSettings(ctx, site, {set: {THEIRS: String(trial)}, unset: ['KEEP_2']}, {settleMs: 80}),
+        ),
       ])
-      assert.deepEqual(Object.keys(s.settings).sort(), ['FUNCTIONS_WORKER_RUNTIME', 'KEEP_1', 'OURS', 'THEIRS'], `trial ${trial}: ${s.settingsWrites} writes`)
+      assert.deepEqual(
+        Object.keys(s.settings).sort(),
+        ['FUNCTIONS_WORKER_RUNTIME', 'KEEP_1', 'OURS', 'THEIRS'],
+        `trial ${trial}: ${s.settingsWrites} writes`,
+      )
     }
   })
 
@@ -109,7 +140,10 @@ describe('settings are merged, never replaced', () => {
         s.settings = {...stale, THEIRS: String(trial)}
         s.settingsWrites++
       })()
-      await Promise.all([other, updateSettings(ctx, {name, resourceGroup: 'demo-rg'}, {set: {OURS: String(trial)}}, {settleMs: 120})])
+      await Promise.all([
+        other,
+        updateSettings(ctx, {name, resourceGroup: 'demo-rg'}, {set: {OURS: String(trial)}}, {settleMs: 120}),
+      ])
       for (const k of ['KEEP_1', 'KEEP_2', 'OURS']) assert.ok(k in s.settings, `trial ${trial}: ${k} lost`)
     }
   })
@@ -126,7 +160,9 @@ describe('chd settings through the CLI', () => {
     assert.doesNotMatch(json.stdout, /s3cret-password/)
     const shown = await chd(['settings', 'list', '--app', 'demo-linux-dedicated', '--show-values', '--json'], {env})
     assert.match(shown.json().settings.DATABASE_URL, /s3cret-password/)
-    const set = await chd(['settings', 'set', '--app', 'demo-windows', 'TOKEN=hunter2-secret', 'GREETING=hi'], {env: {...env, CHD_SETTINGS_SETTLE_MS: '0'}})
+    const set = await chd(['settings', 'set', '--app', 'demo-windows', 'TOKEN=hunter2-secret', 'GREETING=hi'], {
+      env: {...env, CHD_SETTINGS_SETTLE_MS: '0'},
+    })
     assert.equal(set.code, 0, set.stderr)
     assert.match(set.stdout, /\+ TOKEN = \*\*\*/)
     assert.match(set.stdout, /~ GREETING = \*\*\*/)

@@ -75,8 +75,10 @@ describe('the chd CLI', () => {
       }
     }
     const written: string[] = []
+    // Saved to be put back as it was; it is never called unbound.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const write = process.stderr.write
-    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write
+    process.stderr.write = (chunk: string) => written.push(String(chunk)) > 0
     try {
       await Broken.run([], ROOT)
     } finally {
@@ -135,17 +137,25 @@ describe('interrupting chd pack', {skip: goSkip()}, () => {
   // tsx relays SIGINT itself, so this runs the built CLI (bin/run.js on dist/) as users do.
   test('Ctrl-C exits 130 and leaves no partial zip', async () => {
     const {spawn, execFileSync} = await import('node:child_process')
-    execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {cwd: path.resolve(import.meta.dirname, '..')})
+    execFileSync(
+      process.execPath,
+      [path.resolve(import.meta.dirname, '../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      {cwd: path.resolve(import.meta.dirname, '..')},
+    )
     const {readdir, writeFile} = await import('node:fs/promises')
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
     const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n')
     await writeFile(path.join(dir, 'big.txt'), Buffer.concat(Array.from({length: 1_200_000}, () => line)))
     const outDir = await tempDir()
-    const child = spawn(process.execPath, ['bin/run.js', 'pack', dir, '-o', path.join(outDir, 'app.zip'), '--level', '9'], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: {...process.env, NODE_ENV: 'production'},
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['bin/run.js', 'pack', dir, '-o', path.join(outDir, 'app.zip'), '--level', '9'],
+      {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: {...process.env, NODE_ENV: 'production'},
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let stderr = ''
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d) => {

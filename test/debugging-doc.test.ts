@@ -3,8 +3,8 @@ import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {describe, test} from 'node:test'
+import {pathToFileURL} from 'node:url'
 
 import Start from '../commands/start.js'
 import {tempDir} from './helpers/app.js'
@@ -67,8 +67,11 @@ function sh(command: string, cwd: string, bin: string): Promise<{code: number; s
 
 /** chd start --json on `dir`; events as they come; stop() ends it with Ctrl-C. */
 function startJson(dir: string) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bin/run.js'), 'start', dir,
-    '--json', '-p', '0'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', NODE_ENV: 'test'}})
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX, path.join(ROOT, 'bin/run.js'), 'start', dir, '--json', '-p', '0'],
+    {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', NODE_ENV: 'test'}},
+  )
   const events: Array<Record<string, any>> = []
   let buf = ''
   child.stdout!.on('data', (d) => {
@@ -148,24 +151,30 @@ describe('docs/debugging.md', () => {
     try {
       await run.until(() => run.events.some((e) => e.type === 'ready'), 'ready event')
       const port = run.events.find((e) => e.type === 'ready')!.handlerPort
-      await run.until(() => run.events.some((e) => e.text === `wrapped on ${port}`), 'the wrapper\'s line')
+      await run.until(() => run.events.some((e) => e.text === `wrapped on ${port}`), "the wrapper's line")
     } finally {
       await run.stop()
     }
   })
 
   test('chd start --json events have the fields the doc shows', async () => {
-    const shown = new Map(BLOCKS.find((b) => b.mark === 'events')!.body.split('\n').map((l) => {
-      const e = JSON.parse(l)
-      return [e.type, Object.keys(e).sort()]
-    }))
+    const shown = new Map(
+      BLOCKS.find((b) => b.mark === 'events')!
+        .body.split('\n')
+        .map((l) => {
+          const e = JSON.parse(l)
+          return [e.type, Object.keys(e).sort()]
+        }),
+    )
     const run = startJson(await exampleApp())
     try {
       await run.until(() => run.events.some((e) => e.type === 'ready'), 'ready event')
       const {port} = run.events.find((e) => e.type === 'ready')!
       assert.equal((await fetch(`http://127.0.0.1:${port}/api/hello?name=Ada`)).status, 200)
-      const admin = await fetch(`http://127.0.0.1:${port}/admin/functions/orders`, {method: 'POST',
-        body: '{"input": "hello"}'})
+      const admin = await fetch(`http://127.0.0.1:${port}/admin/functions/orders`, {
+        method: 'POST',
+        body: '{"input": "hello"}',
+      })
       assert.equal(admin.status, 202)
       await run.until(() => run.events.filter((e) => e.type === 'invocation').length === 2, 'two invocations')
       for (const type of ['ready', 'handler', 'invocation']) {

@@ -57,17 +57,30 @@ async function runDemo(args: string[], options: DemoOptions = {}): Promise<DemoR
   })
   let stdout = ''
   let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
     options.watch?.(stdout, child)
   })
-  child.stderr!.on('data', (d: Buffer) => { stderr += d })
-  const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} }, 150_000)
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {
+      // The group has already exited.
+    }
+  }, 150_000)
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   clearTimeout(timer)
   const leftProcesses = await processesOf(mark, tmp)
   // A failing run must not leave them running on a shared machine: they are this run's own.
-  for (const p of leftProcesses) try { process.kill(Number(p.split(':')[0]), 'SIGKILL') } catch {}
+  for (const p of leftProcesses)
+    try {
+      process.kill(Number(p.split(':')[0]), 'SIGKILL')
+    } catch {
+      // Gone between the listing and the kill.
+    }
   const leftFiles = (await readdir(tmp)).filter((f) => !f.startsWith('tsx-'))
   await rm(tmp, {recursive: true, force: true})
   return {code, stdout, stderr, leftFiles, leftProcesses}
@@ -113,12 +126,15 @@ async function fakeGo(body: string): Promise<string> {
 async function terminateDuringBuild(goBody: string): Promise<DemoRun> {
   const go = await fakeGo(goBody)
   let sent = false
-  const r = await runDemo(['--example', 'go'], {path: go, watch: (stdout, child) => {
-    if (!sent && /go build -o handler/.test(stdout)) {
-      sent = true
-      setTimeout(() => child.kill('SIGTERM'), 300)
-    }
-  }})
+  const r = await runDemo(['--example', 'go'], {
+    path: go,
+    watch: (stdout, child) => {
+      if (!sent && /go build -o handler/.test(stdout)) {
+        sent = true
+        setTimeout(() => child.kill('SIGTERM'), 300)
+      }
+    },
+  })
   await rm(go, {recursive: true, force: true})
   assert.ok(sent, r.stdout + r.stderr)
   return r
@@ -187,13 +203,15 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
 
   test('Ctrl-C during the deploy: everything stops, exit 130', {timeout: 180_000}, async () => {
     let sent = false
-    const r = await runDemo(['--example', 'node'], {watch: (stdout, child) => {
-      if (!sent && /^\$ \.\/bin\/run\.js deploy /m.test(stdout)) {
-        sent = true
-        // A terminal sends Ctrl-C to the whole foreground process group.
-        setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300)
-      }
-    }})
+    const r = await runDemo(['--example', 'node'], {
+      watch: (stdout, child) => {
+        if (!sent && /^\$ \.\/bin\/run\.js deploy /m.test(stdout)) {
+          sent = true
+          // A terminal sends Ctrl-C to the whole foreground process group.
+          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300)
+        }
+      },
+    })
     assert.ok(sent, r.stdout + r.stderr)
     assert.equal(r.code, 130, r.stdout + r.stderr)
     assert.doesNotMatch(r.stderr, /The demo stopped/, 'an interruption is not reported as a failure')
@@ -209,7 +227,9 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
   })
 
   test('a step that ignores the signal is killed 10 s later; everything stops', {timeout: 120_000}, async () => {
-    const r = await terminateDuringBuild('trap \'echo "go: got TERM, carrying on" >&2\' TERM\nwhile :; do sleep 0.2; done')
+    const r = await terminateDuringBuild(
+      'trap \'echo "go: got TERM, carrying on" >&2\' TERM\nwhile :; do sleep 0.2; done',
+    )
     assert.match(r.stderr, /go: got TERM, carrying on/, 'the signal reached the step')
     assert.equal(r.code, 143, r.stdout + r.stderr)
     nothingLeft(r)
@@ -235,7 +255,7 @@ describe('npm run demo', {skip: skipOffLinux}, () => {
   })
 })
 
-test('the README\'s quick start is the demo and the tests, and the demo script is in package.json', () => {
+test("the README's quick start is the demo and the tests, and the demo script is in package.json", () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
   const quick = /^## Quick start\n[^]*?```sh\n([^]*?)```/m.exec(readme)?.[1]
   assert.equal(quick, 'npm ci && npm run demo\nnpm test\n')

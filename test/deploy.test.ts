@@ -7,12 +7,12 @@ import {after, before, beforeEach, describe, test} from 'node:test'
 
 import {connectionStringType} from '../src/azure/settings.js'
 import {readLocalSettings} from '../src/deploy/local-settings.js'
+import {FakeAzure, STORAGE_KEY} from './fake-azure/server.js'
 import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {dosZip, listZip} from './helpers/zip.js'
-import {FakeAzure, STORAGE_KEY} from './fake-azure/server.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -26,7 +26,9 @@ before(async () => {
 })
 after(() => fake.stop())
 let mark = 0
-beforeEach(() => { mark = fake.requests.length })
+beforeEach(() => {
+  mark = fake.requests.length
+})
 const since = () => fake.requests.slice(mark)
 
 async function deployedModes(zip: Buffer): Promise<Record<string, string>> {
@@ -49,7 +51,8 @@ test('connection string types: what the host reads (EnvironmentVariablesConfigur
   assert.equal(connectionStringType('r1.redis.cache.windows.net:6380,password=p', 'System.Data.SqlClient'), 'Custom')
   const others = [
     'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s',
-    'AccountEndpoint=https://x.documents.azure.com:443/;AccountKey=k', 'Host=db;Username=u;Password=p',
+    'AccountEndpoint=https://x.documents.azure.com:443/;AccountKey=k',
+    'Host=db;Username=u;Password=p',
     'postgres://u:p@db/x',
   ]
   for (const other of others) {
@@ -69,7 +72,12 @@ test('local.settings.json ConnectionStrings: an entry of another shape is refuse
 })
 
 describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
-  for (const [app, route] of [['demo-linux-dedicated', 'zipdeploy'], ['demo-linux-premium', 'zipdeploy'], ['demo-flex', 'publish'], ['demo-linux-consumption', 'run-from-package']] as const) {
+  for (const [app, route] of [
+    ['demo-linux-dedicated', 'zipdeploy'],
+    ['demo-linux-premium', 'zipdeploy'],
+    ['demo-flex', 'publish'],
+    ['demo-linux-consumption', 'run-from-package'],
+  ] as const) {
     test(`${app}: ${route}, runtime custom, settings kept, handler still executable, URLs printed`, async () => {
       const settingsBefore = {...fake.site(app).settings}
       const r = await chd(['deploy', appDir, '--app', app, '--json'], {env})
@@ -89,14 +97,22 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
       assert.equal(doc.verify.hostState, 'Running')
       assert.equal(doc.verify.worker, 'started')
       assert.match(doc.verify.evidence, /Worker process started and initialized\./)
-      assert.deepEqual(doc.verify.functions.map((f: {name: string}) => f.name), ['hello'])
+      assert.deepEqual(
+        doc.verify.functions.map((f: {name: string}) => f.name),
+        ['hello'],
+      )
       noSecrets(r.stdout, r.stderr)
     })
   }
 
   test('a Windows app gets zipdeploy; text output lists the URL and says plainly the start is not confirmed', async () => {
     const exe = await goHandler('windows-amd64')
-    const dir = await makeApp({...goodApp({copy: exe}), 'host.json': {version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler.exe'}}}, handler: '', 'handler.exe': {copy: exe}})
+    const dir = await makeApp({
+      ...goodApp({copy: exe}),
+      'host.json': {version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler.exe'}}},
+      handler: '',
+      'handler.exe': {copy: exe},
+    })
     // The fake cannot run a Windows program, so no line says it started (nor failed).
     const r = await chd(['deploy', dir, '--app', 'demo-windows'], {env: {...env, CHD_VERIFY_WINDOW_MS: '2000'}})
     assert.equal(r.code, 0, r.stderr)
@@ -113,11 +129,17 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.equal(r.json().package.uploaded, false)
     assert.match(r.json().package.reason, /unchanged/)
     assert.equal(since().filter((q) => /zipdeploy|publish/.test(q.path)).length, 0)
-    assert.equal(since().reduce((n, q) => n + (q.method === 'POST' && q.host === 'scm' ? q.bytes : 0), 0), 0)
+    assert.equal(
+      since().reduce((n, q) => n + (q.method === 'POST' && q.host === 'scm' ? q.bytes : 0), 0),
+      0,
+    )
   })
 
   test('--dry-run sends no write request and shows the settings diff without values', async () => {
-    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--dry-run', '--setting', `TOKEN=${SECRET_VALUE}`, '--force'], {env})
+    const r = await chd(
+      ['deploy', appDir, '--app', 'demo-linux-premium', '--dry-run', '--setting', `TOKEN=${SECRET_VALUE}`, '--force'],
+      {env},
+    )
     assert.equal(r.code, 0, r.stderr)
     const writes = since().filter((q) => q.method !== 'GET' && !/\/config\/appsettings\/list\?/.test(q.path))
     assert.deepEqual(writes, [])
@@ -128,14 +150,38 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
 
   test('--setting and --settings-file are merged in; values never printed, also in --json', async () => {
     const file = path.join(await tempDir(), 'local.settings.json')
-    await writeFile(file, JSON.stringify({IsEncrypted: false, Values: {FROM_FILE: 'yes', AzureWebJobsStorage: 'UseDevelopmentStorage=true', API_KEY: SECRET_VALUE}}))
-    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--settings-file', file, '--setting', 'EXTRA=1', '--json', '--force'], {env})
+    await writeFile(
+      file,
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {FROM_FILE: 'yes', AzureWebJobsStorage: 'UseDevelopmentStorage=true', API_KEY: SECRET_VALUE},
+      }),
+    )
+    const r = await chd(
+      [
+        'deploy',
+        appDir,
+        '--app',
+        'demo-linux-premium',
+        '--settings-file',
+        file,
+        '--setting',
+        'EXTRA=1',
+        '--json',
+        '--force',
+      ],
+      {env},
+    )
     assert.equal(r.code, 0, r.stderr)
     const s = fake.site('demo-linux-premium').settings
     assert.equal(s.FROM_FILE, 'yes')
     assert.equal(s.API_KEY, SECRET_VALUE)
     assert.equal(s.EXTRA, '1')
-    assert.match(s.AzureWebJobsStorage, /^DefaultEndpointsProtocol=https/, 'the development storage value is not pushed')
+    assert.match(
+      s.AzureWebJobsStorage,
+      /^DefaultEndpointsProtocol=https/,
+      'the development storage value is not pushed',
+    )
     noSecrets(r.stdout, r.stderr)
   })
 
@@ -145,11 +191,18 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     fake.site(app).connectionStrings = {Existing: existing}
     const file = path.join(await tempDir(), 'local.settings.json')
     const orders = `Server=tcp:orders.database.windows.net,1433;Initial Catalog=orders;Password=${SECRET_VALUE}`
-    await writeFile(file, JSON.stringify({IsEncrypted: false, Values: {}, ConnectionStrings: {
-      Reports: `postgres://report:${SECRET_VALUE}@db.internal/reports`,
-      Orders: {ConnectionString: orders, ProviderName: 'System.Data.SqlClient'},
-      Local: 'UseDevelopmentStorage=true',
-    }}))
+    await writeFile(
+      file,
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {},
+        ConnectionStrings: {
+          Reports: `postgres://report:${SECRET_VALUE}@db.internal/reports`,
+          Orders: {ConnectionString: orders, ProviderName: 'System.Data.SqlClient'},
+          Local: 'UseDevelopmentStorage=true',
+        },
+      }),
+    )
     // The handler answers with the names of the connection-string variables it was started with.
     const names = "Object.keys(process.env).filter((k) => k.includes('CONNSTR_')).sort().join(',')"
     const echo = `res.setHeader('Content-Type', 'application/json')
@@ -175,11 +228,15 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.deepEqual(doc.connectionStrings.diff, {added: ['Reports', 'Orders'], changed: [], removed: [], unchanged: 1})
     assert.equal(doc.connectionStrings.names.Reports.variable, 'CUSTOMCONNSTR_Reports')
     const body = await new Promise<string>((resolve, reject) => {
-      https.get(doc.verify.functions[0].url, {ca: fake.tls.caPem}, (res) => {
-        let text = ''
-        res.on('data', (d) => { text += d })
-        res.on('end', () => resolve(text))
-      }).on('error', reject)
+      https
+        .get(doc.verify.functions[0].url, {ca: fake.tls.caPem}, (res) => {
+          let text = ''
+          res.on('data', (d) => {
+            text += d
+          })
+          res.on('end', () => resolve(text))
+        })
+        .on('error', reject)
     })
     assert.equal(body, 'CUSTOMCONNSTR_Reports,SQLAZURECONNSTR_Existing,SQLAZURECONNSTR_Orders')
   })
@@ -193,9 +250,12 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     assert.equal(missing.json().error.code, 'CHECKS_FAILED')
     assert.match(missing.json().error.message, /EXECUTABLE_NOT_FOUND: .*bin\/nothere/)
     // And it repairs a host.json that names the wrong file.
-    const wrong = await makeApp({...goodApp({copy: await goHandler('linux-amd64')}), 'host.json': hostJson({
-      defaultExecutablePath: 'nothere',
-    })})
+    const wrong = await makeApp({
+      ...goodApp({copy: await goHandler('linux-amd64')}),
+      'host.json': hostJson({
+        defaultExecutablePath: 'nothere',
+      }),
+    })
     const repaired = ['deploy', wrong, '--app', 'demo-linux-dedicated', '--dry-run', '--setting', `${key}=handler`]
     const fixed = await chd(repaired, {env})
     assert.equal(fixed.code, 0, fixed.stderr)
@@ -207,7 +267,13 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     const functions = r.json().verify.functions as Array<{name: string; url?: string}>
-    assert.deepEqual(functions.map((f) => [f.name, Boolean(f.url)]), [['hello', true], ['tick', false]])
+    assert.deepEqual(
+      functions.map((f) => [f.name, Boolean(f.url)]),
+      [
+        ['hello', true],
+        ['tick', false],
+      ],
+    )
     const text = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
     assert.equal(text.code, 0, text.stderr)
     assert.match(text.stdout, /\n {2}tick: \(no HTTP trigger\)\n/)
@@ -229,10 +295,13 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated'], {env})
     assert.equal(r.code, 1)
     assert.match(r.stderr, /EXECUTABLE_WRONG_ARCH/)
-    assert.deepEqual(since().filter((q) => q.method !== 'GET' && !/appsettings\/list/.test(q.path)), [])
+    assert.deepEqual(
+      since().filter((q) => q.method !== 'GET' && !/appsettings\/list/.test(q.path)),
+      [],
+    )
   })
 
-  test('a failed deployment shows Kudu\'s log and exits 5', async () => {
+  test("a failed deployment shows Kudu's log and exits 5", async () => {
     const dir = await makeApp({'not-host.json': '{}', 'hello/function.json': {bindings: []}})
     const r = await chd(['deploy', dir, '--app', 'demo-linux-premium', '--force'], {env})
     assert.equal(r.code, 5, r.stderr)
@@ -243,14 +312,27 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
 
 describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
   test('409 "deployment in progress" is waited out', async () => {
-    fake.inject({method: 'POST', path: /^\/api\/zipdeploy/, times: 2, status: 409, headers: {'content-type': 'text/plain', 'retry-after': '1'}, body: 'There is a deployment currently in progress. Please try again when it completes.'})
+    fake.inject({
+      method: 'POST',
+      path: /^\/api\/zipdeploy/,
+      times: 2,
+      status: 409,
+      headers: {'content-type': 'text/plain', 'retry-after': '1'},
+      body: 'There is a deployment currently in progress. Please try again when it completes.',
+    })
     const r = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(since().filter((q) => q.path.startsWith('/api/zipdeploy')).length, 3)
   })
 
   test('429 with Retry-After on ARM and 500 on a poll are retried by the SDK pipeline', async () => {
-    fake.inject({method: 'GET', path: /\/sites\/demo-linux-dedicated\?/, times: 1, status: 429, headers: {'retry-after': '1'}})
+    fake.inject({
+      method: 'GET',
+      path: /\/sites\/demo-linux-dedicated\?/,
+      times: 1,
+      status: 429,
+      headers: {'retry-after': '1'},
+    })
     fake.inject({method: 'GET', path: /^\/api\/deployments\/[0-9a-f]+$/, times: 1, status: 500})
     const r = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], {env})
     assert.equal(r.code, 0, r.stderr)
@@ -268,7 +350,11 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
     fake.deployMs = 2500
     const started = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], {env})
     const until = Date.now() + 10_000
-    while (!fake.requests.slice(mark).some((q) => q.path.startsWith('/api/zipdeploy') && q.status === 202) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    while (
+      !fake.requests.slice(mark).some((q) => q.path.startsWith('/api/zipdeploy') && q.status === 202) &&
+      Date.now() < until
+    )
+      await new Promise((r) => setTimeout(r, 50))
     const tokens = [...fake.tokens]
     fake.tokens.clear()
     const r = await started
@@ -292,7 +378,9 @@ describe('faults are survived or reported clearly', {skip: goSkip()}, () => {
 describe('Linux Consumption: how the platform will read the package', {skip: goSkip()}, () => {
   const app = 'demo-linux-consumption'
   let saved: Record<string, string>
-  beforeEach(() => { saved = {...fake.site(app).settings} })
+  beforeEach(() => {
+    saved = {...fake.site(app).settings}
+  })
   const restore = () => {
     fake.site(app).settings = {...saved}
     fake.site(app).identity = undefined
@@ -321,7 +409,8 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
 
   test('AzureWebJobsStorage__clientId names a user-assigned identity: its resource id is set; an unknown one is refused before upload', async () => {
     identityStorage()
-    const id = '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
+    const id =
+      '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
     fake.site(app).identity = {system: false, userAssigned: [{id, clientId: '11111111-2222-3333-4444-555555555555'}]}
     try {
       fake.site(app).settings.AzureWebJobsStorage__clientId = '99999999-2222-3333-4444-555555555555'
@@ -351,11 +440,24 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
   })
 
   test('a SAS-only connection string: uploaded with it, and the package URL carries it (never printed); one that cannot read is refused', async () => {
-    const {AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential} = await import('@azure/storage-blob')
-    const sas = (permissions: string) => generateAccountSASQueryParameters({
-      permissions: AccountSASPermissions.parse(permissions), services: AccountSASServices.parse('b').toString(), resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
-      expiresOn: new Date(Date.now() + 400 * 86_400_000), startsOn: new Date(Date.now() - 600_000),
-    }, new StorageSharedKeyCredential('demostore', STORAGE_KEY)).toString()
+    const {
+      AccountSASPermissions,
+      AccountSASResourceTypes,
+      AccountSASServices,
+      generateAccountSASQueryParameters,
+      StorageSharedKeyCredential,
+    } = await import('@azure/storage-blob')
+    const sas = (permissions: string) =>
+      generateAccountSASQueryParameters(
+        {
+          permissions: AccountSASPermissions.parse(permissions),
+          services: AccountSASServices.parse('b').toString(),
+          resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+          expiresOn: new Date(Date.now() + 400 * 86_400_000),
+          startsOn: new Date(Date.now() - 600_000),
+        },
+        new StorageSharedKeyCredential('demostore', STORAGE_KEY),
+      ).toString()
     try {
       const good = sas('rwc')
       fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${good}`
@@ -363,8 +465,13 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
       assert.equal(r.code, 0, r.stderr)
       assert.ok(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE.endsWith(`?${good}`))
       assert.equal(r.json().verify.worker, 'started')
-      assert.ok(!r.stdout.includes(new URLSearchParams(good).get('sig')!) && !r.stderr.includes(new URLSearchParams(good).get('sig')!), 'the SAS is not printed')
-      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
+      assert.ok(
+        !r.stdout.includes(new URLSearchParams(good).get('sig')!) &&
+          !r.stderr.includes(new URLSearchParams(good).get('sig')!),
+        'the SAS is not printed',
+      )
+      fake.site(app).settings.AzureWebJobsStorage =
+        `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
       const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
       assert.equal(refused.code, 1)
       assert.match(refused.stderr, /STORAGE_SAS_INSUFFICIENT/)
@@ -374,17 +481,25 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
   })
 })
 
-describe('Flex deployment outcomes other than success (core tools DeployStatus.cs, functions-action)', {skip: goSkip()}, () => {
-  for (const [status, code] of [[5, 'DEPLOY_CONFLICT'], [6, 'DEPLOYMENT_PARTIAL'], [-1, 'DEPLOYMENT_CANCELLED']] as const) {
-    test(`status ${status} → ${code}, exit 5, with the deployment log`, async () => {
-      fake.flexOutcome = {status, text: `outcome ${status} from the deployment service`}
-      const r = await chd(['deploy', appDir, '--app', 'demo-flex', '--force'], {env})
-      assert.equal(r.code, 5, r.stderr)
-      assert.match(r.stderr, new RegExp(`Error \\[${code}\\]`))
-      assert.match(r.stderr, new RegExp(`outcome ${status} from the deployment service`))
-    })
-  }
-})
+describe(
+  'Flex deployment outcomes other than success (core tools DeployStatus.cs, functions-action)',
+  {skip: goSkip()},
+  () => {
+    for (const [status, code] of [
+      [5, 'DEPLOY_CONFLICT'],
+      [6, 'DEPLOYMENT_PARTIAL'],
+      [-1, 'DEPLOYMENT_CANCELLED'],
+    ] as const) {
+      test(`status ${status} → ${code}, exit 5, with the deployment log`, async () => {
+        fake.flexOutcome = {status, text: `outcome ${status} from the deployment service`}
+        const r = await chd(['deploy', appDir, '--app', 'demo-flex', '--force'], {env})
+        assert.equal(r.code, 5, r.stderr)
+        assert.match(r.stderr, new RegExp(`Error \\[${code}\\]`))
+        assert.match(r.stderr, new RegExp(`outcome ${status} from the deployment service`))
+      })
+    }
+  },
+)
 
 describe('--no-wait', {skip: goSkip()}, () => {
   test('returns once the upload is accepted, with the deployment id, and sets the settings', async () => {
@@ -411,8 +526,15 @@ describe('--slot', {skip: goSkip()}, () => {
   test('a slot is its own site: the deploy goes to it, production is untouched, sticky settings stay', async () => {
     const prod = fake.site('demo-linux-premium')
     const staging = prod.slots.get('staging')!
-    const before = {zip: prod.packageZip, settings: {...prod.settings}, deployments: prod.deployments.length, syncs: prod.syncs}
-    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--slot', 'staging', '--force', '--json'], {env})
+    const before = {
+      zip: prod.packageZip,
+      settings: {...prod.settings},
+      deployments: prod.deployments.length,
+      syncs: prod.syncs,
+    }
+    const r = await chd(['deploy', appDir, '--app', 'demo-linux-premium', '--slot', 'staging', '--force', '--json'], {
+      env,
+    })
     assert.equal(r.code, 0, r.stderr)
     const arm = since().filter((q) => q.host === 'arm' && /\/sites\/demo-linux-premium\//.test(q.path))
     assert.ok(arm.length > 0)
@@ -431,7 +553,9 @@ describe('--slot', {skip: goSkip()}, () => {
 })
 
 describe('verify: evidence that the handler started, not the host state', {skip: goSkip()}, () => {
-  const crashing = handlerApp(nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"))
+  const crashing = handlerApp(
+    nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"),
+  )
 
   test('a crash-looping handler (host status Running) fails with HANDLER_EXITED and its stderr line, exit 5', async () => {
     const dir = await makeApp(crashing)
@@ -466,7 +590,10 @@ describe('verify: evidence that the handler started, not the host state', {skip:
       assert.equal(r.json().verify.worker, 'unconfirmed')
       assert.equal(r.json().verify.logSource, 'none')
       assert.match(r.json().verify.note, /no App Insights and its plan no log stream.*--smoke/)
-      const smoke = await chd(['deploy', appDir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello', '--json'], {env})
+      const smoke = await chd(
+        ['deploy', appDir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello', '--json'],
+        {env},
+      )
       assert.equal(smoke.code, 0, smoke.stderr)
       assert.equal(smoke.json().verify.worker, 'started')
       assert.equal(smoke.json().verify.evidence, 'GET /api/hello answered 200')
@@ -480,10 +607,18 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
     delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
     try {
-      const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}}))
+      const dir = await makeApp(
+        goodApp(
+          {copy: await goHandler('linux-amd64')},
+          {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}},
+        ),
+      )
       const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force'], {env})
       assert.equal(r.code, 5, r.stderr)
-      assert.match(r.stderr, /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/)
+      assert.match(
+        r.stderr,
+        /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/,
+      )
     } finally {
       site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
     }
@@ -496,7 +631,9 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     fake.hostTimeoutMs = 500
     try {
       const dir = await makeApp(crashing)
-      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello'], {env: {...env, CHD_VERIFY_WINDOW_MS: '8000'}})
+      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello'], {
+        env: {...env, CHD_VERIFY_WINDOW_MS: '8000'},
+      })
       assert.equal(r.code, 5, r.stderr)
       assert.match(r.stderr, /Error \[SMOKE_FAILED\].*\n.*GET \/api\/hello answered (500|503)/)
     } finally {
@@ -538,7 +675,12 @@ describe('--timeout bounds the whole deploy', {skip: goSkip()}, () => {
     const slow = {method: 'POST', path: /\/config\/appsettings\/list/, times: 1, delayMs: 20_000}
     fake.inject(slow)
     let child: ChildProcess | undefined
-    const options = {env: {...env, TMPDIR: tmp}, onSpawn: (c: ChildProcess) => { child = c }}
+    const options = {
+      env: {...env, TMPDIR: tmp},
+      onSpawn: (c: ChildProcess) => {
+        child = c
+      },
+    }
     const result = chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--force'], options)
     const until = Date.now() + 30_000
     while ((await ours(tmp)).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {findingsFromLogs, judgeLogs, matchLine} from '../src/remote/diagnose.js'
+import {FakeAzure} from './fake-azure/server.js'
 import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
-import {FakeAzure} from './fake-azure/server.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -27,25 +27,60 @@ async function deployThen(app: string, files: Parameters<typeof makeApp>[0]) {
 }
 
 test('host log lines map to the local finding codes', () => {
-  const at = (message: string) => ({time: '2026-11-21T00:00:00Z', level: 'Error' as const, message, source: 'stream' as const, startup: true})
+  const at = (message: string) => ({
+    time: '2026-11-21T00:00:00Z',
+    level: 'Error' as const,
+    message,
+    source: 'stream' as const,
+    startup: true,
+  })
   const codes = (message: string) => findingsFromLogs([at(message)]).map((f) => f.code)
-  assert.deepEqual(codes("./handler: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by ./handler)"), ['EXECUTABLE_GLIBC_TOO_NEW'])
-  assert.deepEqual(codes("An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. Exec format error"), ['EXECUTABLE_WRONG_ARCH'])
-  assert.deepEqual(codes("An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. No such file or directory"), ['EXECUTABLE_NOT_FOUND'])
+  assert.deepEqual(
+    codes("./handler: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by ./handler)"),
+    ['EXECUTABLE_GLIBC_TOO_NEW'],
+  )
+  assert.deepEqual(
+    codes(
+      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. Exec format error",
+    ),
+    ['EXECUTABLE_WRONG_ARCH'],
+  )
+  assert.deepEqual(
+    codes(
+      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. No such file or directory",
+    ),
+    ['EXECUTABLE_NOT_FOUND'],
+  )
   assert.deepEqual(codes('Initializing HttpWorker timed out.'), ['HANDLER_NOT_READY'])
   assert.deepEqual(codes('No job functions found. Try making your job classes and methods public.'), ['NO_FUNCTIONS'])
   assert.deepEqual(codes('Exceeded http worker restart retry count. Shutting down Functions Host'), ['HANDLER_EXITED'])
   // docs/host-protocol.md §14: .NET 8 on Windows; the .NET Framework text too.
-  assert.deepEqual(codes("Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory 'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS platform."), ['EXECUTABLE_WRONG_ARCH'])
+  assert.deepEqual(
+    codes(
+      "Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory 'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS platform.",
+    ),
+    ['EXECUTABLE_WRONG_ARCH'],
+  )
   assert.deepEqual(codes('%1 is not a valid Win32 application.'), ['EXECUTABLE_WRONG_ARCH'])
   // The generic texts alone (App Insights traces without their exceptions).
-  assert.deepEqual(codes('Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler'), ['HANDLER_START_FAILED'])
+  assert.deepEqual(codes('Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler'), [
+    'HANDLER_START_FAILED',
+  ])
   assert.deepEqual(codes('Language Worker Process exited. Pid=12.'), ['HANDLER_EXITED'])
   assert.deepEqual(codes('Failed to start http worker process. workerId:1'), ['HANDLER_NOT_READY'])
-  assert.deepEqual(codes('Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down'), ['HANDLER_START_FAILED'])
+  assert.deepEqual(
+    codes('Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down'),
+    ['HANDLER_START_FAILED'],
+  )
   // App Insights exceptions row: outer ---> innermost.
-  const both = findingsFromLogs([at('Language Worker Process exited. Pid=12.'), at('/home/site/wwwroot/handler exited with code 1 (0x1) ---> panic: boom')])
-  assert.deepEqual(both.map((f) => f.code), ['HANDLER_EXITED'])
+  const both = findingsFromLogs([
+    at('Language Worker Process exited. Pid=12.'),
+    at('/home/site/wwwroot/handler exited with code 1 (0x1) ---> panic: boom'),
+  ])
+  assert.deepEqual(
+    both.map((f) => f.code),
+    ['HANDLER_EXITED'],
+  )
   assert.match(both[0].message, /exited with code 1: panic: boom/)
   assert.deepEqual(codes('Something nobody has seen before'), ['HOST_STARTUP_ERROR'])
 })
@@ -56,19 +91,23 @@ function line(s: number, message: string, level: 'Information' | 'Error' = 'Erro
   return {time, level, message, source: 'insights' as const, startup: true}
 }
 const START = "Initializing Host. OperationId: '00000000-0000-0000-0000-000000000000'."
-const CRASH = 'Language Worker Process exited. Pid=12.\n'
-  + 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : '
-  + '/home/site/wwwroot/handler exited with code 3 (0x3)\n'
-  + ' ---> System.Exception : boom: cannot open config'
+const CRASH =
+  'Language Worker Process exited. Pid=12.\n' +
+  'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : ' +
+  '/home/site/wwwroot/handler exited with code 3 (0x3)\n' +
+  ' ---> System.Exception : boom: cannot open config'
 const GAVE_UP = 'Exceeded http worker restart retry count. Shutting down Functions Host'
 const second = (s: number) => Date.parse(line(s, '').time)
 
 test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: each final state, verbatim', () => {
-  const final = (state: string) => `Final functionDispatcher state: ${state}. `
-    + 'Initialization timed out and host is shutting down'
+  const final = (state: string) =>
+    `Final functionDispatcher state: ${state}. ` + 'Initialization timed out and host is shutting down'
   // Initializing: no channel ever started (a failed Process.Start is forgotten: no restart).
   const never = judgeLogs([line(1, final('Initializing'))])
-  assert.deepEqual(never.findings.map((f) => f.code), ['HANDLER_START_FAILED'])
+  assert.deepEqual(
+    never.findings.map((f) => f.code),
+    ['HANDLER_START_FAILED'],
+  )
   assert.match(never.findings[0].message, /never got the handler started.*shut down/)
   assert.match(never.findings[0].fix!, /chd doctor DIR/)
   assert.equal(never.final, true)
@@ -80,9 +119,10 @@ test('WorkerFunctionInvoker.DelayUntilFunctionDispatcherInitializedOrShutdown: e
   }
   assert.match(findingsFromLogs([line(1, final('WorkerProcessRestarting'))])[0].message, /still restarting it/)
   // The line that names the cause wins over the host's reaction to it.
-  const failed = 'Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler\n'
-    + "System.ComponentModel.Win32Exception : An error occurred trying to start process '/home/site/wwwroot/handler' "
-    + "with working directory '/home/site/wwwroot'. Exec format error"
+  const failed =
+    'Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler\n' +
+    "System.ComponentModel.Win32Exception : An error occurred trying to start process '/home/site/wwwroot/handler' " +
+    "with working directory '/home/site/wwwroot'. Exec format error"
   const codes = (...lines: string[]) => findingsFromLogs(lines.map((l, i) => line(i, l))).map((f) => f.code)
   assert.deepEqual(codes(failed, final('Initializing')), ['EXECUTABLE_WRONG_ARCH'])
   assert.deepEqual(codes(CRASH, final('WorkerProcessRestarting')), ['HANDLER_EXITED'])
@@ -98,18 +138,28 @@ test('only the current host start counts; older lines are history, never finding
   const fixed = judgeLogs([...restarted, line(12, 'Job host started', 'Information')], {since: second(10)})
   assert.deepEqual(fixed.findings, [])
   assert.equal(fixed.started, undefined)
-  assert.deepEqual(fixed.history.map((f) => f.code), ['HANDLER_EXITED'])
+  assert.deepEqual(
+    fixed.history.map((f) => f.code),
+    ['HANDLER_EXITED'],
+  )
   assert.match(fixed.history[0].message, /exited with code 3: boom/)
   // No deployment since: the host gave up and the platform started the same package again.
   const again = judgeLogs([...crashLoop, line(11, START, 'Information')])
-  assert.deepEqual(again.findings.map((f) => f.code), ['HANDLER_EXITED'])
+  assert.deepEqual(
+    again.findings.map((f) => f.code),
+    ['HANDLER_EXITED'],
+  )
   // A start failure does not stop the host: a later start is for another reason (new settings, a recycle).
-  const failed = 'Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\n'
-    + 'System.ComponentModel.Win32Exception (193): '
-    + 'The specified executable is not a valid application for this OS platform.'
+  const failed =
+    'Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\n' +
+    'System.ComponentModel.Win32Exception (193): ' +
+    'The specified executable is not a valid application for this OS platform.'
   const later = judgeLogs([line(1, START, 'Information'), line(2, failed), line(11, START, 'Information')])
   assert.deepEqual(later.findings, [])
-  assert.deepEqual(later.history.map((f) => f.code), ['EXECUTABLE_WRONG_ARCH'])
+  assert.deepEqual(
+    later.history.map((f) => f.code),
+    ['EXECUTABLE_WRONG_ARCH'],
+  )
   // The new start said it: started, and the crash it replaced is history.
   const started = line(13, 'Worker process started and initialized.', 'Information')
   const ok = judgeLogs([...restarted, started], {since: second(10)})
@@ -117,7 +167,10 @@ test('only the current host start counts; older lines are history, never finding
   assert.deepEqual([ok.findings, ok.history.map((f) => f.code)], [[], ['HANDLER_EXITED']])
   // The new host may start on the new files before the deployment is called done: its lines count.
   const early = judgeLogs([...crashLoop, line(8, START, 'Information'), line(11, CRASH)], {since: second(10)})
-  assert.deepEqual(early.findings.map((f) => f.code), ['HANDLER_EXITED'])
+  assert.deepEqual(
+    early.findings.map((f) => f.code),
+    ['HANDLER_EXITED'],
+  )
   assert.match(early.findings[0].message, /00:00:11/)
 })
 
@@ -133,7 +186,10 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     const site = fake.site('demo-linux-dedicated')
     site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
     try {
-      const {r, codes, doc} = await deployThen('demo-linux-dedicated', goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
+      const {r, codes, doc} = await deployThen(
+        'demo-linux-dedicated',
+        goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}),
+      )
       assert.equal(r.code, 1)
       assert.deepEqual(codes, ['EXECUTABLE_NOT_EXECUTABLE'])
       assert.equal(doc.remote.hostState, 'Running', 'the host state alone would say all is well')
@@ -143,9 +199,15 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
   })
 
   test('a crash-looping handler: HANDLER_EXITED with its stderr line, though the host reports Running', async () => {
-    const {codes, doc} = await deployThen('demo-linux-premium', handlerApp(nodeHandler(JSON_OK, "process.stderr.write('fatal: no DATABASE_URL\\n'); process.exit(2)")))
+    const {codes, doc} = await deployThen(
+      'demo-linux-premium',
+      handlerApp(nodeHandler(JSON_OK, "process.stderr.write('fatal: no DATABASE_URL\\n'); process.exit(2)")),
+    )
     // Between its give-ups the host may be down a moment (HOST_NOT_RUNNING), but the cause is named.
-    assert.deepEqual(codes.filter((c) => c !== 'HOST_NOT_RUNNING'), ['HANDLER_EXITED'])
+    assert.deepEqual(
+      codes.filter((c) => c !== 'HOST_NOT_RUNNING'),
+      ['HANDLER_EXITED'],
+    )
     assert.match(JSON.stringify(doc.findings), /exited with code 2: fatal: no DATABASE_URL/)
   })
 
@@ -166,7 +228,10 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
 
   test('the execute bit by route: a zip push chmods 777 (warning), running from the package keeps the mode (error)', async () => {
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
-    const judge = async () => (await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env})).json().findings.find((f: {code: string}) => f.code === 'EXECUTABLE_NOT_EXECUTABLE')
+    const judge = async () =>
+      (await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env}))
+        .json()
+        .findings.find((f: {code: string}) => f.code === 'EXECUTABLE_NOT_EXECUTABLE')
     assert.equal((await judge()).severity, 'warning')
     fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE = '1'
     try {
@@ -187,11 +252,14 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
   })
 
   test('a handler on the wrong port (any free one, not FUNCTIONS_CUSTOMHANDLER_PORT) → HANDLER_NOT_READY', async () => {
-    const {codes} = await deployThen('demo-linux-dedicated', handlerApp(nodeHandler(JSON_OK, "server.listen(0, '127.0.0.1')")))
+    const {codes} = await deployThen(
+      'demo-linux-dedicated',
+      handlerApp(nodeHandler(JSON_OK, "server.listen(0, '127.0.0.1')")),
+    )
     assert.ok(codes.includes('HANDLER_NOT_READY'), codes.join())
   })
 
-  test('a failed deployment → LAST_DEPLOYMENT_FAILED with Kudu\'s words', async () => {
+  test("a failed deployment → LAST_DEPLOYMENT_FAILED with Kudu's words", async () => {
     const {codes, doc} = await deployThen('demo-windows', {'nothost.json': '{}', 'hello/function.json': {bindings: []}})
     assert.ok(codes.includes('LAST_DEPLOYMENT_FAILED'), codes.join())
     assert.match(JSON.stringify(doc.findings), /host\.json is missing/)
@@ -203,7 +271,8 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     site.settings.WEBSITE_RUN_FROM_PACKAGE = `${fake.blobEndpoint}/function-releases/gone.zip?sv=2025&sig=abc`
     const r = await chd(['doctor', '--app', 'demo-linux-consumption', '--json'], {env, cwd: elsewhere})
     const codes = (r.json().findings as Array<{code: string}>).map((f) => f.code)
-    for (const c of ['REMOTE_WORKER_RUNTIME', 'REMOTE_STORAGE_MISSING', 'RUN_FROM_PACKAGE_STALE']) assert.ok(codes.includes(c), `${c} in ${codes}`)
+    for (const c of ['REMOTE_WORKER_RUNTIME', 'REMOTE_STORAGE_MISSING', 'RUN_FROM_PACKAGE_STALE'])
+      assert.ok(codes.includes(c), `${c} in ${codes.join(',')}`)
     assert.doesNotMatch(r.stdout, /sig=abc/, 'the SAS is not printed')
   })
 
@@ -235,7 +304,10 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
   })
 
   test('with a folder: local checks against the live platform, plus the remote findings', async () => {
-    const dir = await makeApp({...goodApp({copy: await goHandler('windows-amd64')}), 'host.json': hostJson({defaultExecutablePath: 'handler'})})
+    const dir = await makeApp({
+      ...goodApp({copy: await goHandler('windows-amd64')}),
+      'host.json': hostJson({defaultExecutablePath: 'handler'}),
+    })
     const r = await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env})
     const doc = r.json()
     assert.equal(doc.target.name, 'linux-x64')

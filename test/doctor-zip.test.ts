@@ -15,7 +15,8 @@ import {goHandler, goSkip} from './helpers/go.js'
 import {dosZip} from './helpers/zip.js'
 
 const run = promisify(execFile)
-const doctorCodes = async (p: string) => (await runDoctor({path: p, target: 'linux-x64'}, silentProgress)).findings.map((f) => f.code)
+const doctorCodes = async (p: string) =>
+  (await runDoctor({path: p, target: 'linux-x64'}, silentProgress)).findings.map((f) => f.code)
 
 describe('chd doctor on a .zip package', {skip: goSkip()}, () => {
   test('a package from chd pack is judged like its folder: clean', async () => {
@@ -52,7 +53,10 @@ describe('chd doctor on a .zip package', {skip: goSkip()}, () => {
     const zip = path.join(await tempDir(), 'nested.zip')
     await run('zip', ['-qr', zip, 'myapp', '-x', 'myapp/local.settings.json'], {cwd: parent})
     const result = await runDoctor({path: zip, target: 'linux-x64'}, silentProgress)
-    assert.deepEqual(result.findings.map((f) => f.code), ['HOST_JSON_MISSING'])
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['HOST_JSON_MISSING'],
+    )
     assert.match(result.findings[0].fix!, /contents of the app folder/)
   })
 

@@ -40,8 +40,17 @@ describe('chd explain: the data', () => {
   })
 
   test('every symptom group points to codes, and every code to known groups', () => {
-    for (const g of GROUPS) assert.ok(ALL.some((e) => e.groups.includes(g.id)), `${g.id} has no code`)
-    for (const e of ALL) for (const g of e.groups) assert.ok(GROUPS.some((x) => x.id === g), `${e.code}: group ${g}`)
+    for (const g of GROUPS)
+      assert.ok(
+        ALL.some((e) => e.groups.includes(g.id)),
+        `${g.id} has no code`,
+      )
+    for (const e of ALL)
+      for (const g of e.groups)
+        assert.ok(
+          GROUPS.some((x) => x.id === g),
+          `${e.code}: group ${g}`,
+        )
   })
 
   test('every host log pattern chd matches has an example line that maps back to its code', () => {
@@ -66,20 +75,29 @@ describe('chd explain: the data', () => {
         const codes = matchLine(line)
         if (codes.length === 0) continue
         const diagnosis = explainLog(`2024-11-29T10:00:00.000 [Error] ${line}`).diagnosis
-        assert.deepEqual(diagnosis.map((f) => f.code), codes, line)
+        assert.deepEqual(
+          diagnosis.map((f) => f.code),
+          codes,
+          line,
+        )
       }
     }
   })
 
   test('seenAs names codes that exist', () => {
-    for (const e of ALL) for (const c of e.seenAs ?? []) assert.ok(ALL.some((x) => x.code === c), `${e.code}: ${c}`)
+    for (const e of ALL)
+      for (const c of e.seenAs ?? [])
+        assert.ok(
+          ALL.some((x) => x.code === c),
+          `${e.code}: ${c}`,
+        )
   })
 
   test('the error codes explained are the ones chd throws', () => {
     const sources = ['src', 'commands'].flatMap((dir) => readAll(path.join(ROOT, dir))).join('\n')
     for (const e of ALL.filter((x) => x.kind === 'error')) {
       assert.ok(e.exit !== undefined && e.summary, `${e.code}: summary and exit`)
-      if (e.code.startsWith('KUDU_HTTP_')) assert.match(sources, /new ChdError\(`KUDU_HTTP_\$\{response\.status\}`/)
+      if (e.code.startsWith('KUDU_HTTP_')) assert.match(sources, /new ChdError\(\s*`KUDU_HTTP_\$\{response\.status\}`/)
       else if (e.code.startsWith('AZURE_')) {
         const error = azureError({statusCode: 403, code: 'AuthorizationFailed', message: 'denied'}, 'reading the app')
         assert.equal(error.code, e.code)
@@ -88,7 +106,7 @@ describe('chd explain: the data', () => {
     }
   })
 
-  test('sources name a known repository; chd\'s own files exist', () => {
+  test("sources name a known repository; chd's own files exist", () => {
     for (const e of ALL) {
       for (const s of e.source) {
         const {prefix, path: file} = parseSource(s)
@@ -101,39 +119,57 @@ describe('chd explain: the data', () => {
   test('codes resolve in any case; a near miss is a usage error naming the code meant', () => {
     assert.equal(explainCode('handler_not_ready').code, 'HANDLER_NOT_READY')
     assert.equal(explainCode('handler-not-ready').code, 'HANDLER_NOT_READY')
-    assert.throws(() => explainCode('HANDLER_NOT_REDY'), (e: any) => e.code === 'UNKNOWN_CODE' && e.exit === 2
-      && /did you mean HANDLER_NOT_READY\?/.test(e.message))
+    assert.throws(
+      () => explainCode('HANDLER_NOT_REDY'),
+      (e: any) => e.code === 'UNKNOWN_CODE' && e.exit === 2 && /did you mean HANDLER_NOT_READY\?/.test(e.message),
+    )
     assert.throws(() => explainCode('HANDLERNOTREADY'), /did you mean HANDLER_NOT_READY/)
-    assert.throws(() => explainCode('SOMETHING_ELSE'), (e: any) => e.code === 'UNKNOWN_CODE'
-      && !/did you mean/.test(e.message))
+    assert.throws(
+      () => explainCode('SOMETHING_ELSE'),
+      (e: any) => e.code === 'UNKNOWN_CODE' && !/did you mean/.test(e.message),
+    )
   })
 })
 
 describe('chd explain --line: the same matcher as doctor --app', () => {
   test('a file log record joins its exception lines: the cause wins over the generic line', () => {
     const log = [
-      '2024-11-29T10:00:00.000 [Information] Initializing Host. OperationId: \'x\'.',
+      "2024-11-29T10:00:00.000 [Information] Initializing Host. OperationId: 'x'.",
       '2024-11-29T10:00:01.000 [Error] Failed to start Worker Channel. Process fileName: /home/site/wwwroot/handler',
-      'System.ComponentModel.Win32Exception : An error occurred trying to start process \'/home/site/wwwroot/handler\' '
-        + 'with working directory \'/home/site/wwwroot\'. Permission denied',
+      "System.ComponentModel.Win32Exception : An error occurred trying to start process '/home/site/wwwroot/handler' " +
+        "with working directory '/home/site/wwwroot'. Permission denied",
       '   at Microsoft.Azure.WebJobs.Script.Workers.WorkerProcess.StartProcessAsync()',
     ].join('\n')
     const r = explainLog(log)
     assert.equal(r.records, 2)
-    assert.deepEqual(r.matches.map((m) => [m.line, m.codes]), [[2, ['EXECUTABLE_NOT_EXECUTABLE']]])
-    assert.deepEqual(r.diagnosis.map((f) => f.code), ['EXECUTABLE_NOT_EXECUTABLE'])
+    assert.deepEqual(
+      r.matches.map((m) => [m.line, m.codes]),
+      [[2, ['EXECUTABLE_NOT_EXECUTABLE']]],
+    )
+    assert.deepEqual(
+      r.diagnosis.map((f) => f.code),
+      ['EXECUTABLE_NOT_EXECUTABLE'],
+    )
   })
 
   test('chd logs --json lines: a later start that succeeded is the verdict', () => {
     const events = [
-      {time: '2024-11-29T10:00:00Z', level: 'Information', message: 'Initializing Host. OperationId: \'a\'.'},
-      {time: '2024-11-29T10:00:31Z', level: 'Error', message: 'Failed to start http worker process. workerId:1\n'
-        + 'System.TimeoutException : Initializing HttpWorker timed out.'},
-      {time: '2024-11-29T10:05:00Z', level: 'Information', message: 'Initializing Host. OperationId: \'b\'.'},
+      {time: '2024-11-29T10:00:00Z', level: 'Information', message: "Initializing Host. OperationId: 'a'."},
+      {
+        time: '2024-11-29T10:00:31Z',
+        level: 'Error',
+        message:
+          'Failed to start http worker process. workerId:1\n' +
+          'System.TimeoutException : Initializing HttpWorker timed out.',
+      },
+      {time: '2024-11-29T10:05:00Z', level: 'Information', message: "Initializing Host. OperationId: 'b'."},
       {time: '2024-11-29T10:05:01Z', level: 'Information', message: 'Worker process started and initialized.'},
     ]
     const r = explainLog(events.map((e) => JSON.stringify({...e, source: 'stream'})).join('\n'))
-    assert.deepEqual(r.matches.map((m) => m.codes), [['HANDLER_NOT_READY']])
+    assert.deepEqual(
+      r.matches.map((m) => m.codes),
+      [['HANDLER_NOT_READY']],
+    )
     assert.deepEqual(r.started, {line: 4, text: 'Worker process started and initialized.'})
     assert.deepEqual(r.diagnosis, [])
   })
@@ -171,7 +207,10 @@ describe('chd explain: the command', () => {
     assert.equal(text.code, 0, text.stderr)
     for (const e of ALL) assert.match(text.stdout, new RegExp(`^  ${e.code} `, 'm'))
     const json = (await chd(['explain', '--json'])).json()
-    assert.deepEqual(json.codes.map((c: {code: string}) => c.code), ALL.map((e) => e.code))
+    assert.deepEqual(
+      json.codes.map((c: {code: string}) => c.code),
+      ALL.map((e) => e.code),
+    )
   })
 
   test('--file maps every example record back to its code; --line - reads chd logs output on stdin', async () => {
@@ -186,10 +225,21 @@ describe('chd explain: the command', () => {
     await writeFile(file, lines.join('\n'))
     const r = await chd(['explain', '--file', file, '--json'])
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(r.json().matches.map((m: {line: number; codes: string[]}) => [m.line, m.codes[0]]), expected)
+    assert.deepEqual(
+      r.json().matches.map((m: {line: number; codes: string[]}) => [m.line, m.codes[0]]),
+      expected,
+    )
 
-    const piped = [{time: '2024-11-29T10:00:00Z', level: 'Error', message: 'Exceeded http worker restart retry count. '
-      + 'Shutting down Functions Host', source: 'insights'}].map((e) => JSON.stringify(e)).join('\n')
+    const piped = [
+      {
+        time: '2024-11-29T10:00:00Z',
+        level: 'Error',
+        message: 'Exceeded http worker restart retry count. ' + 'Shutting down Functions Host',
+        source: 'insights',
+      },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n')
     const stdin = await chd(['explain', '--line', '-'], {input: `${piped}\n`})
     assert.equal(stdin.code, 0, stdin.stderr)
     assert.match(stdin.stdout, /^line 1: HANDLER_EXITED/m)

@@ -3,15 +3,15 @@ import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import https from 'node:https'
 import path from 'node:path'
-import {promisify} from 'node:util'
 import {after, before, describe, test} from 'node:test'
+import {promisify} from 'node:util'
 
-import {goodApp, makeApp, tempDir} from './helpers/app.js'
-import {goHandler, goSkip} from './helpers/go.js'
-import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {readImage} from './fake-azure/exe.js'
 import {FAKE_TOKEN, FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 import type {FakeSite} from './fake-azure/state.js'
+import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {goHandler, goSkip} from './helpers/go.js'
+import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 
 /**
  * The fake's own model of the Functions host and Kudu, checked against what the sources say.
@@ -35,13 +35,21 @@ async function zipOf(files: Parameters<typeof makeApp>[0]): Promise<Buffer> {
   return readFile(out)
 }
 
-function request(site: FakeSite, p: string, headers: Record<string, string> = {}): Promise<{status: number; text: string}> {
+function request(
+  site: FakeSite,
+  p: string,
+  headers: Record<string, string> = {},
+): Promise<{status: number; text: string}> {
   return new Promise((resolve, reject) => {
-    https.get({host: '127.0.0.1', port: site.sitePort, path: p, ca: fake.tls.caPem, headers}, (res) => {
-      let text = ''
-      res.on('data', (d) => { text += d })
-      res.on('end', () => resolve({status: res.statusCode ?? 0, text}))
-    }).on('error', reject)
+    https
+      .get({host: '127.0.0.1', port: site.sitePort, path: p, ca: fake.tls.caPem, headers}, (res) => {
+        let text = ''
+        res.on('data', (d) => {
+          text += d
+        })
+        res.on('end', () => resolve({status: res.statusCode ?? 0, text}))
+      })
+      .on('error', reject)
   })
 }
 
@@ -52,7 +60,9 @@ async function until(pred: () => boolean, ms = 15_000): Promise<void> {
   assert.ok(pred(), 'timed out')
 }
 
-const crashing = handlerApp(nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"))
+const crashing = handlerApp(
+  nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"),
+)
 
 describe('the fake host (azure-functions-host, own model)', {skip: goSkip()}, () => {
   test('HttpFunctionInvocationDispatcher.cs: a good handler logs "Worker process started and initialized." and serves /api', async () => {
@@ -97,18 +107,25 @@ describe('the fake host (azure-functions-host, own model)', {skip: goSkip()}, ()
     }
   })
 
-  test('WorkerProcess.cs + TaskExtensions.Forget: a handler that cannot be exec\'d is not restarted; the first call waits 4 × the timeout, then the host shuts down', async () => {
+  test("WorkerProcess.cs + TaskExtensions.Forget: a handler that cannot be exec'd is not restarted; the first call waits 4 × the timeout, then the host shuts down", async () => {
     const site = fake.site('demo-linux-dedicated')
     site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
     try {
       await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
       await until(() => messages(site).some((m) => m.startsWith('Failed to start Worker Channel')))
       const failed = site.logs.records.find((r) => r.message.startsWith('Failed to start Worker Channel'))!
-      assert.match(failed.exception!.message, /^An error occurred trying to start process '.*handler' with working directory '.*'\. Permission denied$/)
+      assert.match(
+        failed.exception!.message,
+        /^An error occurred trying to start process '.*handler' with working directory '.*'\. Permission denied$/,
+      )
       const r = await request(site, '/api/hello')
       assert.equal(r.status, 500)
       assert.equal(messages(site).filter((m) => m.startsWith('Failed to start Worker Channel')).length, 1, 'no restart')
-      assert.ok(messages(site).includes('Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down'))
+      assert.ok(
+        messages(site).includes(
+          'Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down',
+        ),
+      )
     } finally {
       delete site.settings.WEBSITE_RUN_FROM_PACKAGE
     }
@@ -126,7 +143,7 @@ describe('the fake host (azure-functions-host, own model)', {skip: goSkip()}, ()
     await until(() => messages(site).includes('Worker process started and initialized.'))
   })
 
-  test('ELF verneed (the fake\'s own reader): a cgo build needs a GLIBC newer than Debian 11 and fails as the loader does', async () => {
+  test("ELF verneed (the fake's own reader): a cgo build needs a GLIBC newer than Debian 11 and fails as the loader does", async () => {
     const image = await readImage(await goHandler('linux-amd64-cgo'))
     assert.equal(image.kind, 'elf')
     assert.match((image as {glibc?: string}).glibc ?? '', /^2\.\d+/)
@@ -147,7 +164,10 @@ describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManag
       assert.equal((await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})).status, 200)
       site.logs.write('Information', 'Host.General', 'in debug mode')
       const lines = [...site.logs.files.values()].flat()
-      assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]{12} \[Information\] in debug mode$/.test(l)), lines.join('\n'))
+      assert.ok(
+        lines.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]{12} \[Information\] in debug mode$/.test(l)),
+        lines.join('\n'),
+      )
       await new Promise((r) => setTimeout(r, 1600))
       site.logs.write('Information', 'Host.General', 'after the window')
       assert.ok(![...site.logs.files.values()].flat().some((l) => l.includes('after the window')))
@@ -159,10 +179,21 @@ describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManag
   test('FileLogger.cs: an exception follows its message on lines without a timestamp', () => {
     const site = fake.site('demo-windows')
     site.logs.debugNotify = Date.now()
-    site.logs.write('Error', 'Worker.HttpWorkerProcess.x', 'Language Worker Process exited. Pid=1.', {exception: {type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException', message: 'h exited with code 1 (0x1)', inner: {type: 'System.Exception', message: 'boom'}}})
-    const lines = [...site.logs.files.entries()].find(([f]) => f.startsWith('Application/Functions/Worker/HttpWorkerProcess/'))![1]
+    site.logs.write('Error', 'Worker.HttpWorkerProcess.x', 'Language Worker Process exited. Pid=1.', {
+      exception: {
+        type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
+        message: 'h exited with code 1 (0x1)',
+        inner: {type: 'System.Exception', message: 'boom'},
+      },
+    })
+    const lines = [...site.logs.files.entries()].find(([f]) =>
+      f.startsWith('Application/Functions/Worker/HttpWorkerProcess/'),
+    )![1]
     assert.match(lines.at(-5)!, /\[Error\] Language Worker Process exited\. Pid=1\.$/)
-    assert.equal(lines.at(-4), 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : h exited with code 1 (0x1)')
+    assert.equal(
+      lines.at(-4),
+      'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : h exited with code 1 (0x1)',
+    )
     assert.equal(lines.at(-3), ' ---> System.Exception : boom')
   })
 })
@@ -170,12 +201,23 @@ describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManag
 describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goSkip()}, () => {
   function arm(method: string, p: string, body?: object): Promise<{status: number; json: any}> {
     return new Promise((resolve, reject) => {
-      const req = https.request({host: '127.0.0.1', port: fake.port, method, path: `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.Web/sites/${p}${p.includes('?') ? '&' : '?'}api-version=2025-05-01`, ca: fake.tls.caPem,
-        headers: {authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json'}}, (res) => {
-        let text = ''
-        res.on('data', (d) => { text += d })
-        res.on('end', () => resolve({status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined}))
-      })
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port: fake.port,
+          method,
+          path: `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.Web/sites/${p}${p.includes('?') ? '&' : '?'}api-version=2025-05-01`,
+          ca: fake.tls.caPem,
+          headers: {authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json'},
+        },
+        (res) => {
+          let text = ''
+          res.on('data', (d) => {
+            text += d
+          })
+          res.on('end', () => resolve({status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined}))
+        },
+      )
       req.on('error', reject)
       req.end(body ? JSON.stringify(body) : undefined)
     })
@@ -183,11 +225,17 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
 
   test('a slot is listed, has its own hosts, and the sticky names live on the site', async () => {
     const list = await arm('GET', 'demo-linux-premium/slots')
-    assert.deepEqual(list.json.value.map((s: {name: string}) => s.name), ['demo-linux-premium/staging'])
+    assert.deepEqual(
+      list.json.value.map((s: {name: string}) => s.name),
+      ['demo-linux-premium/staging'],
+    )
     const prod = await arm('GET', 'demo-linux-premium')
     const slot = list.json.value[0]
     assert.notEqual(slot.properties.defaultHostName, prod.json.properties.defaultHostName)
-    assert.equal((await arm('GET', 'demo-linux-premium/config/slotConfigNames')).json.properties.appSettingNames[0], 'SLOT_ROLE')
+    assert.equal(
+      (await arm('GET', 'demo-linux-premium/config/slotConfigNames')).json.properties.appSettingNames[0],
+      'SLOT_ROLE',
+    )
     assert.equal((await arm('GET', 'demo-linux-premium/slots/staging/config/slotConfigNames')).status, 404)
   })
 
@@ -236,10 +284,20 @@ describe('the fake stays up', () => {
   test('a client that aborts an upload mid-body does not bring the fake down', async () => {
     const site = fake.site('demo-linux-premium')
     await new Promise<void>((resolve) => {
-      const req = https.request({host: '127.0.0.1', port: site.scmPort, path: '/api/zipdeploy?isAsync=true', method: 'POST', ca: fake.tls.caPem, headers: {authorization: 'Bearer chd-fake-token', 'content-length': '1000000'}})
+      const req = https.request({
+        host: '127.0.0.1',
+        port: site.scmPort,
+        path: '/api/zipdeploy?isAsync=true',
+        method: 'POST',
+        ca: fake.tls.caPem,
+        headers: {authorization: 'Bearer chd-fake-token', 'content-length': '1000000'},
+      })
       req.on('error', () => resolve())
       req.write(Buffer.alloc(64 * 1024))
-      setTimeout(() => { req.destroy(); resolve() }, 200)
+      setTimeout(() => {
+        req.destroy()
+        resolve()
+      }, 200)
     })
     const r = await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})
     assert.ok([200, 503].includes(r.status), `the site host still answers (${r.status})`)

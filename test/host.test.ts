@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import {describe, test} from 'node:test'
 
+import {splitCommandLine} from '../src/app/commandline.js'
 import {loadApp} from '../src/app/model.js'
 import {openFolder} from '../src/app/source.js'
 import {runDoctor} from '../src/doctor/index.js'
 import {LocalHost, parseTimeSpan} from '../src/host/index.js'
-import {splitCommandLine} from '../src/app/commandline.js'
 import {silentProgress} from '../src/progress.js'
 import {goodApp, hostJson, makeApp} from './helpers/app.js'
 import {goHandler, goSkip} from './helpers/go.js'
@@ -17,7 +17,8 @@ async function probe(files: Parameters<typeof makeApp>[0], startupTimeoutMs = 20
   return runDoctor({path: dir, target: 'linux-x64', start: true, startupTimeoutMs}, silentProgress)
 }
 
-const probeCodes = (r: Awaited<ReturnType<typeof probe>>) => r.findings.filter((f) => f.severity !== 'info' && f.code !== 'SCRIPT_INTERPRETER_UNAVAILABLE').map((f) => f.code)
+const probeCodes = (r: Awaited<ReturnType<typeof probe>>) =>
+  r.findings.filter((f) => f.severity !== 'info' && f.code !== 'SCRIPT_INTERPRETER_UNAVAILABLE').map((f) => f.code)
 
 describe('doctor startup probe against real processes', () => {
   test('a good Node handler: ready, one invocation, status from Outputs.res', async () => {
@@ -32,26 +33,37 @@ describe('doctor startup probe against real processes', () => {
     const r = await probe(goodApp({copy: await goHandler('linux-amd64')}))
     assert.deepEqual(probeCodes(r), [])
     assert.equal(r.probe?.ready, true)
-    assert.ok(r.probe!.startupMs! < 2000)
+    assert.ok(r.probe.startupMs! < 2000)
   })
 
   test('HANDLER_WRONG_PORT names the port it listens on', async () => {
     const {unusedPort} = await import('../src/host/launch.js')
     const wrong = await unusedPort()
-    const r = await probe(handlerApp(nodeHandler(JSON_OK, 'server.listen(Number(process.env.MY_PORT), \'127.0.0.1\')'), {
-      'local.settings.json': {Values: {MY_PORT: String(wrong)}},
-    }), 1000)
+    const r = await probe(
+      handlerApp(nodeHandler(JSON_OK, "server.listen(Number(process.env.MY_PORT), '127.0.0.1')"), {
+        'local.settings.json': {Values: {MY_PORT: String(wrong)}},
+      }),
+      1000,
+    )
     assert.deepEqual(probeCodes(r), ['HANDLER_WRONG_PORT'])
-    assert.match(r.findings.find((f) => f.code === 'HANDLER_WRONG_PORT')!.message, new RegExp(`127\\.0\\.0\\.1:${wrong}`))
+    assert.match(
+      r.findings.find((f) => f.code === 'HANDLER_WRONG_PORT')!.message,
+      new RegExp(`127\\.0\\.0\\.1:${wrong}`),
+    )
   })
 
   test('HANDLER_IPV6_ONLY when it listens on ::1', async () => {
-    const r = await probe(handlerApp(nodeHandler(JSON_OK, "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '::1')")), 1000)
+    const r = await probe(
+      handlerApp(nodeHandler(JSON_OK, "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '::1')")),
+      1000,
+    )
     assert.deepEqual(probeCodes(r), ['HANDLER_IPV6_ONLY'])
   })
 
   test('HANDLER_EXITED with the exit code and the last stderr lines', async () => {
-    const r = await probe(handlerApp(nodeHandler(JSON_OK, "console.error('config: DATABASE_URL is not set'); process.exit(3)")))
+    const r = await probe(
+      handlerApp(nodeHandler(JSON_OK, "console.error('config: DATABASE_URL is not set'); process.exit(3)")),
+    )
     assert.deepEqual(probeCodes(r), ['HANDLER_EXITED'])
     const f = r.findings.find((x) => x.code === 'HANDLER_EXITED')!
     assert.match(f.message, /exited with code 3/)
@@ -59,7 +71,14 @@ describe('doctor startup probe against real processes', () => {
   })
 
   test('HANDLER_EXITED keeps the line that names the crash when a stack trace follows it (a Go panic)', async () => {
-    const panic = ['panic: runtime error: index out of range [3] with length 0', '', 'goroutine 1 [running]:', 'main.main()', '\t/src/main.go:12 +0x1d', 'exit status 2']
+    const panic = [
+      'panic: runtime error: index out of range [3] with length 0',
+      '',
+      'goroutine 1 [running]:',
+      'main.main()',
+      '\t/src/main.go:12 +0x1d',
+      'exit status 2',
+    ]
     const script = `#!/bin/sh\n${panic.map((l) => `echo '${l}' >&2`).join('\n')}\nexit 2\n`
     const r = await probe(handlerApp({content: script, mode: 0o755}))
     const f = r.findings.find((x) => x.code === 'HANDLER_EXITED')!
@@ -74,7 +93,15 @@ describe('doctor startup probe against real processes', () => {
   })
 
   test('HANDLER_SLOW_START when ready after more than half the window', async () => {
-    const r = await probe(handlerApp(nodeHandler(JSON_OK, "setTimeout(() => server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1'), 700)")), 1200)
+    const r = await probe(
+      handlerApp(
+        nodeHandler(
+          JSON_OK,
+          "setTimeout(() => server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1'), 700)",
+        ),
+      ),
+      1200,
+    )
     assert.deepEqual(probeCodes(r), ['HANDLER_SLOW_START'])
   })
 
@@ -94,30 +121,62 @@ describe('doctor startup probe against real processes', () => {
   })
 
   test('RESPONSE_NOT_JSON, INVOCATION_FAILED (non-2xx, empty) and RESPONSE_OUTPUT_MISSING', async () => {
-    const text = await probe(handlerApp(nodeHandler("res.setHeader('Content-Type', 'text/plain'); res.end('Hello World')")))
+    const text = await probe(
+      handlerApp(nodeHandler("res.setHeader('Content-Type', 'text/plain'); res.end('Hello World')")),
+    )
     assert.deepEqual(probeCodes(text), ['RESPONSE_NOT_JSON'])
     assert.match(text.findings[0].message, /media type 'text\/plain'/)
-    const fail = await probe(handlerApp(nodeHandler("res.statusCode = 500; res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Logs: ['lost']}))")))
+    const fail = await probe(
+      handlerApp(
+        nodeHandler(
+          "res.statusCode = 500; res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Logs: ['lost']}))",
+        ),
+      ),
+    )
     assert.deepEqual(probeCodes(fail), ['INVOCATION_FAILED'])
     assert.match(fail.findings[0].message, /500 \(Internal Server Error\)/)
     const empty = await probe(handlerApp(nodeHandler("res.setHeader('Content-Type', 'application/json'); res.end()")))
     assert.deepEqual(probeCodes(empty), ['INVOCATION_FAILED'])
-    const missing = await probe(handlerApp(nodeHandler("res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: []}))")))
+    const missing = await probe(
+      handlerApp(
+        nodeHandler(
+          "res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: []}))",
+        ),
+      ),
+    )
     assert.deepEqual(probeCodes(missing), ['RESPONSE_OUTPUT_MISSING'])
     assert.equal(missing.findings[0].severity, 'warning')
     assert.match(missing.findings[0].message, /Outputs\.res/)
   })
 
   test('no handler process survives the probe, even one that starts children', async () => {
-    const r = await probe(handlerApp(nodeHandler(JSON_OK, `require('node:child_process').spawn('sleep', ['60'], {stdio: 'ignore'}); require('node:fs').writeFileSync('pids', String(process.pid)); server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')`)))
+    const r = await probe(
+      handlerApp(
+        nodeHandler(
+          JSON_OK,
+          `require('node:child_process').spawn('sleep', ['60'], {stdio: 'ignore'}); require('node:fs').writeFileSync('pids', String(process.pid)); server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')`,
+        ),
+      ),
+    )
     assert.equal(r.probe?.ready, true)
     const {readFile} = await import('node:fs/promises')
     const pid = Number(await readFile(path.join(r.app, 'pids'), 'utf8'))
-    const alive = (p: number) => { try { process.kill(p, 0); return true } catch { return false } }
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
     assert.equal(alive(pid), false)
     const {execFileSync} = await import('node:child_process')
     // Live members of the handler's process group (zombies waiting for init to reap them are dead).
-    const live = () => execFileSync('ps', ['-eo', 'pgid=,stat=,comm='], {encoding: 'utf8'}).split('\n').map((l) => l.trim().split(/\s+/)).filter(([g, st]) => Number(g) === pid && !st.startsWith('Z'))
+    const live = () =>
+      execFileSync('ps', ['-eo', 'pgid=,stat=,comm='], {encoding: 'utf8'})
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([g, st]) => Number(g) === pid && !st.startsWith('Z'))
     assert.deepEqual(live(), [])
   })
 })
@@ -125,7 +184,12 @@ describe('doctor startup probe against real processes', () => {
 describe('launch rules', () => {
   test('arguments: %VAR% from settings and the host, leftovers deleted, .NET splitting, quoted worker path', async () => {
     const dir = await makeApp({
-      'host.json': hostJson({defaultExecutablePath: 'handler', defaultWorkerPath: 'app/main.js', arguments: ['--port', '%FUNCTIONS_CUSTOMHANDLER_PORT%', '--name=%NAME%', '--gone=%UNSET%', '--two words'], workerArguments: ['--w']}),
+      'host.json': hostJson({
+        defaultExecutablePath: 'handler',
+        defaultWorkerPath: 'app/main.js',
+        arguments: ['--port', '%FUNCTIONS_CUSTOMHANDLER_PORT%', '--name=%NAME%', '--gone=%UNSET%', '--two words'],
+        workerArguments: ['--w'],
+      }),
       'hello/function.json': {bindings: []},
       handler: '',
       'local.settings.json': {Values: {NAME: 'chd'}},

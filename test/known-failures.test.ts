@@ -21,10 +21,14 @@ const run = promisify(execFile)
 const skip = goSkip()
 const go = async (variant: Parameters<typeof goHandler>[0], mode = 0o755) => ({copy: await goHandler(variant), mode})
 
-async function doctor(files: Record<string, FileSpec>, options: {plan?: Plan; path?: (dir: string) => Promise<string>} = {}): Promise<Finding[]> {
+async function doctor(
+  files: Record<string, FileSpec>,
+  options: {plan?: Plan; path?: (dir: string) => Promise<string>} = {},
+): Promise<Finding[]> {
   const dir = await makeApp(files)
   const target = options.path ? await options.path(dir) : dir
-  return (await runDoctor({path: target, target: 'linux-x64', plan: options.plan, start: false}, silentProgress)).findings
+  return (await runDoctor({path: target, target: 'linux-x64', plan: options.plan, start: false}, silentProgress))
+    .findings
 }
 
 const only = (fs: Finding[], code: string) => {
@@ -32,11 +36,18 @@ const only = (fs: Finding[], code: string) => {
   assert.equal(hit.length, 1, `expected one ${code}: ${JSON.stringify(fs, null, 1)}`)
   return hit[0]
 }
-const none = (fs: Finding[], code: string) => assert.deepEqual(fs.filter((f) => f.code === code), [])
+const none = (fs: Finding[], code: string) =>
+  assert.deepEqual(
+    fs.filter((f) => f.code === code),
+    [],
+  )
 
 describe('executables besides the handler (host#6160, host#6051, functions-action#274)', {skip}, () => {
   test('a bundled bin/ffmpeg loses its bit on Linux Consumption and Flex: named, with fixes that work there', async () => {
-    const app = goodApp(await go('linux-amd64'), {'bin/ffmpeg': await go('linux-amd64'), 'tools/jq.sh': {content: '#!/bin/sh\necho\n', mode: 0o755}})
+    const app = goodApp(await go('linux-amd64'), {
+      'bin/ffmpeg': await go('linux-amd64'),
+      'tools/jq.sh': {content: '#!/bin/sh\necho\n', mode: 0o755},
+    })
     for (const plan of ['consumption', 'flex'] as const) {
       const f = only(await doctor(app, {plan}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
       assert.match(f.message, /bin\/ffmpeg \(elf\), tools\/jq\.sh \(script\)/)
@@ -46,7 +57,12 @@ describe('executables besides the handler (host#6160, host#6051, functions-actio
   })
 
   test('without its execute bit a bundled binary is named on every plan; node_modules tools are not', async () => {
-    const fs = await doctor(goodApp(await go('linux-amd64'), {'bin/ffmpeg': await go('linux-amd64', 0o644), 'node_modules/x/cli.js': {content: '#!/usr/bin/env node\n', mode: 0o644}}))
+    const fs = await doctor(
+      goodApp(await go('linux-amd64'), {
+        'bin/ffmpeg': await go('linux-amd64', 0o644),
+        'node_modules/x/cli.js': {content: '#!/usr/bin/env node\n', mode: 0o644},
+      }),
+    )
     const f = only(fs, 'BUNDLED_EXECUTABLE_LOSES_BIT')
     assert.match(f.message, /bin\/ffmpeg \(mode 644\)/)
     assert.doesNotMatch(f.message, /node_modules/)
@@ -54,10 +70,12 @@ describe('executables besides the handler (host#6160, host#6051, functions-actio
   })
 
   test('an arm64 helper is named; prebuilt variants for other platforms in folders named after them are not', async () => {
-    const fs = await doctor(goodApp(await go('linux-amd64'), {
-      'bin/tool': await go('linux-arm64'),
-      'node_modules/pkg/prebuilds/linux-arm64/tool': await go('linux-arm64'),
-    }))
+    const fs = await doctor(
+      goodApp(await go('linux-amd64'), {
+        'bin/tool': await go('linux-arm64'),
+        'node_modules/pkg/prebuilds/linux-arm64/tool': await go('linux-arm64'),
+      }),
+    )
     const f = only(fs, 'BUNDLED_BINARY_INCOMPATIBLE')
     assert.match(f.message, /bin\/tool \(arm64\)/)
     assert.doesNotMatch(f.message, /prebuilds/)
@@ -66,11 +84,23 @@ describe('executables besides the handler (host#6160, host#6051, functions-actio
 
 describe('bundled native libraries (.so, .node)', {skip}, () => {
   test('a native addon built against a newer glibc (GLIBC_2.34 on a 2.31 platform) is named', async () => {
-    const f = only(await doctor(goodApp(await go('linux-amd64'), {'node_modules/addon/build/Release/addon.node': await go('linux-amd64-cshared', 0o644)})), 'BUNDLED_BINARY_INCOMPATIBLE')
+    const f = only(
+      await doctor(
+        goodApp(await go('linux-amd64'), {
+          'node_modules/addon/build/Release/addon.node': await go('linux-amd64-cshared', 0o644),
+        }),
+      ),
+      'BUNDLED_BINARY_INCOMPATIBLE',
+    )
     assert.match(f.message, /newer glibc than the platform's 2\.31: .*addon\.node \(GLIBC_2\.\d+\)/)
     assert.equal(f.file, 'node_modules/addon/build/Release/addon.node')
     // A library is loaded, not executed: no exec-bit finding for it.
-    none(await doctor(goodApp(await go('linux-amd64'), {'lib/libaddon.so': await go('linux-amd64-cshared', 0o644)}), {plan: 'flex'}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
+    none(
+      await doctor(goodApp(await go('linux-amd64'), {'lib/libaddon.so': await go('linux-amd64-cshared', 0o644)}), {
+        plan: 'flex',
+      }),
+      'BUNDLED_EXECUTABLE_LOSES_BIT',
+    )
   })
 })
 
@@ -86,7 +116,13 @@ describe('files the host must read (host#11528)', {skip}, () => {
       },
     })
     const unreadable = fs.filter((f) => f.code === 'FILE_NOT_READABLE')
-    assert.deepEqual(unreadable.map((f) => [f.file, f.severity]), [['hello/function.json', 'error'], ['host.json', 'error']])
+    assert.deepEqual(
+      unreadable.map((f) => [f.file, f.severity]),
+      [
+        ['hello/function.json', 'error'],
+        ['host.json', 'error'],
+      ],
+    )
     assert.match(unreadable[1].message, /Access to the path '\/home\/site\/wwwroot\/host\.json' is denied/)
   })
 })

@@ -14,7 +14,15 @@ function tiers(): string[][] {
   const text = readFileSync(path.join(ROOT, 'ARCHITECTURE.md'), 'utf8')
   const block = /```layers\n([\s\S]*?)```/.exec(text)
   assert.ok(block, 'ARCHITECTURE.md has a ```layers block')
-  return block[1].trim().split('\n').map((line) => line.replace(/^[^:]*:/, '').trim().split(/\s+/))
+  return block[1]
+    .trim()
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^[^:]*:/, '')
+        .trim()
+        .split(/\s+/),
+    )
 }
 
 /** The module a file belongs to: "commands", or its folder (or file name) under src/. */
@@ -24,18 +32,25 @@ function moduleOf(file: string): string {
   return parts.length > 2 ? parts[1] : parts[1].replace(/\.ts$/, '')
 }
 
-interface Edge {from: string; to: string; line: number}
+interface Edge {
+  from: string
+  to: string
+  line: number
+}
 
 /** Every relative import of every source file (static, type-only, re-export and dynamic alike). */
 function imports(): Edge[] {
   const files = ['src', 'commands'].flatMap((dir) =>
     readdirSync(path.join(ROOT, dir), {recursive: true, encoding: 'utf8'})
-      .filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `${dir}/${f}`),
+  )
   return files.flatMap((from) => {
     const text = readFileSync(path.join(ROOT, from), 'utf8')
     const source = ts.createSourceFile(from, text, ts.ScriptTarget.Latest)
-    return ts.preProcessFile(text, true, true).importedFiles
-      // Data files (package.json) belong to no layer.
+    return ts
+      .preProcessFile(text, true, true)
+      .importedFiles // Data files (package.json) belong to no layer.
       .filter((i) => i.fileName.startsWith('.') && !i.fileName.endsWith('.json'))
       .map((i) => ({
         from,
@@ -90,7 +105,10 @@ describe('layers (ARCHITECTURE.md)', () => {
   })
 
   test('no import cycle between files', () => {
-    assert.deepEqual(cycles(imports()).map((c) => c.join(' → ')), [])
+    assert.deepEqual(
+      cycles(imports()).map((c) => c.join(' → ')),
+      [],
+    )
   })
 
   test('the checks can fail: an upward import, a module in no tier, and a cycle are caught', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {after, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 
 import {runInvoke} from '../src/local/invoke.js'
 import {silentProgress} from '../src/progress.js'
@@ -16,7 +16,11 @@ const ECHO = nodeHandler(`require('node:fs').writeFileSync('pid', String(process
     res.setHeader('Content-Type', 'application/json')
     res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: JSON.stringify({method: req.method, url: req.url, headers: req.headers, payload: JSON.parse(raw)})}}, Logs: ['echoed']}))`)
 
-const QUEUE_FUNCTION = {bindings: [{type: 'queueTrigger', direction: 'in', name: 'msg', queueName: 'jobs', connection: 'AzureWebJobsStorage'}]}
+const QUEUE_FUNCTION = {
+  bindings: [
+    {type: 'queueTrigger', direction: 'in', name: 'msg', queueName: 'jobs', connection: 'AzureWebJobsStorage'},
+  ],
+}
 const BUNDLE = {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'}}
 /** Running, not merely a zombie waiting for init to reap it. */
 async function alive(pid: number): Promise<boolean> {
@@ -37,7 +41,10 @@ async function alive(pid: number): Promise<boolean> {
 describe('chd invoke sends what the host sends', () => {
   test('HTTP trigger: request line, headers and Data.req field by field', async () => {
     const dir = await makeApp(handlerApp(ECHO))
-    const r = await runInvoke({dir, function: 'hello', query: 'name=a&name=b&x=1', data: 'hi there', method: 'POST'}, silentProgress)
+    const r = await runInvoke(
+      {dir, function: 'hello', query: 'name=a&name=b&x=1', data: 'hi there', method: 'POST'},
+      silentProgress,
+    )
     assert.equal(r.ok, true)
     const seen = JSON.parse(String(r.result!.http!.body))
     assert.equal(seen.method, 'POST')
@@ -71,12 +78,25 @@ describe('chd invoke sends what the host sends', () => {
   })
 
   test('queue trigger: a string arrives as its JSON text, an object as an object; metadata encoded, *Trigger keys dropped', async () => {
-    const files = handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: [raw]}))`), {
-      'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
-      'work/function.json': QUEUE_FUNCTION,
-    })
+    const files = handlerApp(
+      nodeHandler(
+        `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: [raw]}))`,
+      ),
+      {
+        'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
+        'work/function.json': QUEUE_FUNCTION,
+      },
+    )
     const dir = await makeApp(files)
-    const text = await runInvoke({dir, function: 'work', data: 'HelloWorld', triggerMetadata: '{"DequeueCount": 4, "Id": "abc", "QueueTrigger": "HelloWorld", "Empty": null}'}, silentProgress)
+    const text = await runInvoke(
+      {
+        dir,
+        function: 'work',
+        data: 'HelloWorld',
+        triggerMetadata: '{"DequeueCount": 4, "Id": "abc", "QueueTrigger": "HelloWorld", "Empty": null}',
+      },
+      silentProgress,
+    )
     const sent = JSON.parse(text.result!.logs[0])
     assert.equal(sent.Data.msg, '"HelloWorld"')
     assert.equal(sent.Metadata.DequeueCount, '4')
@@ -113,8 +133,13 @@ describe('chd invoke sends what the host sends', () => {
   })
 
   test('a 50 MB answer is judged whole, shown cut and says so (also --json); past 64 MiB it is refused', async () => {
-    const big = (mib: number) => makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {body: 'x'.repeat(${mib} * 1024 * 1024)}}, Logs: ['big']}))`)))
+    const big = (mib: number) =>
+      makeApp(
+        handlerApp(
+          nodeHandler(`res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {body: 'x'.repeat(${mib} * 1024 * 1024)}}, Logs: ['big']}))`),
+        ),
+      )
     const dir = await big(50)
     const j = await chd(['invoke', dir, 'hello', '--json'], {maxRssMb: 1500})
     assert.equal(j.code, 0, j.stderr)
@@ -136,7 +161,9 @@ describe('chd invoke sends what the host sends', () => {
 
 describe('chd start', () => {
   test('serves /api/<function> with the http output mapped like the host; Ctrl-C stops everything, exit 130', async () => {
-    const dir = await makeApp(handlerApp(nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid)); ${JSON_OK}`)))
+    const dir = await makeApp(
+      handlerApp(nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid)); ${JSON_OK}`)),
+    )
     const s = await startServer(dir)
     const ready = s.events[0]
     assert.equal(ready.urls[0].url, `http://localhost:${s.port}/api/hello`)
@@ -156,9 +183,13 @@ describe('chd start', () => {
     assert.equal(await alive(pid), false, 'no handler survives Ctrl-C')
   })
 
-  test('keeps its connections to the handler open and reuses them, as the host\'s one HttpClient does (DefaultHttpWorkerService.CreateHttpClient)', async () => {
-    const dir = await makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {body: JSON.stringify({port: req.socket.remotePort, chunked: req.headers['transfer-encoding'], length: raw.length})}}}))`)))
+  test("keeps its connections to the handler open and reuses them, as the host's one HttpClient does (DefaultHttpWorkerService.CreateHttpClient)", async () => {
+    const dir = await makeApp(
+      handlerApp(
+        nodeHandler(`res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {body: JSON.stringify({port: req.socket.remotePort, chunked: req.headers['transfer-encoding'], length: raw.length})}}}))`),
+      ),
+    )
     const s = await startServer(dir)
     const seen = []
     for (let i = 0; i < 20; i++) seen.push(await (await fetch(`http://127.0.0.1:${s.port}/api/hello`)).json())
@@ -169,7 +200,12 @@ describe('chd start', () => {
   })
 
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})}))
+    const dir = await makeApp(
+      goodApp(
+        {copy: await goHandler('linux-amd64')},
+        {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})},
+      ),
+    )
     const s = await startServer(dir)
     const res = await fetch(`http://127.0.0.1:${s.port}/api/hello`)
     assert.equal(res.status, 200)
@@ -188,19 +224,32 @@ describe('chd start', () => {
       await s.waitFor((e) => e.type === 'exit' && s.events.filter((x) => x.type === 'exit').length === i + 1)
     }
     const exits = s.events.filter((e) => e.type === 'exit')
-    assert.deepEqual(exits.map((e) => e.action), ['restart', 'restart', 'shutdown'])
+    assert.deepEqual(
+      exits.map((e) => e.action),
+      ['restart', 'restart', 'shutdown'],
+    )
     assert.equal(await s.closed, 1)
   })
 
   test('non-HTTP functions through POST /admin/functions/<name>', async () => {
-    const dir = await makeApp(handlerApp(nodeHandler(`res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + JSON.parse(raw).Data.msg]}))`), {
-      'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
-      'work/function.json': QUEUE_FUNCTION,
-      'hello/function.json': HTTP_FUNCTION,
-    }))
+    const dir = await makeApp(
+      handlerApp(
+        nodeHandler(
+          `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + JSON.parse(raw).Data.msg]}))`,
+        ),
+        {
+          'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
+          'work/function.json': QUEUE_FUNCTION,
+          'hello/function.json': HTTP_FUNCTION,
+        },
+      ),
+    )
     const s = await startServer(dir)
     assert.deepEqual(s.events[0].other, ['work'])
-    const res = await fetch(`http://127.0.0.1:${s.port}/admin/functions/work`, {method: 'POST', body: JSON.stringify({input: 'job-1'})})
+    const res = await fetch(`http://127.0.0.1:${s.port}/admin/functions/work`, {
+      method: 'POST',
+      body: JSON.stringify({input: 'job-1'}),
+    })
     assert.equal(res.status, 202)
     const inv = await s.waitFor((e) => e.type === 'invocation' && e.function === 'work')
     assert.deepEqual(inv.logs, ['got "job-1"'])

@@ -9,8 +9,8 @@ import {promisify} from 'node:util'
 import zlib from 'node:zlib'
 
 import {ChdError} from '../src/errors.js'
-import {pack} from '../src/pack/index.js'
 import {crc32Combine} from '../src/pack/deflate.js'
+import {pack} from '../src/pack/index.js'
 import {writeZip, type ZipSourceFile} from '../src/pack/zip.js'
 import {silentProgress} from '../src/progress.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
@@ -29,27 +29,43 @@ async function packApp(dir: string, extra: Partial<Parameters<typeof pack>[0]> =
 
 describe('chd pack', {skip}, () => {
   test('keeps real modes, Unix "made by", excludes built-ins and .funcignore, and passes unzip -t', async () => {
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {
-      'scripts/run.sh': {content: '#!/bin/sh\necho hi\n', mode: 0o750},
-      'data/readme.md': 'docs',
-      'data/keep.md': 'keep',
-      '.funcignore': '*.md\n!keep.md\n',
-      '.vscode/settings.json': {},
-      '.git/HEAD': 'ref: refs/heads/main',
-      '.gitignore': 'node_modules',
-    }))
+    const dir = await makeApp(
+      goodApp(
+        {copy: await goHandler('linux-amd64')},
+        {
+          'scripts/run.sh': {content: '#!/bin/sh\necho hi\n', mode: 0o750},
+          'data/readme.md': 'docs',
+          'data/keep.md': 'keep',
+          '.funcignore': '*.md\n!keep.md\n',
+          '.vscode/settings.json': {},
+          '.git/HEAD': 'ref: refs/heads/main',
+          '.gitignore': 'node_modules',
+        },
+      ),
+    )
     const {output, result} = await packApp(dir)
     await testZip(output)
     const rows = await listZip(output)
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]))
-    assert.deepEqual(Object.keys(byName).sort(), ['data/keep.md', 'handler', 'hello/function.json', 'host.json', 'scripts/run.sh'])
+    assert.deepEqual(Object.keys(byName).sort(), [
+      'data/keep.md',
+      'handler',
+      'hello/function.json',
+      'host.json',
+      'scripts/run.sh',
+    ])
     assert.equal(byName.handler.mode, '-rwxr-xr-x')
     assert.equal(byName['scripts/run.sh'].mode, '-rwxr-x---')
     assert.equal(byName['host.json'].mode, '-rw-r--r--')
     for (const r of rows) assert.equal(r.madeBy, 'unx')
     assert.equal(result.entries, 5)
     assert.match(result.sha256, /^[0-9a-f]{64}$/)
-    assert.equal(result.sha256, createHash('sha256').update(await readFile(output)).digest('hex'))
+    assert.equal(
+      result.sha256,
+      createHash('sha256')
+        .update(await readFile(output))
+        .digest('hex'),
+    )
     const reasons = Object.fromEntries(result.excluded.map((e) => [e.path, e.reason]))
     assert.equal(reasons['local.settings.json'], 'built-in')
     assert.equal(reasons['data/readme.md'], '.funcignore')
@@ -57,7 +73,9 @@ describe('chd pack', {skip}, () => {
   })
 
   test('is deterministic: same folder, different mtimes, same sha256 and bytes', async () => {
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'lib/a.txt': 'a'.repeat(5000), 'lib/b.txt': 'b'}))
+    const dir = await makeApp(
+      goodApp({copy: await goHandler('linux-amd64')}, {'lib/a.txt': 'a'.repeat(5000), 'lib/b.txt': 'b'}),
+    )
     const one = await packApp(dir)
     await utimes(path.join(dir, 'lib/a.txt'), new Date('2001-01-01'), new Date('2001-01-01'))
     const two = await packApp(dir)
@@ -69,7 +87,12 @@ describe('chd pack', {skip}, () => {
     const random = Buffer.alloc(3 * 1024 * 1024 + 124)
     for (let i = 0; i < random.length; i += 4) random.writeUInt32LE((Math.imul(i + 1, 2654435761) ^ (i >>> 7)) >>> 0, i)
     const text = Buffer.from('lorem ipsum dolor sit amet '.repeat(200_000))
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'assets/blob.bin': random, 'assets/photo.jpg': random.subarray(0, 1000), 'big.txt': text}))
+    const dir = await makeApp(
+      goodApp(
+        {copy: await goHandler('linux-amd64')},
+        {'assets/blob.bin': random, 'assets/photo.jpg': random.subarray(0, 1000), 'big.txt': text},
+      ),
+    )
     const {output} = await packApp(dir)
     await testZip(output)
     const rows = Object.fromEntries((await listZip(output)).map((r) => [r.name, r]))
@@ -84,21 +107,37 @@ describe('chd pack', {skip}, () => {
   })
 
   test('refuses secrets unless --include-secrets, and never packs local.settings.json by default', async () => {
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}, {'.env': 'TOKEN=secret', 'keys/id_rsa': 'x'}))
+    const dir = await makeApp(
+      goodApp({copy: await goHandler('linux-amd64')}, {'.env': 'TOKEN=secret', 'keys/id_rsa': 'x'}),
+    )
     await assert.rejects(packApp(dir), (error: ChdError) => {
       assert.equal(error.code, 'CHECKS_FAILED')
       assert.match(error.message, /SECRET_WOULD_BE_PACKED: \.env would be packed/)
       return true
     })
     const forced = await packApp(dir, {force: true})
-    assert.deepEqual((await listZip(forced.output)).map((r) => r.name).sort(), ['handler', 'hello/function.json', 'host.json'])
+    assert.deepEqual((await listZip(forced.output)).map((r) => r.name).sort(), [
+      'handler',
+      'hello/function.json',
+      'host.json',
+    ])
     const included = await packApp(dir, {includeSecrets: true})
-    assert.deepEqual((await listZip(included.output)).map((r) => r.name).sort(), ['.env', 'handler', 'hello/function.json', 'host.json', 'keys/id_rsa', 'local.settings.json'])
+    assert.deepEqual((await listZip(included.output)).map((r) => r.name).sort(), [
+      '.env',
+      'handler',
+      'hello/function.json',
+      'host.json',
+      'keys/id_rsa',
+      'local.settings.json',
+    ])
   })
 
   test('refuses a link that leaves the folder and a link loop, naming them', async () => {
     const exe = {copy: await goHandler('linux-amd64')}
-    for (const [name, target] of [['escape', '/etc/hostname'], ['loop/again', '..']] as const) {
+    for (const [name, target] of [
+      ['escape', '/etc/hostname'],
+      ['loop/again', '..'],
+    ] as const) {
       const dir = await makeApp(goodApp(exe, {[name]: {symlink: target}}))
       await assert.rejects(packApp(dir), (error: ChdError) => {
         assert.equal(error.code, 'CHECKS_FAILED')
@@ -138,7 +177,12 @@ async function withSmallDisk(body: (mount: string) => Promise<void>): Promise<vo
   }
 }
 
-const canMount = async () => process.getuid?.() === 0 && run('mount', ['--version']).then(() => true, () => false)
+const canMount = async () =>
+  process.getuid?.() === 0 &&
+  run('mount', ['--version']).then(
+    () => true,
+    () => false,
+  )
 
 describe('chd pack write failures name the write and the fix', () => {
   const app = () => makeApp({'host.json': {version: '2.0'}, 'data.bin': randomBytes(1024 * 1024)})
@@ -150,7 +194,10 @@ describe('chd pack write failures name the write and the fix', () => {
     const written = `Package file could not be written: ${out}: it is a folder`
     assert.match(r.stderr, new RegExp(`^Error \\[PATH_IS_A_DIRECTORY\\]: ${written}`, 'm'))
     assert.match(r.stderr, /Try this: Name a file in it: .*\/app\.zip/)
-    assert.deepEqual(readdirSync(path.dirname(out)).filter((f) => f.endsWith('.tmp')), [])
+    assert.deepEqual(
+      readdirSync(path.dirname(out)).filter((f) => f.endsWith('.tmp')),
+      [],
+    )
   })
 
   test('a full disk is DISK_FULL and a read-only one PATH_NOT_WRITABLE, not a read error', async (t) => {
@@ -178,12 +225,18 @@ describe('zip writer', () => {
   test('without modes on disk, executables found by content get 0755 (the Windows case)', async () => {
     const dir = await tempDir()
     const file = path.join(dir, 'w.zip')
-    const byContent = (head: Buffer) => (head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644
-    await writeZip([
-      memoryFile('bin/tool', Buffer.from('\x7fELF\x02\x01\x01rest', 'latin1'), byContent),
-      memoryFile('run.sh', Buffer.from('#!/bin/sh\n'), byContent),
-      memoryFile('notes.txt', Buffer.from('hello'), byContent),
-    ], createWriteStream(file))
+    const byContent = (head: Buffer) =>
+      (head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') || (head[0] === 0x23 && head[1] === 0x21)
+        ? 0o755
+        : 0o644
+    await writeZip(
+      [
+        memoryFile('bin/tool', Buffer.from('\x7fELF\x02\x01\x01rest', 'latin1'), byContent),
+        memoryFile('run.sh', Buffer.from('#!/bin/sh\n'), byContent),
+        memoryFile('notes.txt', Buffer.from('hello'), byContent),
+      ],
+      createWriteStream(file),
+    )
     const modes = Object.fromEntries((await listZip(file)).map((r) => [r.name, r.mode]))
     assert.deepEqual(modes, {'bin/tool': '-rwxr-xr-x', 'run.sh': '-rwxr-xr-x', 'notes.txt': '-rw-r--r--'})
   })
@@ -205,9 +258,14 @@ describe('zip writer', () => {
     const text = Buffer.from(Array.from({length: 60_000}, (_, i) => line(i)).join(''))
     const random = randomBytes(2 * 1024 * 1024 + 5)
     const contents: Array<[string, Buffer]> = [
-      ['a/empty', Buffer.alloc(0)], ['a/small.txt', text.subarray(0, 3000)], ['a/noise.bin', random.subarray(0, 3000)],
-      ['b/one-chunk.txt', text.subarray(0, 1024 * 1024)], ['b/three-chunks.txt', text.subarray(0, 2 * 1024 * 1024 + 1)],
-      ['c/random.bin', random], ['c/photo.jpg', random.subarray(0, 200_000)], ['d/run.sh', Buffer.from('#!/bin/sh\necho hi\n')],
+      ['a/empty', Buffer.alloc(0)],
+      ['a/small.txt', text.subarray(0, 3000)],
+      ['a/noise.bin', random.subarray(0, 3000)],
+      ['b/one-chunk.txt', text.subarray(0, 1024 * 1024)],
+      ['b/three-chunks.txt', text.subarray(0, 2 * 1024 * 1024 + 1)],
+      ['c/random.bin', random],
+      ['c/photo.jpg', random.subarray(0, 200_000)],
+      ['d/run.sh', Buffer.from('#!/bin/sh\necho hi\n')],
     ]
     for (const [name, data] of contents) {
       await mkdir(path.dirname(path.join(dir, name)), {recursive: true})
@@ -216,7 +274,10 @@ describe('zip writer', () => {
     const byContent = (head: Buffer) => (head[0] === 0x23 && head[1] === 0x21 ? 0o755 : 0o644)
     const zips: Buffer[] = []
     for (const onDisk of [true, false]) {
-      const files = contents.map(([name, data]) => ({...memoryFile(name, data, byContent), ...(onDisk ? {path: path.join(dir, name)} : {})}))
+      const files = contents.map(([name, data]) => ({
+        ...memoryFile(name, data, byContent),
+        ...(onDisk ? {path: path.join(dir, name)} : {}),
+      }))
       const file = path.join(dir, `${onDisk}.zip`)
       await writeZip(files, createWriteStream(file), {level: 6})
       await testZip(file)
@@ -224,7 +285,10 @@ describe('zip writer', () => {
     }
     assert.ok(zips[0].equals(zips[1]))
     const rows = Object.fromEntries((await listZip(path.join(dir, 'true.zip'))).map((r) => [r.name, r]))
-    assert.deepEqual([rows['b/three-chunks.txt'].method, rows['c/random.bin'].method, rows['a/noise.bin'].method], ['defN', 'stor', 'stor'])
+    assert.deepEqual(
+      [rows['b/three-chunks.txt'].method, rows['c/random.bin'].method, rows['a/noise.bin'].method],
+      ['defN', 'stor', 'stor'],
+    )
     assert.equal(rows['d/run.sh'].mode, '-rwxr-xr-x')
     const out = await tempDir()
     await run('unzip', ['-q', path.join(dir, 'true.zip'), '-d', out])
@@ -237,13 +301,26 @@ describe('zip writer', () => {
     await writeFile(path.join(dir, 'small.txt'), 'grown since')
     await writeFile(path.join(dir, 'big.txt'), big)
     await writeFile(path.join(dir, 'big.bin'), randomBytes(3 * 1024 * 1024))
-    const onDisk = (name: string, size: number): ZipSourceFile =>
-      ({...memoryFile(name, Buffer.alloc(0)), size, path: path.join(dir, name), read: async () => 0})
-    for (const file of [onDisk('small.txt', 5), onDisk('big.txt', big.length + 10), onDisk('big.txt', big.length - 10)]) {
-      await assert.rejects(writeZip([file], createWriteStream(path.join(dir, 'x.zip'))), (e: ChdError) => e.code === 'FILE_CHANGED')
+    const onDisk = (name: string, size: number): ZipSourceFile => ({
+      ...memoryFile(name, Buffer.alloc(0)),
+      size,
+      path: path.join(dir, name),
+      read: async () => 0,
+    })
+    for (const file of [
+      onDisk('small.txt', 5),
+      onDisk('big.txt', big.length + 10),
+      onDisk('big.txt', big.length - 10),
+    ]) {
+      await assert.rejects(
+        writeZip([file], createWriteStream(path.join(dir, 'x.zip'))),
+        (e: ChdError) => e.code === 'FILE_CHANGED',
+      )
     }
-    await assert.rejects(writeZip([onDisk('gone.txt', 10)], createWriteStream(path.join(dir, 'x.zip'))),
-      (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && String(e.path).endsWith('gone.txt'))
+    await assert.rejects(
+      writeZip([onDisk('gone.txt', 10)], createWriteStream(path.join(dir, 'x.zip'))),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && String(e.path).endsWith('gone.txt'),
+    )
   })
 
   test('crc32Combine gives the CRC of the joined data', () => {
@@ -259,6 +336,9 @@ describe('zip writer', () => {
     const dir = await tempDir()
     const file = path.join(dir, 'u.zip')
     await writeZip([memoryFile('données/été.txt', Buffer.from('x'))], createWriteStream(file))
-    assert.deepEqual((await listZip(file)).map((r) => r.name), ['données/été.txt'])
+    assert.deepEqual(
+      (await listZip(file)).map((r) => r.name),
+      ['données/été.txt'],
+    )
   })
 })

@@ -6,17 +6,37 @@ import type {FunctionDef} from '../src/app/model.js'
 import {handlerAgent, hostValue, postInvocation, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
 
 function fn(bindings: Array<{type: string; direction: string; name: string}>): FunctionDef {
-  return {name: 'f', path: 'f/function.json', doc: {path: 'f/function.json', text: '', value: {}}, bindings: bindings.map((b, index) => ({...b, index})), problems: []}
+  return {
+    name: 'f',
+    path: 'f/function.json',
+    doc: {path: 'f/function.json', text: '', value: {}},
+    bindings: bindings.map((b, index) => ({...b, index})),
+    problems: [],
+  }
 }
 
-const json = (body: unknown, status = 200, type = 'application/json; charset=utf-8') =>
-  ({status, statusText: 'OK', headers: {'content-type': type}, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), ms: 1})
+const json = (body: unknown, status = 200, type = 'application/json; charset=utf-8') => ({
+  status,
+  statusText: 'OK',
+  headers: {'content-type': type},
+  body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+  ms: 1,
+})
 
-const HTTP = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: 'res'}])
-const RETURN = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: '$return'}])
+const HTTP = fn([
+  {type: 'httpTrigger', direction: 'in', name: 'req'},
+  {type: 'http', direction: 'out', name: 'res'},
+])
+const RETURN = fn([
+  {type: 'httpTrigger', direction: 'in', name: 'req'},
+  {type: 'http', direction: 'out', name: '$return'},
+])
 const QUEUE = fn([{type: 'queueTrigger', direction: 'in', name: 'msg'}])
 
-const GO_SAMPLE = fn([{type: 'httpTrigger', direction: 'in', name: 'req'}, {type: 'http', direction: 'out', name: 'res'}])
+const GO_SAMPLE = fn([
+  {type: 'httpTrigger', direction: 'in', name: 'req'},
+  {type: 'http', direction: 'out', name: 'res'},
+])
 
 test('member names are case-insensitive, Outputs keys are not (HttpScriptInvocationResult: a Dictionary); statusCode wins, status is ignored', () => {
   const r = readInvocationResponse(HTTP, json({outputs: {res: {StatusCode: '204', status: 500}}, logs: ['a']}))
@@ -32,7 +52,10 @@ test('member names are case-insensitive, Outputs keys are not (HttpScriptInvocat
 
 test('ReturnValue null or "" without $return is no error: the Go sample shape (HttpScriptInvocationResultExtensions.ToScriptInvocationResult)', () => {
   for (const rv of [null, '']) {
-    const r = readInvocationResponse(GO_SAMPLE, json({Outputs: {res: {statusCode: 200, body: 'hi'}}, Logs: ['x'], ReturnValue: rv}))
+    const r = readInvocationResponse(
+      GO_SAMPLE,
+      json({Outputs: {res: {statusCode: 200, body: 'hi'}}, Logs: ['x'], ReturnValue: rv}),
+    )
     assert.equal(r.ok, true, JSON.stringify(r))
     assert.deepEqual(r.warnings, [])
     assert.equal(r.http!.body, 'hi')
@@ -40,7 +63,10 @@ test('ReturnValue null or "" without $return is no error: the Go sample shape (H
 })
 
 test('a JSON-object ReturnValue without $return overwrites Outputs per key; other values are not merged (WorkerFunctionInvoker.HandleOutputDictionary)', () => {
-  const merged = readInvocationResponse(HTTP, json({Outputs: {res: {body: 'outputs'}}, ReturnValue: {res: {statusCode: 202, body: 'return'}}}))
+  const merged = readInvocationResponse(
+    HTTP,
+    json({Outputs: {res: {body: 'outputs'}}, ReturnValue: {res: {statusCode: 202, body: 'return'}}}),
+  )
   assert.equal(merged.http!.status, 202)
   assert.equal(merged.http!.body, 'return')
   const queue = readInvocationResponse(QUEUE, json({Outputs: {}, ReturnValue: 'x'}))
@@ -49,7 +75,10 @@ test('a JSON-object ReturnValue without $return overwrites Outputs per key; othe
 })
 
 test('a missing output is legal; only an HTTP function left without its http output is warned about', () => {
-  const out = fn([{type: 'queueTrigger', direction: 'in', name: 'msg'}, {type: 'queue', direction: 'out', name: 'next'}])
+  const out = fn([
+    {type: 'queueTrigger', direction: 'in', name: 'msg'},
+    {type: 'queue', direction: 'out', name: 'next'},
+  ])
   const skipped = readInvocationResponse(out, json({Outputs: {}}))
   assert.equal(skipped.ok, true)
   assert.deepEqual(skipped.missing, ['next'])
@@ -61,7 +90,11 @@ test('a missing output is legal; only an HTTP function left without its http out
   assert.equal(empty.warnings[0].code, 'RESPONSE_OUTPUT_MISSING')
   assert.match(empty.warnings[0].message, /no Outputs\.res, so the caller gets 200 with the body \{\}/)
   // No Outputs at all: the trigger answers with ReturnValue (HttpBinding.SetResponse).
-  assert.deepEqual(readInvocationResponse(HTTP, json({ReturnValue: 'plain'})).http, {status: 200, headers: {'Content-Type': 'text/plain; charset=utf-8'}, body: 'plain'})
+  assert.deepEqual(readInvocationResponse(HTTP, json({ReturnValue: 'plain'})).http, {
+    status: 200,
+    headers: {'Content-Type': 'text/plain; charset=utf-8'},
+    body: 'plain',
+  })
   assert.equal(readInvocationResponse(HTTP, json({Logs: []})).warnings[0].code, 'RESPONSE_OUTPUT_MISSING')
 })
 
@@ -94,7 +127,11 @@ test('malformed answers fail as the host fails them', () => {
 })
 
 test('http output bodies: strings raw, objects as indented JSON with a JSON content type', () => {
-  assert.deepEqual(toHttpOutput({statusCode: 201, body: {a: 1}}), {status: 201, headers: {'Content-Type': 'application/json; charset=utf-8'}, body: '{\n  "a": 1\n}'})
+  assert.deepEqual(toHttpOutput({statusCode: 201, body: {a: 1}}), {
+    status: 201,
+    headers: {'Content-Type': 'application/json; charset=utf-8'},
+    body: '{\n  "a": 1\n}',
+  })
   assert.deepEqual(toHttpOutput({body: true}), {status: 200, headers: {}, body: 'True'})
 })
 

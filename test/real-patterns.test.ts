@@ -21,12 +21,19 @@ import {handlerApp, nodeHandler} from './helpers/handlers.js'
 const run = promisify(execFile)
 const skip = goSkip()
 const linux = async () => ({copy: await goHandler('linux-amd64')})
-const QUEUE_FUNCTION = {bindings: [{type: 'queueTrigger', direction: 'in', name: 'order', queueName: 'orders', connection: 'AzureWebJobsStorage'}]}
+const QUEUE_FUNCTION = {
+  bindings: [
+    {type: 'queueTrigger', direction: 'in', name: 'order', queueName: 'orders', connection: 'AzureWebJobsStorage'},
+  ],
+}
 const BUNDLE = {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'}}
 
 async function doctor(files: Record<string, FileSpec>, options: {start?: boolean; plan?: Plan; target?: string} = {}) {
   const dir = await makeApp(files)
-  return runDoctor({path: dir, target: options.target ?? 'linux-x64', plan: options.plan, start: options.start ?? false}, silentProgress)
+  return runDoctor(
+    {path: dir, target: options.target ?? 'linux-x64', plan: options.plan, start: options.start ?? false},
+    silentProgress,
+  )
 }
 
 const notInfo = (fs: Finding[]) => fs.filter((f) => f.severity !== 'info')
@@ -36,19 +43,29 @@ const only = (fs: Finding[], code: string) => {
   return hit[0]
 }
 
-describe('the response shapes of real handlers (HttpScriptInvocationResultExtensions, WorkerFunctionInvoker)', {skip}, () => {
-  test('a Go handler answering like Microsoft\'s Go sample ({Outputs, Logs, ReturnValue: null}) is clean', async () => {
-    const r = await doctor({
-      'host.json': hostJson(),
-      'hello/function.json': HTTP_FUNCTION,
-      handler: await linux(),
-      'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', CHD_TEST_SHAPE: 'go-sample'}},
-    }, {start: true})
-    assert.equal(r.probe?.ready, true)
-    assert.deepEqual(r.probe?.invocations.map((i) => [i.function, i.ok]), [['hello', true]])
-    assert.deepEqual(r.findings, [])
-  })
-})
+describe(
+  'the response shapes of real handlers (HttpScriptInvocationResultExtensions, WorkerFunctionInvoker)',
+  {skip},
+  () => {
+    test("a Go handler answering like Microsoft's Go sample ({Outputs, Logs, ReturnValue: null}) is clean", async () => {
+      const r = await doctor(
+        {
+          'host.json': hostJson(),
+          'hello/function.json': HTTP_FUNCTION,
+          handler: await linux(),
+          'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', CHD_TEST_SHAPE: 'go-sample'}},
+        },
+        {start: true},
+      )
+      assert.equal(r.probe?.ready, true)
+      assert.deepEqual(
+        r.probe?.invocations.map((i) => [i.function, i.ok]),
+        [['hello', true]],
+      )
+      assert.deepEqual(r.findings, [])
+    })
+  },
+)
 
 describe('local.settings.json is local (the host never reads it; only Core Tools does)', {skip}, () => {
   const override = async () => ({
@@ -56,7 +73,12 @@ describe('local.settings.json is local (the host never reads it; only Core Tools
     'hello/function.json': HTTP_FUNCTION,
     handler: await linux(),
     // A Windows developer's local run: Core Tools starts handler.exe; Azure (Linux) runs host.json's handler.
-    'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', AzureFunctionsJobHost__customHandler__description__defaultExecutablePath: 'handler.exe'}},
+    'local.settings.json': {
+      Values: {
+        FUNCTIONS_WORKER_RUNTIME: 'custom',
+        AzureFunctionsJobHost__customHandler__description__defaultExecutablePath: 'handler.exe',
+      },
+    },
   })
 
   test('a local-only override is reported as info, naming both values, and never blocks', async () => {
@@ -75,47 +97,66 @@ describe('local.settings.json is local (the host never reads it; only Core Tools
   })
 })
 
-describe('extension bundles the v4 host refuses (ScriptStartupTypeLocator.ValidateBundleRequirements, extensionrequirements.json)', {skip}, () => {
-  const app = async (version: string) => ({
-    'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version}}),
-    'order/function.json': QUEUE_FUNCTION,
-    handler: await linux(),
-  })
+describe(
+  'extension bundles the v4 host refuses (ScriptStartupTypeLocator.ValidateBundleRequirements, extensionrequirements.json)',
+  {skip},
+  () => {
+    const app = async (version: string) => ({
+      'host.json': hostJson(
+        {defaultExecutablePath: 'handler'},
+        {},
+        {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version}},
+      ),
+      'order/function.json': QUEUE_FUNCTION,
+      handler: await linux(),
+    })
 
-  test('[1.*, 2.0.0) admits nothing from 2.6.1 on: an error quoting the host', async () => {
-    const f = only((await doctor(await app('[1.*, 2.0.0)'))).findings, 'EXTENSION_BUNDLE_REFUSED')
-    assert.equal(f.severity, 'error')
-    assert.match(f.message, /does not meet the required minimum version of 2\.6\.1/)
-    assert.equal(f.line, 10)
-  })
+    test('[1.*, 2.0.0) admits nothing from 2.6.1 on: an error quoting the host', async () => {
+      const f = only((await doctor(await app('[1.*, 2.0.0)'))).findings, 'EXTENSION_BUNDLE_REFUSED')
+      assert.equal(f.severity, 'error')
+      assert.match(f.message, /does not meet the required minimum version of 2\.6\.1/)
+      assert.equal(f.line, 10)
+    })
 
-  test('2.x and 3.x start: info, out of support; 4.x is clean', async () => {
-    for (const range of ['[2.*, 3.0.0)', '[3.3.0, 4.0.0)', '[1.*, 3.0.0)']) {
-      const r = await doctor(await app(range))
-      assert.deepEqual(notInfo(r.findings), [], range)
-      assert.equal(only(r.findings, 'EXTENSION_BUNDLE_OUTDATED').severity, 'info')
-    }
-    assert.deepEqual((await doctor(await app('[4.*, 5.0.0)'))).findings, [])
-  })
+    test('2.x and 3.x start: info, out of support; 4.x is clean', async () => {
+      for (const range of ['[2.*, 3.0.0)', '[3.3.0, 4.0.0)', '[1.*, 3.0.0)']) {
+        const r = await doctor(await app(range))
+        assert.deepEqual(notInfo(r.findings), [], range)
+        assert.equal(only(r.findings, 'EXTENSION_BUNDLE_OUTDATED').severity, 'info')
+      }
+      assert.deepEqual((await doctor(await app('[4.*, 5.0.0)'))).findings, [])
+    })
 
-  test('Flex Consumption requires 4.12.0 (its hosting configuration): [4.0.0, 4.10.0) is refused there only', async () => {
-    assert.deepEqual((await doctor(await app('[4.0.0, 4.10.0)'))).findings, [])
-    assert.match(only((await doctor(await app('[4.0.0, 4.10.0)'), {plan: 'flex'})).findings, 'EXTENSION_BUNDLE_REFUSED').message, /4\.12\.0/)
-  })
-})
+    test('Flex Consumption requires 4.12.0 (its hosting configuration): [4.0.0, 4.10.0) is refused there only', async () => {
+      assert.deepEqual((await doctor(await app('[4.0.0, 4.10.0)'))).findings, [])
+      assert.match(
+        only((await doctor(await app('[4.0.0, 4.10.0)'), {plan: 'flex'})).findings, 'EXTENSION_BUNDLE_REFUSED').message,
+        /4\.12\.0/,
+      )
+    })
+  },
+)
 
 describe('forwarding and non-HTTP functions (DefaultHttpWorkerService.InvokeAsync)', () => {
-  const files = (handler: FileSpec) => handlerApp(handler, {
-    'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}, BUNDLE),
-    'order/function.json': QUEUE_FUNCTION,
-  })
-  const serves = nodeHandler(`res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + req.url]}))`)
-  const onlyHttp = nodeHandler(`if (req.url.startsWith('/api/')) { res.end('hi') } else { res.statusCode = 404; res.end() }`)
+  const files = (handler: FileSpec) =>
+    handlerApp(handler, {
+      'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}, BUNDLE),
+      'order/function.json': QUEUE_FUNCTION,
+    })
+  const serves = nodeHandler(
+    `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + req.url]}))`,
+  )
+  const onlyHttp = nodeHandler(
+    `if (req.url.startsWith('/api/')) { res.end('hi') } else { res.statusCode = 404; res.end() }`,
+  )
 
   test('a queue function served at POST /order with forwarding on: the probe saw it, no warning', async () => {
     const r = await doctor(files(serves), {start: true})
     assert.equal(r.probe?.invocations.find((i) => i.function === 'order')?.status, 200)
-    assert.deepEqual(r.findings.filter((f) => f.code === 'FORWARDING_NOT_APPLICABLE'), [])
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'FORWARDING_NOT_APPLICABLE'),
+      [],
+    )
   })
 
   test('the warning stays when the handler answers 404 there, or when the probe did not run', async () => {
@@ -125,16 +166,29 @@ describe('forwarding and non-HTTP functions (DefaultHttpWorkerService.InvokeAsyn
 })
 
 describe('forwarded requests are relayed verbatim (DefaultHttpWorkerService.ProcessHttpInAndOutInvocationRequest)', () => {
-  const app = (handler: FileSpec) => handlerApp(handler, {'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true})})
+  const app = (handler: FileSpec) =>
+    handlerApp(handler, {
+      'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}),
+    })
 
   test('a handler that serves no route for the function: ROUTE_NOT_SERVED, callers get its 404', async () => {
-    const r = await doctor(app(nodeHandler(`if (req.url === '/HttpTriggerStringReturnValue') { res.end('x') } else { res.statusCode = 404; res.end() }`)), {start: true})
+    const r = await doctor(
+      app(
+        nodeHandler(
+          `if (req.url === '/HttpTriggerStringReturnValue') { res.end('x') } else { res.statusCode = 404; res.end() }`,
+        ),
+      ),
+      {start: true},
+    )
     const f = only(r.findings, 'ROUTE_NOT_SERVED')
     assert.match(f.message, /GET \/api\/hello was forwarded to the handler, which answered 404/)
   })
 
   test('a handler matching the exact path (no query string) is served: nothing to report', async () => {
-    const r = await doctor(app(nodeHandler(`if (req.url === '/api/hello') { res.end('hi') } else { res.statusCode = 404; res.end() }`)), {start: true})
+    const r = await doctor(
+      app(nodeHandler(`if (req.url === '/api/hello') { res.end('hi') } else { res.statusCode = 404; res.end() }`)),
+      {start: true},
+    )
     assert.equal(r.probe?.invocations[0].status, 200)
     assert.deepEqual(notInfo(r.findings), [])
   })
@@ -148,7 +202,14 @@ describe('interpreters on PATH: what each platform image really has (platform/st
   })
 
   test('php is in no Linux image: an error with the remedies that work', async () => {
-    const f = only((await doctor(script('php', ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', 'index.php'], {'index.php': '<?php'}))).findings, 'SCRIPT_INTERPRETER_UNAVAILABLE')
+    const f = only(
+      (
+        await doctor(
+          script('php', ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', 'index.php'], {'index.php': '<?php'}),
+        )
+      ).findings,
+      'SCRIPT_INTERPRETER_UNAVAILABLE',
+    )
     assert.equal(f.severity, 'error')
     assert.match(f.fix!, /Ship php inside the app.*custom container/)
   })
@@ -160,26 +221,46 @@ describe('interpreters on PATH: what each platform image really has (platform/st
   })
 
   test('"RScript" is a near miss on Linux, where names are case-sensitive', async () => {
-    const f = only((await doctor(script('RScript', ['handler.R'], {'handler.R': ''}))).findings, 'SCRIPT_INTERPRETER_UNAVAILABLE')
+    const f = only(
+      (await doctor(script('RScript', ['handler.R'], {'handler.R': ''}))).findings,
+      'SCRIPT_INTERPRETER_UNAVAILABLE',
+    )
     assert.match(f.fix!, /"Rscript"/)
   })
 
   test('a custom container decides its own PATH: --target container checks no interpreter', async () => {
-    const r = await doctor(script('Rscript', ['handler.R'], {'handler.R': '', Dockerfile: 'FROM mcr.microsoft.com/azure-functions/dotnet:4'}), {target: 'container'})
+    const r = await doctor(
+      script('Rscript', ['handler.R'], {
+        'handler.R': '',
+        Dockerfile: 'FROM mcr.microsoft.com/azure-functions/dotnet:4',
+      }),
+      {target: 'container'},
+    )
     assert.deepEqual(notInfo(r.findings), [])
     only(r.findings, 'EXECUTABLE_NOT_CHECKED')
   })
 
   test('a python-stack app (FUNCTIONS_WORKER_RUNTIME=python for python3) is a valid choice: nothing to fix', async () => {
-    const r = await doctor(script('python3', ['server.py'], {'server.py': '', 'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'python'}}}))
+    const r = await doctor(
+      script('python3', ['server.py'], {
+        'server.py': '',
+        'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'python'}},
+      }),
+    )
     assert.deepEqual(notInfo(r.findings), [])
-    assert.deepEqual(r.findings.filter((f) => f.code === 'WORKER_RUNTIME_MISMATCH'), [])
+    assert.deepEqual(
+      r.findings.filter((f) => f.code === 'WORKER_RUNTIME_MISMATCH'),
+      [],
+    )
   })
 
   test('deploy keeps a stack that supplies the interpreter, and moves any other to custom', () => {
     assert.deepEqual(chooseRuntime('linux', 'python', {runtime: 'python', version: '3.11'}, ['python3']).keep, true)
     assert.deepEqual(chooseRuntime('linux', 'node', {runtime: 'node', version: '20'}, ['python3']).runtime, 'custom')
-    assert.deepEqual(chooseRuntime('linux', 'dotnet-isolated', {runtime: 'dotnet-isolated', version: '8.0'}, []).runtime, 'custom')
+    assert.deepEqual(
+      chooseRuntime('linux', 'dotnet-isolated', {runtime: 'dotnet-isolated', version: '8.0'}, []).runtime,
+      'custom',
+    )
     assert.deepEqual(chooseRuntime('windows', 'node', {runtime: 'node'}, ['node']).runtime, 'custom')
   })
 })
@@ -193,18 +274,65 @@ describe('files the host or the interpreter must find', () => {
   })
 
   test('the script named for python3 must exist, relative to workingDirectory', async () => {
-    const f = only((await doctor(app({defaultExecutablePath: 'python3', arguments: ['-u', 'server.py']}))).findings, 'ARGUMENT_FILE_NOT_FOUND')
+    const f = only(
+      (await doctor(app({defaultExecutablePath: 'python3', arguments: ['-u', 'server.py']}))).findings,
+      'ARGUMENT_FILE_NOT_FOUND',
+    )
     assert.match(f.message, /server\.py/)
     assert.equal(f.line, 8)
-    assert.deepEqual((await doctor(app({defaultExecutablePath: 'python3', arguments: ['server.py'], workingDirectory: 'src'}, {'src/server.py': ''}))).findings.filter((x) => x.code === 'ARGUMENT_FILE_NOT_FOUND'), [])
-    assert.deepEqual((await doctor(app({defaultExecutablePath: 'python3', arguments: ['-m', 'myapp']}))).findings.filter((x) => x.code === 'ARGUMENT_FILE_NOT_FOUND'), [])
+    assert.deepEqual(
+      (
+        await doctor(
+          app(
+            {defaultExecutablePath: 'python3', arguments: ['server.py'], workingDirectory: 'src'},
+            {'src/server.py': ''},
+          ),
+        )
+      ).findings.filter((x) => x.code === 'ARGUMENT_FILE_NOT_FOUND'),
+      [],
+    )
+    assert.deepEqual(
+      (await doctor(app({defaultExecutablePath: 'python3', arguments: ['-m', 'myapp']}))).findings.filter(
+        (x) => x.code === 'ARGUMENT_FILE_NOT_FOUND',
+      ),
+      [],
+    )
   })
 
   test('php -t names a folder, java -jar a jar, Rscript its script', async () => {
-    only((await doctor(app({defaultExecutablePath: 'php', arguments: ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', '-t', 'public']}))).findings, 'ARGUMENT_FILE_NOT_FOUND')
-    assert.deepEqual((await doctor(app({defaultExecutablePath: 'php', arguments: ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', '-t', 'public']}, {'public/index.php': ''}))).findings.filter((x) => x.code === 'ARGUMENT_FILE_NOT_FOUND'), [])
-    assert.match(only((await doctor(app({defaultExecutablePath: 'java', arguments: ['-jar', 'target/app.jar']}))).findings, 'ARGUMENT_FILE_NOT_FOUND').message, /target\/app\.jar/)
-    only((await doctor(app({defaultExecutablePath: 'Rscript', arguments: ['handler.R']}))).findings, 'ARGUMENT_FILE_NOT_FOUND')
+    only(
+      (
+        await doctor(
+          app({
+            defaultExecutablePath: 'php',
+            arguments: ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', '-t', 'public'],
+          }),
+        )
+      ).findings,
+      'ARGUMENT_FILE_NOT_FOUND',
+    )
+    assert.deepEqual(
+      (
+        await doctor(
+          app(
+            {defaultExecutablePath: 'php', arguments: ['-S', '0.0.0.0:%FUNCTIONS_CUSTOMHANDLER_PORT%', '-t', 'public']},
+            {'public/index.php': ''},
+          ),
+        )
+      ).findings.filter((x) => x.code === 'ARGUMENT_FILE_NOT_FOUND'),
+      [],
+    )
+    assert.match(
+      only(
+        (await doctor(app({defaultExecutablePath: 'java', arguments: ['-jar', 'target/app.jar']}))).findings,
+        'ARGUMENT_FILE_NOT_FOUND',
+      ).message,
+      /target\/app\.jar/,
+    )
+    only(
+      (await doctor(app({defaultExecutablePath: 'Rscript', arguments: ['handler.R']}))).findings,
+      'ARGUMENT_FILE_NOT_FOUND',
+    )
   })
 })
 
@@ -216,16 +344,37 @@ describe('host.json keys the binder ignores (HttpWorkerOptions, WorkerDescriptio
   })
 
   test('enableForwardingHttpRequest inside description is ignored: it belongs one level up', async () => {
-    const f = only((await doctor(app({description: {defaultExecutablePath: 'handler', enableForwardingHttpRequest: true}}))).findings, 'HOST_JSON_KEY_IGNORED')
+    const f = only(
+      (await doctor(app({description: {defaultExecutablePath: 'handler', enableForwardingHttpRequest: true}})))
+        .findings,
+      'HOST_JSON_KEY_IGNORED',
+    )
     assert.match(f.message, /description\.enableForwardingHttpRequest is ignored/)
     assert.equal(f.line, 6)
   })
 
   test('arguments outside description are ignored; a misspelt proxying key gets its right name', async () => {
-    only((await doctor(app({description: {defaultExecutablePath: 'handler'}, arguments: ['--port', '8080']}))).findings, 'HOST_JSON_KEY_IGNORED')
-    const typo = only((await doctor(app({description: {defaultExecutablePath: 'handler'}, enableHttpProxyingRequest: true}))).findings, 'HOST_JSON_KEY_IGNORED')
+    only(
+      (await doctor(app({description: {defaultExecutablePath: 'handler'}, arguments: ['--port', '8080']}))).findings,
+      'HOST_JSON_KEY_IGNORED',
+    )
+    const typo = only(
+      (await doctor(app({description: {defaultExecutablePath: 'handler'}, enableHttpProxyingRequest: true}))).findings,
+      'HOST_JSON_KEY_IGNORED',
+    )
     assert.match(typo.fix!, /enableProxyingHttpRequest/)
-    assert.deepEqual((await doctor(app({description: {defaultExecutablePath: 'handler'}, enableProxyingHttpRequest: true, initializationTimeout: '00:01:00'}))).findings, [])
+    assert.deepEqual(
+      (
+        await doctor(
+          app({
+            description: {defaultExecutablePath: 'handler'},
+            enableProxyingHttpRequest: true,
+            initializationTimeout: '00:01:00',
+          }),
+        )
+      ).findings,
+      [],
+    )
   })
 })
 
@@ -237,7 +386,11 @@ describe('packages', () => {
       handler: {content: '#!/bin/sh\nexec sleep 1\n', mode: 0o755},
     })
     const zip = path.join(await tempDir(), 'dup.zip')
-    await run('python3', ['-W', 'ignore', '-c', `
+    await run('python3', [
+      '-W',
+      'ignore',
+      '-c',
+      `
 import zipfile, sys, os
 src, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(out, 'w') as z:
@@ -246,9 +399,18 @@ with zipfile.ZipFile(out, 'w') as z:
         info.external_attr = (0o100755 if name == 'handler' else 0o100644) << 16
         info.create_system = 3
         z.writestr(info, open(os.path.join(src, name), 'rb').read() if os.path.exists(os.path.join(src, name)) else b'x')
-`, dir, zip])
+`,
+      dir,
+      zip,
+    ])
     const r = await runDoctor({path: zip, target: 'linux-x64', start: false}, silentProgress)
     const dups = r.findings.filter((f) => f.code === 'ZIP_DUPLICATE_ENTRY')
-    assert.deepEqual(dups.map((f) => [f.file, f.severity]), [['host.json', 'error'], ['README.md', 'warning']])
+    assert.deepEqual(
+      dups.map((f) => [f.file, f.severity]),
+      [
+        ['host.json', 'error'],
+        ['README.md', 'warning'],
+      ],
+    )
   })
 })

@@ -5,13 +5,13 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {CATALOGUE} from '../src/checks/catalogue.js'
+import {FakeAzure} from './fake-azure/server.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {chd, type CliResult} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {loadSchemas, SCHEMA_DIR, schemaErrors} from './helpers/schemas.js'
 import {startServer} from './helpers/start.js'
-import {FakeAzure} from './fake-azure/server.js'
 
 // Real outputs of the real CLI, checked against the contracts in schemas/: a field renamed, dropped or
 // added in src/ fails here until the schema says so too.
@@ -20,13 +20,18 @@ const schemas = loadSchemas()
 function assertValid(name: string, doc: unknown, what: string): void {
   const v = schemas.validator(name)
   if (!v(doc)) {
-    assert.fail(`${what} does not match schemas/${name}.schema.json:\n${schemaErrors(v)}\n`
-      + `${JSON.stringify(doc).slice(0, 2000)}\n(change the schema with the output, and say so in the README)`)
+    assert.fail(
+      `${what} does not match schemas/${name}.schema.json:\n${schemaErrors(v)}\n` +
+        `${JSON.stringify(doc).slice(0, 2000)}\n(change the schema with the output, and say so in the README)`,
+    )
   }
 }
 
 function jsonLines(r: CliResult): unknown[] {
-  return r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown)
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as unknown)
 }
 
 const APP = handlerApp(nodeHandler(`console.log('serving ' + req.url); ${JSON_OK}`))
@@ -54,10 +59,13 @@ describe('the schemas themselves', () => {
     }
   })
 
-  test('the finding codes are exactly the catalogue\'s (src/checks/catalogue.ts)', () => {
+  test("the finding codes are exactly the catalogue's (src/checks/catalogue.ts)", () => {
     const common = JSON.parse(readFileSync(path.join(SCHEMA_DIR, 'common.schema.json'), 'utf8'))
-    assert.deepEqual([...common.$defs.findingCode.enum].sort(), CATALOGUE.map((c) => c.code).sort(),
-      'a finding code was added or removed: list it in schemas/common.schema.json $defs.findingCode too')
+    assert.deepEqual(
+      [...common.$defs.findingCode.enum].sort(),
+      CATALOGUE.map((c) => c.code).sort(),
+      'a finding code was added or removed: list it in schemas/common.schema.json $defs.findingCode too',
+    )
   })
 
   test('a document missing a required field, with an unknown field, or an unknown code is rejected', async () => {
@@ -78,7 +86,9 @@ describe('the schemas themselves', () => {
 
 describe('local commands: doctor, pack, explain, invoke, start and their errors', () => {
   let dir: string
-  before(async () => { dir = await makeApp(APP) })
+  before(async () => {
+    dir = await makeApp(APP)
+  })
 
   test('doctor on a folder (with the startup probe), on a zip, and --list-checks', async () => {
     const folder = await chd(['doctor', dir, '--json'])
@@ -92,12 +102,24 @@ describe('local commands: doctor, pack, explain, invoke, start and their errors'
     const packaged = await chd(['doctor', zip, '--json'])
     assert.equal(packaged.json().source, 'zip')
     assertValid('doctor', packaged.json(), 'chd doctor ZIP --json')
-    assertValid('doctor-checks', (await chd(['doctor', '--list-checks', '--json'])).json(), 'chd doctor --list-checks --json')
+    assertValid(
+      'doctor-checks',
+      (await chd(['doctor', '--list-checks', '--json'])).json(),
+      'chd doctor --list-checks --json',
+    )
   })
 
   test('explain: a code, the list, log lines', async () => {
-    assertValid('explain-code', (await chd(['explain', 'handler_not_ready', '--json'])).json(), 'chd explain CODE --json')
-    assertValid('explain-code', (await chd(['explain', 'CHECKS_FAILED', '--json'])).json(), 'chd explain ERROR_CODE --json')
+    assertValid(
+      'explain-code',
+      (await chd(['explain', 'handler_not_ready', '--json'])).json(),
+      'chd explain CODE --json',
+    )
+    assertValid(
+      'explain-code',
+      (await chd(['explain', 'CHECKS_FAILED', '--json'])).json(),
+      'chd explain ERROR_CODE --json',
+    )
     assertValid('explain-list', (await chd(['explain', '--json'])).json(), 'chd explain --json')
     const lines = 'Worker process started and initialized.\nExceeded http worker restart retry count.\n'
     const log = await chd(['explain', '--line', '-', '--json'], {input: lines})
@@ -113,17 +135,25 @@ describe('local commands: doctor, pack, explain, invoke, start and their errors'
   })
 
   test('start: ready, handler, invocation, exit and restarted events, one per line', async () => {
-    const crashing = await makeApp(handlerApp(nodeHandler(`console.log('serving'); ${JSON_OK}; setTimeout(() => process.exit(3), 20)`)))
+    const crashing = await makeApp(
+      handlerApp(nodeHandler(`console.log('serving'); ${JSON_OK}; setTimeout(() => process.exit(3), 20)`)),
+    )
     const s = await startServer(crashing)
     assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/hello`)).status, 201)
     await s.waitFor((e) => e.type === 'restarted')
     s.child.kill('SIGINT')
     assert.equal(await s.closed, 130)
-    assert.deepEqual([...new Set(s.events.map((e) => e.type))].sort(), ['exit', 'handler', 'invocation', 'ready', 'restarted'])
+    assert.deepEqual([...new Set(s.events.map((e) => e.type))].sort(), [
+      'exit',
+      'handler',
+      'invocation',
+      'ready',
+      'restarted',
+    ])
     for (const e of s.events) assertValid('start-event', e, `chd start --json event ${e.type}`)
   })
 
-  test('errors: the envelope (with findings when checks fail), a usage error, and start\'s error event', async () => {
+  test("errors: the envelope (with findings when checks fail), a usage error, and start's error event", async () => {
     const unknown = await chd(['explain', 'NO_SUCH_THING', '--json'])
     assert.equal(unknown.code, 2)
     assertValid('error', unknown.json(), 'chd explain UNKNOWN --json')
@@ -159,9 +189,26 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
     assert.equal(dry.code, 0, dry.stderr)
     assertValid('deploy', dry.json(), 'chd deploy --dry-run --json')
     const settingsFile = path.join(await tempDir(), 'local.settings.json')
-    await writeFile(settingsFile, JSON.stringify({ConnectionStrings: {Orders: {ConnectionString: 'Server=x', ProviderName: 'System.Data.SqlClient'}}}))
-    const done = await chd(['deploy', appDir, '--app', 'demo-linux-dedicated', '--setting', 'GREETING=hi',
-      '--settings-file', settingsFile, '--json'], {env})
+    await writeFile(
+      settingsFile,
+      JSON.stringify({
+        ConnectionStrings: {Orders: {ConnectionString: 'Server=x', ProviderName: 'System.Data.SqlClient'}},
+      }),
+    )
+    const done = await chd(
+      [
+        'deploy',
+        appDir,
+        '--app',
+        'demo-linux-dedicated',
+        '--setting',
+        'GREETING=hi',
+        '--settings-file',
+        settingsFile,
+        '--json',
+      ],
+      {env},
+    )
     assert.equal(done.code, 0, done.stderr)
     assert.equal(done.json().verify.worker, 'started')
     assert.ok(done.json().connectionStrings.names.Orders)
@@ -183,14 +230,22 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
 
   test('settings list (hidden and shown), set, unset', async () => {
     const app = ['--app', 'demo-linux-consumption']
-    assertValid('settings-list', (await chd(['settings', 'list', ...app, '--json'], {env})).json(), 'chd settings list --json')
+    assertValid(
+      'settings-list',
+      (await chd(['settings', 'list', ...app, '--json'], {env})).json(),
+      'chd settings list --json',
+    )
     const shown = await chd(['settings', 'list', ...app, '--show-values', '--json'], {env})
     assert.equal(shown.json().fingerprints, undefined)
     assertValid('settings-list', shown.json(), 'chd settings list --show-values --json')
     const set = await chd(['settings', 'set', ...app, 'SCHEMA_CHECK=1', '--json'], {env})
     assert.deepEqual(set.json().diff.added, ['SCHEMA_CHECK'])
     assertValid('settings-change', set.json(), 'chd settings set --json')
-    assertValid('settings-change', (await chd(['settings', 'unset', ...app, 'SCHEMA_CHECK', '--json'], {env})).json(), 'chd settings unset --json')
+    assertValid(
+      'settings-change',
+      (await chd(['settings', 'unset', ...app, 'SCHEMA_CHECK', '--json'], {env})).json(),
+      'chd settings unset --json',
+    )
   })
 
   test('logs: event lines from App Insights, and the error line', async () => {

@@ -16,10 +16,15 @@ import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 const LISTEN = "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')"
 
 function escapingHandler(listen = LISTEN, body = JSON_OK) {
-  return handlerApp(nodeHandler(body, `
+  return handlerApp(
+    nodeHandler(
+      body,
+      `
 const kid = require('node:child_process').spawn('setsid', ['sleep', '1000'], {stdio: ['ignore', 'inherit', 'inherit']})
 require('node:fs').writeFileSync('pids.txt', process.pid + ' ' + kid.pid + '\\n')
-${listen}`))
+${listen}`,
+    ),
+  )
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -50,10 +55,14 @@ const pidsOf = (dir: string) => () => {
 async function terminateWhen(args: string[], ready: (stdout: string) => boolean): Promise<CliResult> {
   let child: ChildProcess | undefined
   let out = ''
-  const result = chd(args, {onSpawn: (c) => {
-    child = c
-    c.stdout!.on('data', (d) => { out += d })
-  }})
+  const result = chd(args, {
+    onSpawn: (c) => {
+      child = c
+      c.stdout!.on('data', (d) => {
+        out += d
+      })
+    },
+  })
   await waitFor('chd to get going', () => (child && ready(out) ? true : undefined))
   child!.kill('SIGTERM')
   return result
@@ -64,8 +73,8 @@ async function assertGone(pids: number[]) {
   await waitFor(`processes ${pids.join(', ')} to end`, () => (pids.some(running) ? undefined : true), 2000)
 }
 
-describe('SIGTERM, and processes that escape the handler\'s group', {skip: process.platform !== 'linux'}, () => {
-  test('invoke returns although an escaped child holds the handler\'s stdout, and that child is stopped', async () => {
+describe("SIGTERM, and processes that escape the handler's group", {skip: process.platform !== 'linux'}, () => {
+  test("invoke returns although an escaped child holds the handler's stdout, and that child is stopped", async () => {
     const dir = await makeApp(escapingHandler())
     const r = await chd(['invoke', dir, 'hello'])
     assert.equal(r.code, 0, r.stderr)

@@ -12,8 +12,15 @@ const DOCS = ['host-protocol', 'platform']
 
 /** Citations of files outside the repository (the old notes' names and where they lived). */
 const OUTSIDE = [
-  /\/work\//, /\.\.\/shared\//, /shared\/reference/, /\bresearch\//, /host-facts/, /images-facts/,
-  /kudu-arm-facts/, /\banchors\.md/, /\bazure-apis\.md/,
+  /\/work\//,
+  /\.\.\/shared\//,
+  /shared\/reference/,
+  /\bresearch\//,
+  /host-facts/,
+  /images-facts/,
+  /kudu-arm-facts/,
+  /\banchors\.md/,
+  /\bazure-apis\.md/,
   // A section citation of the reference docs must name their path in the repository.
   new RegExp(`(?<!docs/)\\b(?:${DOCS.join('|')})\\.md §`),
 ]
@@ -28,7 +35,8 @@ function cites(file: string, line: string): boolean {
 
 function files(): string[] {
   const dirs = ['src', 'test', 'scripts', 'docs'].flatMap((dir) =>
-    readdirSync(path.join(ROOT, dir), {recursive: true, encoding: 'utf8'}).map((f) => path.join(dir, f)))
+    readdirSync(path.join(ROOT, dir), {recursive: true, encoding: 'utf8'}).map((f) => path.join(dir, f)),
+  )
   return [...dirs, 'README.md'].filter((f) => TEXT.test(f) && f !== SELF)
 }
 
@@ -55,8 +63,9 @@ describe('the repository stands on its own', () => {
   const all = files().map((file) => ({file, text: readFileSync(path.join(ROOT, file), 'utf8')}))
 
   test('no file cites notes outside the repository', () => {
-    const bad = all.flatMap(({file, text}) => text.split('\n').flatMap((line, i) =>
-      cites(file, line) ? [`${file}:${i + 1}: ${line.trim()}`] : []))
+    const bad = all.flatMap(({file, text}) =>
+      text.split('\n').flatMap((line, i) => (cites(file, line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    )
     assert.deepEqual(bad, [])
   })
 
@@ -79,8 +88,12 @@ describe('the repository stands on its own', () => {
     assert.ok(!outside(' * (docs/host-protocol.md §9)'))
     assert.ok(!cites('docs/host-protocol.md', 'the readiness window (§6)'))
     assert.ok(!outside("why: 'A link into a shared folder (../shared), a node_modules link'"))
-    assert.deepEqual(citations('src/x.ts', '(docs/host-protocol.md §6, §7, §14) and docs/platform.md §8–§10'),
-      [{doc: 'host-protocol', n: 6}, {doc: 'host-protocol', n: 7}, {doc: 'host-protocol', n: 14},
-        {doc: 'platform', n: 8}, {doc: 'platform', n: 10}])
+    assert.deepEqual(citations('src/x.ts', '(docs/host-protocol.md §6, §7, §14) and docs/platform.md §8–§10'), [
+      {doc: 'host-protocol', n: 6},
+      {doc: 'host-protocol', n: 7},
+      {doc: 'host-protocol', n: 14},
+      {doc: 'platform', n: 8},
+      {doc: 'platform', n: 10},
+    ])
   })
 })

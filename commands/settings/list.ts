@@ -5,8 +5,11 @@ import {azureFlags, azureOptions} from '../../src/flags.js'
 import {listSettings} from '../../src/remote/settings.js'
 
 export default class SettingsList extends ChdCommand {
-  static override summary = 'List a function app\'s settings, values hidden unless --show-values.'
-  static override examples = ['<%= config.bin %> <%= command.id %> --app my-func', '<%= config.bin %> <%= command.id %> --app my-func --show-values --json']
+  static override summary = "List a function app's settings, values hidden unless --show-values."
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --app my-func',
+    '<%= config.bin %> <%= command.id %> --app my-func --show-values --json',
+  ]
 
   static override flags = {
     ...azureFlags,

@@ -14,7 +14,11 @@ export default class SettingsSet extends ChdCommand {
 
   async run() {
     const {flags, argv} = await this.parse(SettingsSet)
-    const result = await changeSettings({app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}, {set: parseAssignments(argv as string[])}, await this.progress())
+    const result = await changeSettings(
+      {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)},
+      {set: parseAssignments(argv as string[])},
+      await this.progress(),
+    )
     this.say(renderSettingsDiff(result.diff))
     return result
   }

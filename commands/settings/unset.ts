@@ -14,7 +14,11 @@ export default class SettingsUnset extends ChdCommand {
 
   async run() {
     const {flags, argv} = await this.parse(SettingsUnset)
-    const result = await changeSettings({app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}, {unset: argv as string[]}, await this.progress())
+    const result = await changeSettings(
+      {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)},
+      {unset: argv as string[]},
+      await this.progress(),
+    )
     this.say(renderSettingsDiff(result.diff))
     return result
   }

@@ -15,11 +15,14 @@ export function splitCommandLine(line: string): string[] {
     const c = line[i]
     if (c === '\\') {
       let n = 0
-      while (line[i] === '\\') { n++; i++ }
+      while (line[i] === '\\') {
+        n++
+        i++
+      }
       if (line[i] === '"') {
         cur += '\\'.repeat(Math.floor(n / 2))
         if (n % 2 === 1) cur += '"'
-        else { inQuotes = !inQuotes; has = true }
+        else inQuotes = !inQuotes
       } else {
         cur += '\\'.repeat(n)
         i--
@@ -42,7 +45,11 @@ export function splitCommandLine(line: string): string[] {
 }
 
 /** %NAME% from the environment, then the handler variables the host substitutes itself. */
-export function substituteHostVariables(value: string, env: Record<string, string>, hostVars: Record<string, string>): string {
+export function substituteHostVariables(
+  value: string,
+  env: Record<string, string>,
+  hostVars: Record<string, string>,
+): string {
   let out = expandVariables(value, env)
   for (const v of HOST_VARIABLES) if (hostVars[v] !== undefined) out = out.replaceAll(`%${v}%`, hostVars[v])
   return out
@@ -53,7 +60,11 @@ export function substituteHostVariables(value: string, env: Record<string, strin
  * joined with spaces, the quoted defaultWorkerPath and the worker arguments after them, any %…%
  * still left deleted, and the result split into argv again.
  */
-export function buildCommandLine(ch: CustomHandlerConfig, env: Record<string, string>, hostVars: Record<string, string>): {line: string; args: string[]; deleted: string[]} {
+export function buildCommandLine(
+  ch: CustomHandlerConfig,
+  env: Record<string, string>,
+  hostVars: Record<string, string>,
+): {line: string; args: string[]; deleted: string[]} {
   let line = ''
   for (const a of ch.arguments) line += ` ${substituteHostVariables(a, env, hostVars)}`
   if (ch.defaultWorkerPath) line += ` "${expandVariables(ch.defaultWorkerPath, env)}"`

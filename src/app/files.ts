@@ -3,7 +3,16 @@ import ignore from 'ignore'
 import type {AppEntry, AppSource} from './source.js'
 
 /** Always left out, as Core Tools does: tooling state and files that only matter locally. */
-export const BUILTIN_EXCLUDES = ['.git/', '.hg/', '.svn/', '.vscode/', '.funcignore', '.gitignore', 'project.lock.json', '.DS_Store']
+export const BUILTIN_EXCLUDES = [
+  '.git/',
+  '.hg/',
+  '.svn/',
+  '.vscode/',
+  '.funcignore',
+  '.gitignore',
+  'project.lock.json',
+  '.DS_Store',
+]
 
 /** Left out like the built-ins, but --include-secrets brings it back. */
 export const LOCAL_SETTINGS = 'local.settings.json'
@@ -13,10 +22,27 @@ export const LOCAL_SETTINGS = 'local.settings.json'
  * leaves it out or the user passes --include-secrets.
  */
 export const SECRET_PATTERNS = [
-  '.env', '.env.*', '!.env.example', '!.env.sample', '!.env.template', '.envrc',
-  '*.pem', '*.key', '*.pfx', '*.p12', '*.ppk', '*.publishsettings',
-  'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519',
-  '.npmrc', '.pypirc', '.netrc', '.aws/credentials', '.azure/',
+  '.env',
+  '.env.*',
+  '!.env.example',
+  '!.env.sample',
+  '!.env.template',
+  '.envrc',
+  '*.pem',
+  '*.key',
+  '*.pfx',
+  '*.p12',
+  '*.ppk',
+  '*.publishsettings',
+  'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  '.npmrc',
+  '.pypirc',
+  '.netrc',
+  '.aws/credentials',
+  '.azure/',
 ]
 
 export interface FileSelection {
@@ -45,7 +71,13 @@ export function selectFiles(source: AppSource, options: SelectOptions = {}): Fil
   if (!options.includeSecrets) builtin.add(LOCAL_SETTINGS)
   const user = ignore().add(stripBom(options.funcignore ?? ''))
   const secret = ignore().add(SECRET_PATTERNS)
-  const selection: FileSelection = {included: [], excluded: [], secrets: [], badLinks: [], secretsIncluded: Boolean(options.includeSecrets && !options.asIs)}
+  const selection: FileSelection = {
+    included: [],
+    excluded: [],
+    secrets: [],
+    badLinks: [],
+    secretsIncluded: Boolean(options.includeSecrets && !options.asIs),
+  }
   if (options.asIs) secret.add(LOCAL_SETTINGS)
   for (const entry of source.entries) {
     if (options.asIs) {
@@ -97,5 +129,9 @@ export function reincludeLines(funcignore: string, relPath: string): string[] | 
   const wanted = [...parts.slice(0, -1).map((_, i) => `!${parts.slice(0, i + 1).join('/')}/`), `!${relPath}`]
   const lines = wanted.filter((l) => !have.has(l))
   if (lines.length === 0) return undefined
-  return ignore().add(`${text}\n${lines.join('\n')}`).ignores(relPath) ? undefined : lines
+  return ignore()
+    .add(`${text}\n${lines.join('\n')}`)
+    .ignores(relPath)
+    ? undefined
+    : lines
 }

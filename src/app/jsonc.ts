@@ -1,5 +1,11 @@
 import {
-  createScanner, findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError, SyntaxKind,
+  createScanner,
+  findNodeAtLocation,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+  SyntaxKind,
 } from 'jsonc-parser'
 
 /** A JSON-with-comments document that remembers where each value sits, so findings can name a line. */
@@ -64,7 +70,7 @@ function describeParseError(code: number): string {
     InvalidEscapeCharacter: 'invalid escape character',
     InvalidCharacter: 'invalid character in a string',
   }
-  const name = printParseErrorCode(code as Parameters<typeof printParseErrorCode>[0])
+  const name = printParseErrorCode(code)
   return names[name] ?? name
 }
 
@@ -109,9 +115,10 @@ export function lineOf(doc: JsonDoc | undefined, keys: Array<string | number>): 
     if (!node) break
     if (typeof key === 'number') node = findNodeAtLocation(node, [key])
     else {
-      const prop: Node | undefined = node.type === 'object'
-        ? node.children?.find((p) => String(p.children?.[0]?.value).toLowerCase() === key.toLowerCase())
-        : undefined
+      const prop: Node | undefined =
+        node.type === 'object'
+          ? node.children?.find((p) => String(p.children?.[0]?.value).toLowerCase() === key.toLowerCase())
+          : undefined
       node = prop?.children?.[1]
     }
     if (node) best = node

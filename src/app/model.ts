@@ -78,7 +78,8 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
   const localSettings = lsText === undefined ? undefined : parseJsonc('local.settings.json', lsText)
   const values = getCI(localSettings?.value, 'Values')
   const settings: Record<string, string> = {}
-  if (isObject(values)) for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) settings[k] = String(v)
+  if (isObject(values))
+    for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) settings[k] = String(v)
 
   const functions: FunctionDef[] = []
   for (const entry of source.entries) {
@@ -107,11 +108,18 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
  */
 export function forAzure(app: FunctionApp, settings?: Record<string, string>): FunctionApp {
   const s = settings ?? {}
-  return {...app, settings: s, settingsFrom: settings ? 'azure' : 'unknown', customHandler: readCustomHandler(app.hostJson, s)}
+  return {
+    ...app,
+    settings: s,
+    settingsFrom: settings ? 'azure' : 'unknown',
+    customHandler: readCustomHandler(app.hostJson, s),
+  }
 }
 
 /** AzureFunctionsJobHost__customHandler__a__b settings, as host.json key paths under the section. */
-export function customHandlerOverrides(settings: Record<string, string>): Array<{setting: string; keys: string[]; value: string}> {
+export function customHandlerOverrides(
+  settings: Record<string, string>,
+): Array<{setting: string; keys: string[]; value: string}> {
   return Object.entries(settings)
     .filter(([k]) => k.toLowerCase().startsWith(SETTINGS_OVERRIDE_PREFIX))
     .map(([k, value]) => ({setting: k, keys: k.slice(SETTINGS_OVERRIDE_PREFIX.length).split('__'), value}))
@@ -141,7 +149,10 @@ function stringList(value: unknown): string[] {
   return []
 }
 
-function readCustomHandler(hostJson: JsonDoc | undefined, settings: Record<string, string>): CustomHandlerConfig | undefined {
+function readCustomHandler(
+  hostJson: JsonDoc | undefined,
+  settings: Record<string, string>,
+): CustomHandlerConfig | undefined {
   const host = hostJson?.value
   let section: CustomHandlerConfig['section'] = 'customHandler'
   let raw = getCI(host, 'customHandler')
@@ -152,7 +163,8 @@ function readCustomHandler(hostJson: JsonDoc | undefined, settings: Record<strin
   // AzureFunctionsJobHost__customHandler__description__defaultExecutablePath and friends win over host.json.
   const overrides: Record<string, string> = {}
   for (const [k, v] of Object.entries(settings)) {
-    if (k.toLowerCase().startsWith(SETTINGS_OVERRIDE_PREFIX)) overrides[k.slice(SETTINGS_OVERRIDE_PREFIX.length).toLowerCase()] = v
+    if (k.toLowerCase().startsWith(SETTINGS_OVERRIDE_PREFIX))
+      overrides[k.slice(SETTINGS_OVERRIDE_PREFIX.length).toLowerCase()] = v
   }
   if (raw === undefined && Object.keys(overrides).length === 0) return undefined
   const description = getCI(raw, 'description')
@@ -213,11 +225,20 @@ function readFunction(name: string, path: string, text: string): FunctionDef {
       const message = `binding "${bname}" has direction "${direction}" (expected in, out or inout)`
       problem({message, keys: ['bindings', index, 'direction']})
     }
-    fn.bindings.push({type: type!, direction: direction!.toLowerCase(), name: bname!, dataType: str(getCI(b, 'dataType')), index})
+    fn.bindings.push({
+      type: type!,
+      direction: direction!.toLowerCase(),
+      name: bname!,
+      dataType: str(getCI(b, 'dataType')),
+      index,
+    })
   })
   if (more > 0) fn.problems.push({message: `and ${more} more bindings like these`, keys: ['bindings']})
   if (fn.problems.length === 0 && !fn.bindings.some(isTrigger)) {
-    fn.problems.push({message: 'no trigger binding (a binding of direction "in" whose type ends in "Trigger")', keys: ['bindings']})
+    fn.problems.push({
+      message: 'no trigger binding (a binding of direction "in" whose type ends in "Trigger")',
+      keys: ['bindings'],
+    })
   }
   return fn
 }
@@ -235,5 +256,10 @@ export function httpTriggered(fn: FunctionDef): boolean {
 export function isHttpInAndOut(fn: FunctionDef): boolean {
   const inputs = fn.bindings.filter((b) => b.direction === 'in' || b.direction === 'inout')
   const outputs = fn.bindings.filter((b) => b.direction === 'out' || b.direction === 'inout')
-  return inputs.length === 1 && inputs[0].type.toLowerCase() === 'httptrigger' && outputs.length === 1 && outputs[0].type.toLowerCase() === 'http'
+  return (
+    inputs.length === 1 &&
+    inputs[0].type.toLowerCase() === 'httptrigger' &&
+    outputs.length === 1 &&
+    outputs[0].type.toLowerCase() === 'http'
+  )
 }

@@ -1,7 +1,7 @@
 import path from 'node:path'
 
-import {keyCI} from './jsonc.js'
 import type {Os} from '../platform/targets.js'
+import {keyCI} from './jsonc.js'
 import {type FunctionApp, HOST_VARIABLES} from './model.js'
 
 export type ResolvedPath =
@@ -45,8 +45,10 @@ export function knownVariables(app: FunctionApp, extra: Record<string, string> =
 function toAppPath(written: string, base: string, os: Os): {app: string} | {outside: string} {
   let p = written.trim()
   if (os === 'windows') p = p.replaceAll('\\', '/')
-  if (LINUX_ROOT.test(p) && os === 'linux') return {app: path.posix.normalize(p.replace(LINUX_ROOT, '')).replace(/^\.$/, '')}
-  if (os === 'windows' && WINDOWS_ROOT.test(p)) return {app: path.posix.normalize(p.replace(WINDOWS_ROOT, '')).replace(/^\.$/, '')}
+  if (LINUX_ROOT.test(p) && os === 'linux')
+    return {app: path.posix.normalize(p.replace(LINUX_ROOT, '')).replace(/^\.$/, '')}
+  if (os === 'windows' && WINDOWS_ROOT.test(p))
+    return {app: path.posix.normalize(p.replace(WINDOWS_ROOT, '')).replace(/^\.$/, '')}
   if (p.startsWith('/') || /^[a-z]:\//i.test(p)) return {outside: p}
   const joined = path.posix.normalize(path.posix.join(base, p))
   if (joined === '.') return {app: ''}
@@ -54,7 +56,11 @@ function toAppPath(written: string, base: string, os: Os): {app: string} | {outs
   return {app: joined}
 }
 
-export function resolveDirectory(app: FunctionApp, written: string | undefined, os: Os): {kind: 'app'; path: string} | {kind: 'outside'; path: string} {
+export function resolveDirectory(
+  app: FunctionApp,
+  written: string | undefined,
+  os: Os,
+): {kind: 'app'; path: string} | {kind: 'outside'; path: string} {
   if (!written || !written.trim()) return {kind: 'app', path: ''}
   const r = toAppPath(expandVariables(written, knownVariables(app)), '', os)
   return 'app' in r ? {kind: 'app', path: r.app} : {kind: 'outside', path: r.outside}
@@ -68,7 +74,8 @@ function nearMiss(app: FunctionApp, wanted: string, os: Os): string | undefined 
     const slashed = wanted.replaceAll('\\', '/')
     if (app.source.get(slashed)) return `${slashed} exists: use forward slashes on Linux`
   }
-  if (os === 'windows' && !/\.[a-z0-9]+$/i.test(wanted) && app.source.get(`${wanted}.exe`)) return `${wanted}.exe exists: write the name with .exe`
+  if (os === 'windows' && !/\.[a-z0-9]+$/i.test(wanted) && app.source.get(`${wanted}.exe`))
+    return `${wanted}.exe exists: write the name with .exe`
   if (os === 'linux' && /\.exe$/i.test(wanted)) {
     const bare = wanted.replace(/\.exe$/i, '')
     if (app.source.get(bare)) return `${bare} exists: drop the .exe on Linux`

@@ -89,7 +89,8 @@ export async function openFolder(root: string): Promise<AppSource> {
 
   const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
     const e = byPath.get(relPath)
-    if (!e?.absPath) throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
+    if (!e?.absPath)
+      throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
     return e as AppEntry & {absPath: string | Buffer}
   }
   const budget = textBudget(root)
@@ -123,8 +124,12 @@ function walkFolder(absRoot: string, modesKnown: boolean): {entries: AppEntry[];
   const entries: AppEntry[] = []
   const emptyDirs: string[] = []
   const inside = (real: Buffer) => real.equals(realRoot) || real.subarray(0, rootDir.length).equals(rootDir)
-  const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry =>
-    ({...entryName(rel), size: st.size, mode: modesKnown ? st.mode & 0o777 : undefined, absPath: fsPath(abs)})
+  const fileEntry = (rel: Buffer, abs: Buffer, st: Stats): AppEntry => ({
+    ...entryName(rel),
+    size: st.size,
+    mode: modesKnown ? st.mode & 0o777 : undefined,
+    absPath: fsPath(abs),
+  })
 
   /** `dirAbs` is the path to read it by, `real` its real path (a plain subfolder's is its parent's plus its name). */
   function walk(dirAbs: Buffer, real: Buffer, rel: Buffer, ancestors: string[]): void {
@@ -140,7 +145,13 @@ function walkFolder(absRoot: string, modesKnown: boolean): {entries: AppEntry[];
       } else if (d.isSymbolicLink()) {
         walkLink(abs, relPath, inner)
       } else if (d.isFile()) {
-        entries.push(fileEntry(relPath, abs, fsCall(abs, 'File', () => lstatSync(abs))))
+        entries.push(
+          fileEntry(
+            relPath,
+            abs,
+            fsCall(abs, 'File', () => lstatSync(abs)),
+          ),
+        )
       }
     }
   }
@@ -171,7 +182,9 @@ function walkFolder(absRoot: string, modesKnown: boolean): {entries: AppEntry[];
 
 /** At most `limit` bytes from the start of a file, whatever its size was when the folder was walked. */
 async function readHead(file: string | Buffer, relPath: string, limit: number): Promise<Buffer> {
-  const handle = await open(file, 'r').catch((error) => { throw fsError(error, shown(file), relPath) })
+  const handle = await open(file, 'r').catch((error) => {
+    throw fsError(error, shown(file), relPath)
+  })
   try {
     const buf = Buffer.alloc(limit)
     const {bytesRead} = await handle.read(buf, 0, limit, 0)
@@ -194,12 +207,16 @@ function textBudget(location: string) {
       const refuse = (known?: number): never => {
         const files = 'the config files (host.json, */function.json, local.settings.json, .funcignore)'
         const isSize = known === undefined ? `larger than ${formatBytes(cap)}` : formatBytes(known)
-        throw new ChdError('CONFIG_TOO_LARGE', cap < maxBytes
-          ? `${location}: ${files} add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
-          : `${location}: ${relPath} is ${isSize}; chd reads config files of up to ${formatBytes(cap)}`, {
-          file: relPath,
-          suggestions: [`${path.posix.basename(relPath)} is normally a few KB: is ${location} the app you meant?`],
-        })
+        throw new ChdError(
+          'CONFIG_TOO_LARGE',
+          cap < maxBytes
+            ? `${location}: ${files} add up to more than ${formatBytes(CONFIG_TOTAL_BYTES)}; chd stopped at ${relPath}`
+            : `${location}: ${relPath} is ${isSize}; chd reads config files of up to ${formatBytes(cap)}`,
+          {
+            file: relPath,
+            suggestions: [`${path.posix.basename(relPath)} is normally a few KB: is ${location} the app you meant?`],
+          },
+        )
       }
       if (size > cap) refuse(size)
       const data = await fetch(cap + 1)
@@ -213,7 +230,10 @@ function textBudget(location: string) {
 export function formatBytes(n: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
   let i = 0
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024
+    i++
+  }
   return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`
 }
 
@@ -276,7 +296,8 @@ export async function openZip(zipPath: string): Promise<AppSource> {
   const options = {lazyEntries: true, autoClose: false, decodeStrings: false}
   try {
     zip = await new Promise((resolve, reject) =>
-      yauzl.open(zipPath, options, (err, z) => (err ? reject(err) : resolve(z))))
+      yauzl.open(zipPath, options, (err, z) => (err ? reject(err) : resolve(z))),
+    )
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw fsError(error, zipPath, 'Package')
     throw new ChdError('ZIP_INVALID', `${zipPath} is not a readable zip file: ${(error as Error).message}`, {
@@ -290,15 +311,20 @@ export async function openZip(zipPath: string): Promise<AppSource> {
   for (const d of emptyDirs) dirs.add(d)
 
   // Corrupt deflate data, a bad local header or an entry longer than its header says all end here.
-  const damaged = (p: string, error: unknown) => error instanceof ChdError ? error
-    : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {
-      file: zipPath, suggestions: ['Rebuild the package (chd pack), then check it with unzip -t'],
-    })
+  const damaged = (p: string, error: unknown) =>
+    error instanceof ChdError
+      ? error
+      : new ChdError('ZIP_INVALID', `${zipPath} is damaged: ${p} cannot be read (${(error as Error).message})`, {
+          file: zipPath,
+          suggestions: ['Rebuild the package (chd pack), then check it with unzip -t'],
+        })
   const openStream = (p: string): Promise<Readable> => {
     const entry = raw.get(p)
-    if (!entry) return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
+    if (!entry)
+      return Promise.reject(new ChdError('PATH_NOT_FOUND', `${p} is not in ${zipPath}`, {exit: ExitCode.notFound}))
     return new Promise((resolve, reject) =>
-      zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s!))))
+      zip.openReadStream(entry, (err, s) => (err ? reject(damaged(p, err)) : resolve(s))),
+    )
   }
   const budget = textBudget(zipPath)
   return {
@@ -309,18 +335,22 @@ export async function openZip(zipPath: string): Promise<AppSource> {
     duplicates,
     get: (p) => byPath.get(p),
     hasDir: (p) => dirs.has(p),
-    readText: (p, maxBytes = CONFIG_MAX_BYTES) => budget.read(p, byPath.get(p)?.size ?? 0, maxBytes, async (limit) => {
-      const stream = await openStream(p)
-      try {
-        return await readUpTo(stream, limit)
-      } catch (error) {
-        throw damaged(p, error)
-      }
-    }),
+    readText: (p, maxBytes = CONFIG_MAX_BYTES) =>
+      budget.read(p, byPath.get(p)?.size ?? 0, maxBytes, async (limit) => {
+        const stream = await openStream(p)
+        try {
+          return await readUpTo(stream, limit)
+        } catch (error) {
+          throw damaged(p, error)
+        }
+      }),
     async reader(p) {
       const r = streamReader(byPath.get(p)?.size ?? 0, () => openStream(p))
-      const read = (offset: number, length: number) => r.read(offset, length).catch((e) => { throw damaged(p, e) })
-      return {size: r.size, read, close: r.close}
+      const read = (offset: number, length: number) =>
+        r.read(offset, length).catch((e) => {
+          throw damaged(p, e)
+        })
+      return {size: r.size, read, close: () => r.close()}
     },
     close: async () => zip.close(),
   }
@@ -347,8 +377,9 @@ async function listEntries(zip: import('yauzl').ZipFile, zipPath: string) {
         entries.push({path: name, rawPath, size: 0, badLink: {target: '(link stored in zip)', problem: 'dangling'}})
       } else {
         inflated += entry.uncompressedSize
-        const bomb = zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize)
-          ?? zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
+        const bomb =
+          zipBomb(zipPath, name, entry.uncompressedSize, entry.compressedSize) ??
+          zipBomb(zipPath, 'all entries', inflated, zip.fileSize)
         if (bomb) return reject(bomb)
         if (raw.has(name)) {
           duplicates.add(name)

@@ -1,12 +1,12 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {TokenCredential} from '@azure/core-auth'
 import type {WebSiteManagementClient} from '@azure/arm-appservice'
+import type {TokenCredential} from '@azure/core-auth'
 
+import pkg from '../../package.json' with {type: 'json'}
+import {type Cloud, resolveCloud} from './cloud.js'
 import {type AuthMode, getCredential} from './credential.js'
 import {azureError} from './errors.js'
-import {type Cloud, resolveCloud} from './cloud.js'
-import pkg from '../../package.json' with {type: 'json'}
 import {resolveSubscription} from './subscription.js'
 
 /** chd's own name and version, as Azure's request logs show the caller. */
@@ -55,17 +55,20 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
   const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
   // A policy outside any phase runs before the retry and token policies, so their waits end too.
   if (signal) {
-    arm.pipeline.addPolicy({name: 'chdDeadline', sendRequest: (request, next) => {
-      request.abortSignal = both(request.abortSignal as AbortSignal | undefined, signal)
-      return next(request)
-    }})
+    arm.pipeline.addPolicy({
+      name: 'chdDeadline',
+      sendRequest: (request, next) => {
+        request.abortSignal = both(request.abortSignal as AbortSignal | undefined, signal)
+        return next(request)
+      },
+    })
   }
   return {ca: options.ca, cloud, credential, subscriptionId, arm, signal, timeoutMs: options.timeoutMs}
 }
 
 /** Aborts when either does. */
 export function both(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  return a && b ? AbortSignal.any([a, b]) : a ?? b
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b)
 }
 
 /** Waits, unless the context's deadline passes first (then the ChdError for running out of time). */
@@ -83,13 +86,19 @@ export async function pause(ctx: AzureContext, ms: number, doing: string): Promi
  * outside `ok` becomes a ChdError with Azure's message and request id.
  */
 export async function armRequest(
-  ctx: AzureContext, method: 'GET' | 'PATCH' | 'PUT', url: string, doing: string, options: {body?: unknown; ok?: number[]} = {},
+  ctx: AzureContext,
+  method: 'GET' | 'PATCH' | 'PUT',
+  url: string,
+  doing: string,
+  options: {body?: unknown; ok?: number[]} = {},
 ): Promise<unknown> {
   const sdk = await import('@azure/core-rest-pipeline')
   const request = sdk.createPipelineRequest({
     url: url.startsWith('https://') ? url : `${ctx.cloud.armEndpoint}${url}`,
     method,
-    ...(options.body === undefined ? {} : {headers: sdk.createHttpHeaders({'content-type': 'application/json'}), body: JSON.stringify(options.body)}),
+    ...(options.body === undefined
+      ? {}
+      : {headers: sdk.createHttpHeaders({'content-type': 'application/json'}), body: JSON.stringify(options.body)}),
   })
   let response
   try {
@@ -98,7 +107,10 @@ export async function armRequest(
     throw azureError(error, doing, ctx)
   }
   if (!(options.ok ?? [200]).includes(response.status)) {
-    throw azureError(Object.assign(new Error(`Unexpected status code: ${response.status}`), {statusCode: response.status, response}), doing)
+    throw azureError(
+      Object.assign(new Error(`Unexpected status code: ${response.status}`), {statusCode: response.status, response}),
+      doing,
+    )
   }
   return response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined
 }

@@ -11,7 +11,11 @@ export const AUTH_MODES: AuthMode[] = ['default', 'cli', 'env', 'device', 'manag
  */
 export function staticTokenCredential(token: string): TokenCredential {
   return {
-    getToken: async (): Promise<AccessToken> => ({token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000, tokenType: 'Bearer'}),
+    getToken: async (): Promise<AccessToken> => ({
+      token,
+      expiresOnTimestamp: Date.now() + 60 * 60 * 1000,
+      tokenType: 'Bearer',
+    }),
   }
 }
 
@@ -19,7 +23,10 @@ export function staticTokenCredential(token: string): TokenCredential {
  * The credential for a mode. @azure/identity (~200 ms to import) loads only here. `default` is
  * DefaultAzureCredential (so `az login` just works), unless CHD_ACCESS_TOKEN is set.
  */
-export async function getCredential(mode: AuthMode = 'default', onDeviceCode?: (message: string) => void): Promise<TokenCredential> {
+export async function getCredential(
+  mode: AuthMode = 'default',
+  onDeviceCode?: (message: string) => void,
+): Promise<TokenCredential> {
   const token = process.env.CHD_ACCESS_TOKEN
   if (mode === 'token' || (mode === 'default' && token)) {
     if (!token) throw new ChdError('AUTH_TOKEN_MISSING', '--auth token needs CHD_ACCESS_TOKEN', {exit: ExitCode.auth})
@@ -27,10 +34,17 @@ export async function getCredential(mode: AuthMode = 'default', onDeviceCode?: (
   }
   const identity = await import('@azure/identity')
   switch (mode) {
-    case 'cli': return new identity.AzureCliCredential()
-    case 'env': return new identity.EnvironmentCredential()
-    case 'managed-identity': return new identity.ManagedIdentityCredential(process.env.AZURE_CLIENT_ID ? {clientId: process.env.AZURE_CLIENT_ID} : {})
-    case 'device': return new identity.DeviceCodeCredential({userPromptCallback: (info) => onDeviceCode?.(info.message)})
-    default: return new identity.DefaultAzureCredential()
+    case 'cli':
+      return new identity.AzureCliCredential()
+    case 'env':
+      return new identity.EnvironmentCredential()
+    case 'managed-identity':
+      return new identity.ManagedIdentityCredential(
+        process.env.AZURE_CLIENT_ID ? {clientId: process.env.AZURE_CLIENT_ID} : {},
+      )
+    case 'device':
+      return new identity.DeviceCodeCredential({userPromptCallback: (info) => onDeviceCode?.(info.message)})
+    default:
+      return new identity.DefaultAzureCredential()
   }
 }

@@ -34,21 +34,29 @@ export function azureError(error: unknown, doing: string, deadline?: Deadline): 
   if (/CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError/.test(name)) {
     return new ChdError('AUTH_FAILED', `Could not get an Azure token while ${doing}: ${firstLine(e.message)}`, {
       exit: ExitCode.auth,
-      suggestions: ['Run az login (or pick a credential with --auth cli|env|device|managed-identity)', 'Set CHD_ACCESS_TOKEN to use a token you already have'],
+      suggestions: [
+        'Run az login (or pick a credential with --auth cli|env|device|managed-identity)',
+        'Set CHD_ACCESS_TOKEN to use a token you already have',
+      ],
       cause: error,
     })
   }
   const status = e?.statusCode
   if (status === undefined) {
     const code = (error as NodeJS.ErrnoException)?.code
-    return new ChdError('AZURE_UNREACHABLE', `Azure did not answer while ${doing}: ${code ? `${code} ` : ''}${firstLine(e?.message ?? String(error))}`, {exit: ExitCode.failed, cause: error})
+    return new ChdError(
+      'AZURE_UNREACHABLE',
+      `Azure did not answer while ${doing}: ${code ? `${code} ` : ''}${firstLine(e?.message ?? String(error))}`,
+      {exit: ExitCode.failed, cause: error},
+    )
   }
   let message = e.message
   let code = e.code
   const body = e.response?.bodyAsText
   if (body) {
     try {
-      const doc = JSON.parse(body) as Record<string, any>
+      type ErrorDoc = {message?: string; Message?: string; code?: string; Code?: string}
+      const doc = JSON.parse(body) as ErrorDoc & {error?: ErrorDoc}
       const inner = doc.error ?? doc
       message = inner.message ?? inner.Message ?? message
       code = inner.code ?? inner.Code ?? code
@@ -58,12 +66,26 @@ export function azureError(error: unknown, doing: string, deadline?: Deadline): 
   }
   const requestId = e.response?.headers?.get('x-ms-request-id') ?? e.request?.headers?.get('x-ms-client-request-id')
   const exit = status === 401 || status === 403 ? ExitCode.auth : status === 404 ? ExitCode.notFound : ExitCode.failed
-  return new ChdError(code ? `AZURE_${String(code).replaceAll(/[^A-Za-z0-9]+/g, '_').toUpperCase()}` : `AZURE_HTTP_${status}`, `Azure answered ${status} while ${doing}: ${message}${requestId ? ` (request id ${requestId})` : ''}`, {
-    exit,
-    suggestions: status === 401 || status === 403 ? ['Check that your account has Contributor (or Website Contributor) on the app', 'Run az login again if your session expired'] : [],
-    cause: error,
-    details: {status, ...(requestId ? {requestId} : {})},
-  })
+  return new ChdError(
+    code
+      ? `AZURE_${String(code)
+          .replaceAll(/[^A-Za-z0-9]+/g, '_')
+          .toUpperCase()}`
+      : `AZURE_HTTP_${status}`,
+    `Azure answered ${status} while ${doing}: ${message}${requestId ? ` (request id ${requestId})` : ''}`,
+    {
+      exit,
+      suggestions:
+        status === 401 || status === 403
+          ? [
+              'Check that your account has Contributor (or Website Contributor) on the app',
+              'Run az login again if your session expired',
+            ]
+          : [],
+      cause: error,
+      details: {status, ...(requestId ? {requestId} : {})},
+    },
+  )
 }
 
 function firstLine(text: string): string {

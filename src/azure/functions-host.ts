@@ -37,16 +37,23 @@ export class HostAdmin {
   }
 
   /** GET https://<host><path>; never throws: a status of 0 means no answer. */
-  async get(path: string, key: 'master' | 'function' = 'master', timeout = 20_000): Promise<{status: number; body: string}> {
+  async get(
+    path: string,
+    key: 'master' | 'function' = 'master',
+    timeout = 20_000,
+  ): Promise<{status: number; body: string}> {
     const tls = this.ctx.ca ? {tlsOptions: {ca: this.ctx.ca}} : {}
     const pipeline = this.sdk.createPipelineFromOptions({retryOptions: {maxRetries: 0}, ...tls})
-    const value = key === 'master' ? this.masterKey : this.functionKey ?? ''
+    const value = key === 'master' ? this.masterKey : (this.functionKey ?? '')
     try {
-      const r = await pipeline.sendRequest(this.sdk.createDefaultHttpClient(), this.sdk.createPipelineRequest({
-        url: `https://${this.site.defaultHostName}${path.startsWith('/') ? path : `/${path}`}`,
-        headers: this.sdk.createHttpHeaders({'x-functions-key': value}),
-        abortSignal: both(this.ctx.signal, AbortSignal.timeout(timeout)),
-      }))
+      const r = await pipeline.sendRequest(
+        this.sdk.createDefaultHttpClient(),
+        this.sdk.createPipelineRequest({
+          url: `https://${this.site.defaultHostName}${path.startsWith('/') ? path : `/${path}`}`,
+          headers: this.sdk.createHttpHeaders({'x-functions-key': value}),
+          abortSignal: both(this.ctx.signal, AbortSignal.timeout(timeout)),
+        }),
+      )
       return {status: r.status, body: r.bodyAsText ?? ''}
     } catch {
       return {status: 0, body: ''}

@@ -31,16 +31,28 @@ export interface KuduLogEntry {
  * an end that is no success, see docs/platform.md §4).
  */
 export const DeployStatus = {
-  Cancelled: -1, Pending: 0, Building: 1, Deploying: 2, Failed: 3, Success: 4, Conflict: 5, PartialSuccess: 6,
+  Cancelled: -1,
+  Pending: 0,
+  Building: 1,
+  Deploying: 2,
+  Failed: 3,
+  Success: 4,
+  Conflict: 5,
+  PartialSuccess: 6,
 } as const
 
 /** Each status's name, by number. */
 export const DEPLOY_STATUS: Record<number, string> = Object.fromEntries(
-  Object.entries(DeployStatus).map(([name, n]) => [n, name]))
+  Object.entries(DeployStatus).map(([name, n]) => [n, name]),
+)
 
 /** The statuses a deployment ends in. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set([
-  DeployStatus.Failed, DeployStatus.Success, DeployStatus.Conflict, DeployStatus.PartialSuccess, DeployStatus.Cancelled,
+  DeployStatus.Failed,
+  DeployStatus.Success,
+  DeployStatus.Conflict,
+  DeployStatus.PartialSuccess,
+  DeployStatus.Cancelled,
 ])
 
 /**
@@ -53,7 +65,10 @@ export class KuduClient {
   private scopeIndex = 0
   private sdk!: typeof import('@azure/core-rest-pipeline')
 
-  constructor(private readonly ctx: AzureContext, readonly host: string) {}
+  constructor(
+    private readonly ctx: AzureContext,
+    readonly host: string,
+  ) {}
 
   get baseUrl(): string {
     return `https://${this.host}`
@@ -72,10 +87,25 @@ export class KuduClient {
       userAgentOptions: {userAgentPrefix: USER_AGENT},
       ...(this.ctx.ca ? {tlsOptions: {ca: this.ctx.ca}} : {}),
     })
-    this.pipeline.addPolicy(this.sdk.bearerTokenAuthenticationPolicy({credential: this.ctx.credential, scopes: this.ctx.cloud.scmScopes[this.scopeIndex]}))
+    this.pipeline.addPolicy(
+      this.sdk.bearerTokenAuthenticationPolicy({
+        credential: this.ctx.credential,
+        scopes: this.ctx.cloud.scmScopes[this.scopeIndex],
+      }),
+    )
   }
 
-  async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: {body?: () => NodeJS.ReadableStream; headers?: Record<string, string>; timeout?: number; stream?: boolean; abortSignal?: AbortSignal} = {}): Promise<PipelineResponse> {
+  async send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options: {
+      body?: () => NodeJS.ReadableStream
+      headers?: Record<string, string>
+      timeout?: number
+      stream?: boolean
+      abortSignal?: AbortSignal
+    } = {},
+  ): Promise<PipelineResponse> {
     await this.init()
     // Not the SDK's timeout: its timer outlives a request whose socket was reset and keeps the
     // process alive until it fires. AbortSignal.timeout's timer does not hold the process.
@@ -85,7 +115,7 @@ export class KuduClient {
         url: `${this.baseUrl}${path}`,
         method,
         headers: this.sdk.createHttpHeaders(options.headers ?? {}),
-        body: options.body as never,
+        body: options.body,
         abortSignal: both(this.ctx.signal, own),
         ...(options.stream ? {streamResponseStatusCodes: new Set([200, 206])} : {}),
       })
@@ -102,7 +132,10 @@ export class KuduClient {
         }
         throw azureError(error, `calling Kudu ${method} ${path.split('?')[0]}`, this.ctx)
       }
-      if ((response.status === 401 || response.status === 403) && this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length) {
+      if (
+        (response.status === 401 || response.status === 403) &&
+        this.scopeIndex + 1 < this.ctx.cloud.scmScopes.length
+      ) {
         this.scopeIndex++
         this.build()
         continue
@@ -114,8 +147,10 @@ export class KuduClient {
   private canFallBack(error: unknown): boolean {
     if (this.scopeIndex + 1 >= this.ctx.cloud.scmScopes.length) return false
     const e = error as {name?: string; message?: string}
-    return /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '')
-      || /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
+    return (
+      /AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError/.test(e?.name ?? '') ||
+      /AADSTS\d+|invalid_resource|invalid_scope|consent/i.test(e?.message ?? '')
+    )
   }
 
   /** A pause between polls or retries that ends at the context's deadline. */
@@ -127,10 +162,24 @@ export class KuduClient {
   fail(response: PipelineResponse, doing: string): never {
     const body = (response.bodyAsText ?? '').trim()
     const requestId = response.headers.get('x-ms-request-id')
-    throw new ChdError(`KUDU_HTTP_${response.status}`, `Kudu answered ${response.status} while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`, {
-      exit: response.status === 401 || response.status === 403 ? ExitCode.auth : response.status === 404 ? ExitCode.notFound : ExitCode.remoteFailed,
-      suggestions: response.status === 401 || response.status === 403 ? ['Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing credentials are not used'] : [],
-    })
+    throw new ChdError(
+      `KUDU_HTTP_${response.status}`,
+      `Kudu answered ${response.status} while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
+      {
+        exit:
+          response.status === 401 || response.status === 403
+            ? ExitCode.auth
+            : response.status === 404
+              ? ExitCode.notFound
+              : ExitCode.remoteFailed,
+        suggestions:
+          response.status === 401 || response.status === 403
+            ? [
+                'Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing credentials are not used',
+              ]
+            : [],
+      },
+    )
   }
 
   /** A factory, so a retry re-sends the whole file; `onProgress` sees the bytes read so far. */
@@ -139,7 +188,10 @@ export class KuduClient {
       const stream = createReadStream(file, {highWaterMark: 256 * 1024})
       if (onProgress) {
         let sent = 0
-        stream.on('data', (c) => { sent += c.length; onProgress(sent) })
+        stream.on('data', (c) => {
+          sent += c.length
+          onProgress(sent)
+        })
       }
       return stream
     }
@@ -148,7 +200,7 @@ export class KuduClient {
   /** Kudu's deployment records, newest first; none when Kudu keeps no list (404) or cannot be read. */
   async deployments(): Promise<KuduDeployment[] | undefined> {
     const r = await this.send('GET', '/api/deployments')
-    return r.status === 200 ? JSON.parse(r.bodyAsText || '[]') as KuduDeployment[] : undefined
+    return r.status === 200 ? (JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]) : undefined
   }
 
   async deploymentLog(id: string): Promise<KuduLogEntry[]> {

@@ -52,7 +52,9 @@ export function checkSettingNames(names: string[], options: {linux?: boolean} = 
 }
 
 export function diffSettings<T = string>(
-  before: Record<string, T>, after: Record<string, T>, same: (a: T, b: T) => boolean = (a, b) => a === b,
+  before: Record<string, T>,
+  after: Record<string, T>,
+  same: (a: T, b: T) => boolean = (a, b) => a === b,
 ): SettingsDiff {
   const diff: SettingsDiff = {added: [], changed: [], removed: [], unchanged: 0}
   for (const [k, v] of Object.entries(after)) {
@@ -65,7 +67,8 @@ export function diffSettings<T = string>(
 }
 
 export function applyChange<T = string>(
-  current: Record<string, T>, change: {set?: Record<string, T>; unset?: string[]},
+  current: Record<string, T>,
+  change: {set?: Record<string, T>; unset?: string[]},
 ): Record<string, T> {
   const next = {...current, ...change.set}
   for (const k of change.unset ?? []) delete next[k]
@@ -96,13 +99,16 @@ export interface MergeResult<T> {
  * applied again to what is there now, keeping their entries as well.
  */
 async function mergeWrite<T>(
-  ctx: AzureContext, dict: Dictionary<T>, change: {set?: Record<string, T>; unset?: string[]},
+  ctx: AzureContext,
+  dict: Dictionary<T>,
+  change: {set?: Record<string, T>; unset?: string[]},
   options: {settleMs?: number; maxWrites?: number},
 ): Promise<MergeResult<T>> {
   const settleMs = options.settleMs ?? 1500
   const maxWrites = options.maxWrites ?? 8
-  const satisfied = (current: Record<string, T>) => (change.unset ?? []).every((k) => !(k in current))
-    && Object.entries(change.set ?? {}).every(([k, v]) => k in current && dict.same(current[k], v))
+  const satisfied = (current: Record<string, T>) =>
+    (change.unset ?? []).every((k) => !(k in current)) &&
+    Object.entries(change.set ?? {}).every(([k, v]) => k in current && dict.same(current[k], v))
   const before = await dict.read()
   let current = before
   let writes = 0
@@ -128,23 +134,33 @@ async function mergeWrite<T>(
 
 /** App settings, merged: see mergeWrite. */
 export async function updateSettings(
-  ctx: AzureContext, site: SiteRef, change: SettingsChange, options: {settleMs?: number; maxWrites?: number} = {},
+  ctx: AzureContext,
+  site: SiteRef,
+  change: SettingsChange,
+  options: {settleMs?: number; maxWrites?: number} = {},
 ): Promise<MergeResult<string>> {
   const {resourceGroup: rg, name, slot} = site
-  return mergeWrite(ctx, {
-    what: `app settings of ${name}`,
-    read: () => readSettings(ctx, site),
-    put: (body) => (slot
-      ? ctx.arm.webApps.updateApplicationSettingsSlot(rg, name, slot, body)
-      : ctx.arm.webApps.updateApplicationSettings(rg, name, body)),
-    same: (a, b) => a === b,
-  }, change, options)
+  return mergeWrite(
+    ctx,
+    {
+      what: `app settings of ${name}`,
+      read: () => readSettings(ctx, site),
+      put: (body) =>
+        slot
+          ? ctx.arm.webApps.updateApplicationSettingsSlot(rg, name, slot, body)
+          : ctx.arm.webApps.updateApplicationSettings(rg, name, body),
+      same: (a, b) => a === b,
+    },
+    change,
+    options,
+  )
 }
 
 export type ConnectionString = ConnStringValueTypePair
 
 export async function readConnectionStrings(
-  ctx: AzureContext, site: SiteRef,
+  ctx: AzureContext,
+  site: SiteRef,
 ): Promise<Record<string, ConnectionString>> {
   try {
     const dict = site.slot
@@ -158,17 +174,26 @@ export async function readConnectionStrings(
 
 /** Connection strings (config/connectionstrings: full replace, like app settings), merged: see mergeWrite. */
 export async function updateConnectionStrings(
-  ctx: AzureContext, site: SiteRef, set: Record<string, ConnectionString>, options: {settleMs?: number} = {},
+  ctx: AzureContext,
+  site: SiteRef,
+  set: Record<string, ConnectionString>,
+  options: {settleMs?: number} = {},
 ): Promise<MergeResult<ConnectionString>> {
   const {resourceGroup: rg, name, slot} = site
-  return mergeWrite(ctx, {
-    what: `connection strings of ${name}`,
-    read: () => readConnectionStrings(ctx, site),
-    put: (body) => (slot
-      ? ctx.arm.webApps.updateConnectionStringsSlot(rg, name, slot, body)
-      : ctx.arm.webApps.updateConnectionStrings(rg, name, body)),
-    same: sameConnectionString,
-  }, {set}, options)
+  return mergeWrite(
+    ctx,
+    {
+      what: `connection strings of ${name}`,
+      read: () => readConnectionStrings(ctx, site),
+      put: (body) =>
+        slot
+          ? ctx.arm.webApps.updateConnectionStringsSlot(rg, name, slot, body)
+          : ctx.arm.webApps.updateConnectionStrings(rg, name, body),
+      same: sameConnectionString,
+    },
+    {set},
+    options,
+  )
 }
 
 export function sameConnectionString(a: ConnectionString, b: ConnectionString): boolean {

@@ -27,10 +27,14 @@ export interface SiteInfo extends SiteRef {
 
 function planOf(sku: string): Plan {
   switch (sku.toLowerCase()) {
-    case 'dynamic': return 'consumption'
-    case 'flexconsumption': return 'flex'
-    case 'elasticpremium': return 'premium'
-    default: return 'dedicated'
+    case 'dynamic':
+      return 'consumption'
+    case 'flexconsumption':
+      return 'flex'
+    case 'elasticpremium':
+      return 'premium'
+    default:
+      return 'dedicated'
   }
 }
 
@@ -42,17 +46,32 @@ function resourceGroupOf(id: string | undefined): string | undefined {
  * Finds the function app: in -g when given, else by listing the subscription's sites (an
  * ambiguous name is an error naming the candidates). Detects OS and plan from the site itself.
  */
-export async function resolveSite(ctx: AzureContext, name: string, resourceGroup?: string, slot?: string): Promise<SiteInfo> {
+export async function resolveSite(
+  ctx: AzureContext,
+  name: string,
+  resourceGroup?: string,
+  slot?: string,
+): Promise<SiteInfo> {
   let rg = resourceGroup
   if (!rg) {
     const matches: string[] = []
     try {
-      for await (const s of ctx.arm.webApps.list()) if (s.name?.toLowerCase() === name.toLowerCase()) matches.push(resourceGroupOf(s.id) ?? '?')
+      for await (const s of ctx.arm.webApps.list())
+        if (s.name?.toLowerCase() === name.toLowerCase()) matches.push(resourceGroupOf(s.id) ?? '?')
     } catch (error) {
-      throw azureError(error, 'listing the subscription\'s apps', ctx)
+      throw azureError(error, "listing the subscription's apps", ctx)
     }
-    if (matches.length === 0) throw new ChdError('APP_NOT_FOUND', `No app named ${name} in subscription ${ctx.subscriptionId}`, {exit: ExitCode.notFound, suggestions: ['Check the name and --subscription', 'Pass -g RESOURCE_GROUP if you can see it in the portal']})
-    if (matches.length > 1) throw new ChdError('APP_AMBIGUOUS', `${matches.length} apps are named ${name}: in resource groups ${matches.join(', ')}`, {exit: ExitCode.usage, suggestions: matches.map((g) => `-g ${g}`)})
+    if (matches.length === 0)
+      throw new ChdError('APP_NOT_FOUND', `No app named ${name} in subscription ${ctx.subscriptionId}`, {
+        exit: ExitCode.notFound,
+        suggestions: ['Check the name and --subscription', 'Pass -g RESOURCE_GROUP if you can see it in the portal'],
+      })
+    if (matches.length > 1)
+      throw new ChdError(
+        'APP_AMBIGUOUS',
+        `${matches.length} apps are named ${name}: in resource groups ${matches.join(', ')}`,
+        {exit: ExitCode.usage, suggestions: matches.map((g) => `-g ${g}`)},
+      )
     rg = matches[0]
   }
   let site: Site
@@ -62,9 +81,15 @@ export async function resolveSite(ctx: AzureContext, name: string, resourceGroup
     throw azureError(error, `reading ${name}${slot ? `/${slot}` : ''} in ${rg}`, ctx)
   }
   const kind = (site.kind ?? '').toLowerCase()
-  if (!kind.includes('functionapp')) throw new ChdError('NOT_A_FUNCTION_APP', `${name} is a ${site.kind ?? 'web'} app, not a function app`, {exit: ExitCode.usage})
-  const scm = site.hostNameSslStates?.find((h) => h.hostType?.toLowerCase() === 'repository')?.name ?? site.enabledHostNames?.find((h) => h.includes('.scm.'))
-  if (!scm) throw new ChdError('SCM_HOST_UNKNOWN', `${name} reports no Kudu (Repository) host name`, {exit: ExitCode.failed})
+  if (!kind.includes('functionapp'))
+    throw new ChdError('NOT_A_FUNCTION_APP', `${name} is a ${site.kind ?? 'web'} app, not a function app`, {
+      exit: ExitCode.usage,
+    })
+  const scm =
+    site.hostNameSslStates?.find((h) => h.hostType?.toLowerCase() === 'repository')?.name ??
+    site.enabledHostNames?.find((h) => h.includes('.scm.'))
+  if (!scm)
+    throw new ChdError('SCM_HOST_UNKNOWN', `${name} reports no Kudu (Repository) host name`, {exit: ExitCode.failed})
   const sku = site.sku ?? ''
   return {
     name,
@@ -85,10 +110,17 @@ export async function resolveSite(ctx: AzureContext, name: string, resourceGroup
  * runtime, linuxFxVersion on other Linux plans ("" for the custom stack, DOCKER|… for a container),
  * FUNCTIONS_WORKER_RUNTIME on Windows.
  */
-export async function siteStack(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{stack?: Stack; container: boolean}> {
+export async function siteStack(
+  ctx: AzureContext,
+  site: SiteInfo,
+  settings: Record<string, string>,
+): Promise<{stack?: Stack; container: boolean}> {
   if (site.plan === 'flex') {
     const rt = site.site.functionAppConfig?.runtime
-    return {stack: rt?.name ? {runtime: rt.name.toLowerCase(), ...(rt.version ? {version: rt.version} : {})} : undefined, container: false}
+    return {
+      stack: rt?.name ? {runtime: rt.name.toLowerCase(), ...(rt.version ? {version: rt.version} : {})} : undefined,
+      container: false,
+    }
   }
   if (!site.linux) return {stack: stackFrom(settings.FUNCTIONS_WORKER_RUNTIME), container: false}
   let fx: string | undefined
@@ -119,9 +151,12 @@ export function addsExecBit(site: SiteInfo, settings: Record<string, string>): b
 /** syncFunctionTriggers: the SDK accepts only 204, the service often answers 200; both are success. */
 export async function syncTriggers(ctx: AzureContext, site: SiteInfo): Promise<void> {
   let status: number | undefined
-  const onResponse = (r: {status: number}) => { status = r.status }
+  const onResponse = (r: {status: number}) => {
+    status = r.status
+  }
   try {
-    if (site.slot) await ctx.arm.webApps.syncFunctionTriggersSlot(site.resourceGroup, site.name, site.slot, {onResponse})
+    if (site.slot)
+      await ctx.arm.webApps.syncFunctionTriggersSlot(site.resourceGroup, site.name, site.slot, {onResponse})
     else await ctx.arm.webApps.syncFunctionTriggers(site.resourceGroup, site.name, {onResponse})
   } catch (error) {
     if (status === 200 || status === 204) return

@@ -39,7 +39,10 @@ const NO_SCRIPT: Record<string, string[]> = {
 
 /** The interpreter family of an executable name: python3.11 → python, Rscript.exe → rscript. */
 export function interpreterFamily(exe: string): string | undefined {
-  const base = path.posix.basename(exe.replaceAll('\\', '/')).toLowerCase().replace(/\.exe$/, '')
+  const base = path.posix
+    .basename(exe.replaceAll('\\', '/'))
+    .toLowerCase()
+    .replace(/\.exe$/, '')
   if (/^python(\d+(\.\d+)?)?$/.test(base) || base === 'pypy3') return 'python'
   if (/^(node|nodejs)$/.test(base)) return 'node'
   if (['deno', 'ruby', 'perl', 'rscript', 'php', 'dotnet', 'java', 'pwsh', 'powershell'].includes(base)) return base
@@ -113,7 +116,11 @@ export function argumentFileRules(ctx: CheckContext): Finding[] {
   const family = interpreterOf(ctx.exe)
   if (!ch?.hasDescription || !family || ch.arguments.length === 0) return []
   const hostVars = Object.fromEntries(HOST_VARIABLES.map((v) => [v, '7071']))
-  const {args} = buildCommandLine({...ch, defaultWorkerPath: undefined, workerArguments: []}, knownVariables(app), hostVars)
+  const {args} = buildCommandLine(
+    {...ch, defaultWorkerPath: undefined, workerArguments: []},
+    knownVariables(app),
+    hostVars,
+  )
   const wd = resolveDirectory(app, ch.workingDirectory, target.os)
   if (wd.kind === 'outside') return []
   const out: Finding[] = []
@@ -126,10 +133,17 @@ export function argumentFileRules(ctx: CheckContext): Finding[] {
     const index = ch.arguments.findIndex((a) => a.includes(named.path))
     const base = wd.path ? `workingDirectory ${wd.path}` : 'the app root'
     const exe = path.posix.basename(String(ch.defaultExecutablePath))
-    out.push(finding('ARGUMENT_FILE_NOT_FOUND', `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app has no such ${named.kind}`, {
-      file: 'host.json', line: lineOf(app.hostJson, [ch.section, 'description', 'arguments', Math.max(0, index)]),
-      fix: `Build or copy ${named.path} into the app before packing, or correct the path (arguments are opened relative to workingDirectory)`,
-    }))
+    out.push(
+      finding(
+        'ARGUMENT_FILE_NOT_FOUND',
+        `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app has no such ${named.kind}`,
+        {
+          file: 'host.json',
+          line: lineOf(app.hostJson, [ch.section, 'description', 'arguments', Math.max(0, index)]),
+          fix: `Build or copy ${named.path} into the app before packing, or correct the path (arguments are opened relative to workingDirectory)`,
+        },
+      ),
+    )
   }
   return out
 }

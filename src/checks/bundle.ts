@@ -78,9 +78,16 @@ export function bundleRules(ctx: CheckContext): Finding[] {
   const where = {file: 'host.json', line: lineOf(doc, ['extensionBundle', 'version'])}
   const top = bundleRangeTop(range)
   if (top === null) {
-    return [finding('HOST_JSON_INVALID', `host.json extensionBundle version "${range}" is not a version range; the host fails to start: "The value of version property in extensionBundle section of host.json file is invalid or missing."`, {
-      ...where, fix: 'Set "version": "[4.*, 5.0.0)"',
-    })]
+    return [
+      finding(
+        'HOST_JSON_INVALID',
+        `host.json extensionBundle version "${range}" is not a version range; the host fails to start: "The value of version property in extensionBundle section of host.json file is invalid or missing."`,
+        {
+          ...where,
+          fix: 'Set "version": "[4.*, 5.0.0)"',
+        },
+      ),
+    ]
   }
   if (id.toLowerCase() !== DEFAULT_BUNDLE.toLowerCase() || !top) return []
   const flex = ctx.target.plan === 'flex'
@@ -88,15 +95,29 @@ export function bundleRules(ctx: CheckContext): Finding[] {
   if (below(top, minimum)) {
     const min = minimum.join('.')
     const resolved = `${bundleMaxMajor(range) ?? top.version[0]}.x`
-    return [finding('EXTENSION_BUNDLE_REFUSED', `host.json extensionBundle "${range}" admits no version from ${min} on, so the host refuses to start${flex ? ' on Flex Consumption' : ''}: "Referenced bundle ${DEFAULT_BUNDLE} of version ${resolved} does not meet the required minimum version of ${min}. Update your extension bundle reference in host.json to reference ${min} or later."`, {
-      ...where, fix: 'Set "version": "[4.*, 5.0.0)"',
-    })]
+    return [
+      finding(
+        'EXTENSION_BUNDLE_REFUSED',
+        `host.json extensionBundle "${range}" admits no version from ${min} on, so the host refuses to start${flex ? ' on Flex Consumption' : ''}: "Referenced bundle ${DEFAULT_BUNDLE} of version ${resolved} does not meet the required minimum version of ${min}. Update your extension bundle reference in host.json to reference ${min} or later."`,
+        {
+          ...where,
+          fix: 'Set "version": "[4.*, 5.0.0)"',
+        },
+      ),
+    ]
   }
   const major = bundleMaxMajor(range)
   if (major !== undefined && major < 4) {
-    return [finding('EXTENSION_BUNDLE_OUTDATED', `host.json extensionBundle "${range}" resolves to bundle ${major}.x, which the host still starts but which is out of support`, {
-      ...where, fix: 'Set "version": "[4.*, 5.0.0)"',
-    })]
+    return [
+      finding(
+        'EXTENSION_BUNDLE_OUTDATED',
+        `host.json extensionBundle "${range}" resolves to bundle ${major}.x, which the host still starts but which is out of support`,
+        {
+          ...where,
+          fix: 'Set "version": "[4.*, 5.0.0)"',
+        },
+      ),
+    ]
   }
   return []
 }

@@ -1,7 +1,7 @@
+import type {FileSelection} from '../app/files.js'
 import type {FunctionApp} from '../app/model.js'
 import {type ResolvedPath, resolveExecutable} from '../app/resolve.js'
 import type {AppEntry} from '../app/source.js'
-import type {FileSelection} from '../app/files.js'
 import {type ExecutableInfo, inspectExecutable} from '../platform/inspect.js'
 import type {Target} from '../platform/targets.js'
 import {CHECKS} from './catalogue.js'
@@ -33,10 +33,21 @@ export async function buildContext(app: FunctionApp, target: Target, selection: 
 }
 
 /** Builds a finding with the catalogue's severity unless the rule says otherwise. */
-export function finding(code: string, message: string, extra: Partial<Omit<Finding, 'code' | 'message'>> = {}): Finding {
+export function finding(
+  code: string,
+  message: string,
+  extra: Partial<Omit<Finding, 'code' | 'message'>> = {},
+): Finding {
   const info = CHECKS[code]
   if (!info) throw new Error(`unknown finding code ${code}`)
-  return {code, severity: extra.severity ?? info.severity, message, ...(extra.file ? {file: extra.file} : {}), ...(extra.line ? {line: extra.line} : {}), ...(extra.fix ? {fix: extra.fix} : {})}
+  return {
+    code,
+    severity: extra.severity ?? info.severity,
+    message,
+    ...(extra.file ? {file: extra.file} : {}),
+    ...(extra.line ? {line: extra.line} : {}),
+    ...(extra.fix ? {fix: extra.fix} : {}),
+  }
 }
 
 export type Rule = (ctx: CheckContext) => Finding[] | Promise<Finding[]>

@@ -13,7 +13,12 @@ export interface Finding {
 export const SEVERITY_ORDER: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 
 export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.code.localeCompare(b.code) || (a.file ?? '').localeCompare(b.file ?? ''))
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.code.localeCompare(b.code) ||
+      (a.file ?? '').localeCompare(b.file ?? ''),
+  )
 }
 
 export function hasErrors(findings: Finding[]): boolean {

@@ -3,11 +3,28 @@ import {customHandlerOverrides, HOST_VARIABLES} from '../app/model.js'
 import {resolveDirectory, resolveWorkerPath} from '../app/resolve.js'
 import {bundleRules} from './bundle.js'
 import {type CheckContext, finding} from './context.js'
-import {chooseRuntime, neededPrograms} from './runtime.js'
 import type {Finding} from './finding.js'
+import {chooseRuntime, neededPrograms} from './runtime.js'
 
 /** Variables Azure sets in every Functions host environment, so %NAME% of these expands on Azure. */
-const PLATFORM_VARIABLES = ['HOME', 'PATH', 'WEBSITE_SITE_NAME', 'WEBSITE_HOSTNAME', 'WEBSITE_INSTANCE_ID', 'WEBSITE_RESOURCE_GROUP', 'WEBSITE_OWNER_NAME', 'WEBSITE_SKU', 'REGION_NAME', 'FUNCTIONS_EXTENSION_VERSION', 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'AzureWebJobsScriptRoot', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'TEMP', 'TMP']
+const PLATFORM_VARIABLES = [
+  'HOME',
+  'PATH',
+  'WEBSITE_SITE_NAME',
+  'WEBSITE_HOSTNAME',
+  'WEBSITE_INSTANCE_ID',
+  'WEBSITE_RESOURCE_GROUP',
+  'WEBSITE_OWNER_NAME',
+  'WEBSITE_SKU',
+  'REGION_NAME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'AzureWebJobsStorage',
+  'AzureWebJobsScriptRoot',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'TEMP',
+  'TMP',
+]
 
 export function hostJsonRules(ctx: CheckContext): Finding[] {
   const {app} = ctx
@@ -16,16 +33,31 @@ export function hostJsonRules(ctx: CheckContext): Finding[] {
   if (!doc) {
     if (app.source.entries.some((e) => /(^|\/)host\.json$/i.test(e.path))) {
       const nested = app.source.entries.find((e) => /(^|\/)host\.json$/i.test(e.path))!.path
-      out.push(finding('HOST_JSON_MISSING', `host.json is not at the root of ${app.source.location}; found ${nested}`, {
-        fix: app.source.kind === 'zip' ? 'Zip the contents of the app folder, not the folder itself (chd pack does this)' : 'Point chd at the folder that holds host.json',
-      }))
+      out.push(
+        finding('HOST_JSON_MISSING', `host.json is not at the root of ${app.source.location}; found ${nested}`, {
+          fix:
+            app.source.kind === 'zip'
+              ? 'Zip the contents of the app folder, not the folder itself (chd pack does this)'
+              : 'Point chd at the folder that holds host.json',
+        }),
+      )
     } else {
-      out.push(finding('HOST_JSON_MISSING', `No host.json in ${app.source.location}`, {fix: 'Add a host.json with "version": "2.0" and a customHandler section'}))
+      out.push(
+        finding('HOST_JSON_MISSING', `No host.json in ${app.source.location}`, {
+          fix: 'Add a host.json with "version": "2.0" and a customHandler section',
+        }),
+      )
     }
     return out
   }
   if (doc.error) {
-    out.push(finding('HOST_JSON_INVALID', `host.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {file: 'host.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'}))
+    out.push(
+      finding('HOST_JSON_INVALID', `host.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {
+        file: 'host.json',
+        line: doc.error.line,
+        fix: 'Fix the JSON syntax at that position',
+      }),
+    )
     return out
   }
   if (!isObject(doc.value)) {
@@ -34,9 +66,19 @@ export function hostJsonRules(ctx: CheckContext): Finding[] {
   }
   const version = getCI(doc.value, 'version')
   if (version !== '2.0') {
-    out.push(finding('HOST_JSON_INVALID', version === undefined ? 'host.json has no "version" property; the host refuses it' : `host.json "version" is ${JSON.stringify(version)}; the v4 host needs "2.0"`, {
-      file: 'host.json', line: lineOf(doc, ['version']), fix: 'Set "version": "2.0"',
-    }))
+    out.push(
+      finding(
+        'HOST_JSON_INVALID',
+        version === undefined
+          ? 'host.json has no "version" property; the host refuses it'
+          : `host.json "version" is ${JSON.stringify(version)}; the v4 host needs "2.0"`,
+        {
+          file: 'host.json',
+          line: lineOf(doc, ['version']),
+          fix: 'Set "version": "2.0"',
+        },
+      ),
+    )
   }
   out.push(...bundleRules(ctx))
   return out
@@ -49,41 +91,88 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
   const ch = app.customHandler
   const out: Finding[] = []
   if (!ch || !ch.hasDescription) {
-    out.push(finding('CUSTOM_HANDLER_MISSING', ch ? `host.json "${ch.section}" has no "description" object` : 'host.json has no "customHandler" section, so the host runs no custom handler', {
-      file: 'host.json', line: lineOf(doc, ch ? [ch.section] : []),
-      fix: 'Add "customHandler": {"description": {"defaultExecutablePath": "handler"}} to host.json',
-    }))
+    out.push(
+      finding(
+        'CUSTOM_HANDLER_MISSING',
+        ch
+          ? `host.json "${ch.section}" has no "description" object`
+          : 'host.json has no "customHandler" section, so the host runs no custom handler',
+        {
+          file: 'host.json',
+          line: lineOf(doc, ch ? [ch.section] : []),
+          fix: 'Add "customHandler": {"description": {"defaultExecutablePath": "handler"}} to host.json',
+        },
+      ),
+    )
     return out
   }
-  const line = (key: string, section = true) => lineOf(doc, section ? [ch.section, 'description', key] : [ch.section, key])
+  const line = (key: string, section = true) =>
+    lineOf(doc, section ? [ch.section, 'description', key] : [ch.section, key])
   if (ch.section === 'httpWorker') {
-    out.push(finding('CUSTOM_HANDLER_LEGACY_SECTION', 'host.json uses the deprecated "httpWorker" section; requests are then forwarded as /{FunctionName}', {
-      file: 'host.json', line: lineOf(doc, ['httpWorker']), fix: 'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on forwarding)',
-    }))
+    out.push(
+      finding(
+        'CUSTOM_HANDLER_LEGACY_SECTION',
+        'host.json uses the deprecated "httpWorker" section; requests are then forwarded as /{FunctionName}',
+        {
+          file: 'host.json',
+          line: lineOf(doc, ['httpWorker']),
+          fix: 'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on forwarding)',
+        },
+      ),
+    )
   }
   if (ctx.exe.kind === 'empty') {
-    out.push(finding('EXECUTABLE_PATH_EMPTY', ch.defaultExecutablePath ? `defaultExecutablePath "${ch.defaultExecutablePath}" is empty once %VAR% are expanded` : 'customHandler.description has no defaultExecutablePath', {
-      file: 'host.json', line: line('defaultExecutablePath'), fix: 'Set "defaultExecutablePath" to the handler binary, e.g. "handler" (Linux) or "handler.exe" (Windows)',
-    }))
+    out.push(
+      finding(
+        'EXECUTABLE_PATH_EMPTY',
+        ch.defaultExecutablePath
+          ? `defaultExecutablePath "${ch.defaultExecutablePath}" is empty once %VAR% are expanded`
+          : 'customHandler.description has no defaultExecutablePath',
+        {
+          file: 'host.json',
+          line: line('defaultExecutablePath'),
+          fix: 'Set "defaultExecutablePath" to the handler binary, e.g. "handler" (Linux) or "handler.exe" (Windows)',
+        },
+      ),
+    )
   }
   for (const key of ['workerDirectory', 'workingDirectory'] as const) {
     const written = ch[key]
     if (!written) continue
     const dir = resolveDirectory(app, written, target.os)
     if (dir.kind === 'app' && dir.path && !app.source.hasDir(dir.path)) {
-      out.push(finding('WORKING_DIRECTORY_MISSING', `${key} "${written}" is not a folder of the app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`, {
-        file: 'host.json', line: line(key), fix: `Create ${dir.path}/ in the app or correct ${key}`,
-      }))
+      out.push(
+        finding(
+          'WORKING_DIRECTORY_MISSING',
+          `${key} "${written}" is not a folder of the app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`,
+          {
+            file: 'host.json',
+            line: line(key),
+            fix: `Create ${dir.path}/ in the app or correct ${key}`,
+          },
+        ),
+      )
     }
   }
   const worker = resolveWorkerPath(app, target.os)
   if (worker?.kind === 'missing') {
-    out.push(finding('WORKER_PATH_NOT_FOUND', `defaultWorkerPath "${ch.defaultWorkerPath}" resolves to ${worker.path}, which is not in the app${worker.hint ? ` (${worker.hint})` : ''}`, {
-      file: 'host.json', line: line('defaultWorkerPath'), fix: 'defaultWorkerPath is opened relative to workingDirectory; correct the path',
-    }))
+    out.push(
+      finding(
+        'WORKER_PATH_NOT_FOUND',
+        `defaultWorkerPath "${ch.defaultWorkerPath}" resolves to ${worker.path}, which is not in the app${worker.hint ? ` (${worker.hint})` : ''}`,
+        {
+          file: 'host.json',
+          line: line('defaultWorkerPath'),
+          fix: 'defaultWorkerPath is opened relative to workingDirectory; correct the path',
+        },
+      ),
+    )
   }
   out.push(...pathVariableRules(ctx))
-  out.push(...argumentRules(ctx, 'arguments', ch.arguments), ...argumentRules(ctx, 'workerArguments', ch.workerArguments))
+  out.push(
+    ...argumentRules(ctx, 'arguments', ch.arguments),
+    ...argumentRules(ctx, 'workerArguments', ch.workerArguments),
+  )
   return out
 }
 
@@ -95,10 +184,18 @@ function pathVariableRules(ctx: CheckContext): Finding[] {
   for (const key of ['defaultExecutablePath', 'defaultWorkerPath', 'workingDirectory', 'workerDirectory'] as const) {
     for (const m of (ch[key] ?? '').matchAll(/%([^%]+)%/g)) {
       if (unsetVariable(app, m[1]) !== 'local-only') continue
-      out.push(finding('ARGUMENT_VARIABLE_UNSET', `${key} "${ch[key]}" uses %${m[1]}%, which only local.settings.json sets; it was judged with that value, but local.settings.json is never deployed`, {
-        file: 'host.json', line: lineOf(app.hostJson, [ch.section, 'description', key]), severity: 'info',
-        fix: `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
-      }))
+      out.push(
+        finding(
+          'ARGUMENT_VARIABLE_UNSET',
+          `${key} "${ch[key]}" uses %${m[1]}%, which only local.settings.json sets; it was judged with that value, but local.settings.json is never deployed`,
+          {
+            file: 'host.json',
+            line: lineOf(app.hostJson, [ch.section, 'description', key]),
+            severity: 'info',
+            fix: `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+          },
+        ),
+      )
     }
   }
   return out
@@ -116,23 +213,49 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
       if (!problem) continue
       const what = `${key}[${i}] "${arg}"`
       if (problem === 'local-only') {
-        out.push(finding('ARGUMENT_VARIABLE_UNSET', `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never deployed, so on Azure it must be an app setting or the host deletes it`, {
-          file: 'host.json', line, severity: 'info', fix: `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
-        }))
+        out.push(
+          finding(
+            'ARGUMENT_VARIABLE_UNSET',
+            `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never deployed, so on Azure it must be an app setting or the host deletes it`,
+            {
+              file: 'host.json',
+              line,
+              severity: 'info',
+              fix: `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+            },
+          ),
+        )
       } else {
         const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
-        out.push(finding('ARGUMENT_VARIABLE_UNSET', looksLikeVariable
-          ? `${what} uses %${m[1]}%, which ${app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'}: the host deletes it silently`
-          : `${what} contains "${m[0]}", which the host deletes as an unset variable`, {
-          file: 'host.json', line,
-          fix: looksLikeVariable ? `Define ${m[1]} as an app setting (and in local.settings.json Values), or drop it` : 'Avoid a pair of % signs in arguments, or read the value from an app setting in the handler',
-        }))
+        out.push(
+          finding(
+            'ARGUMENT_VARIABLE_UNSET',
+            looksLikeVariable
+              ? `${what} uses %${m[1]}%, which ${app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'}: the host deletes it silently`
+              : `${what} contains "${m[0]}", which the host deletes as an unset variable`,
+            {
+              file: 'host.json',
+              line,
+              fix: looksLikeVariable
+                ? `Define ${m[1]} as an app setting (and in local.settings.json Values), or drop it`
+                : 'Avoid a pair of % signs in arguments, or read the value from an app setting in the handler',
+            },
+          ),
+        )
       }
     }
     if (/[\s"]/.test(arg)) {
-      out.push(finding('ARGUMENT_SPLIT', `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`, {
-        file: 'host.json', line, fix: 'Give each word its own array element',
-      }))
+      out.push(
+        finding(
+          'ARGUMENT_SPLIT',
+          `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`,
+          {
+            file: 'host.json',
+            line,
+            fix: 'Give each word its own array element',
+          },
+        ),
+      )
     }
   })
   return out
@@ -154,7 +277,13 @@ export function settingsRules(ctx: CheckContext): Finding[] {
   const doc = ctx.app.localSettings
   if (!doc) return []
   if (doc.error) {
-    return [finding('LOCAL_SETTINGS_INVALID', `local.settings.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {file: 'local.settings.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'})]
+    return [
+      finding(
+        'LOCAL_SETTINGS_INVALID',
+        `local.settings.json:${doc.error.line}:${doc.error.column}: ${doc.error.message}`,
+        {file: 'local.settings.json', line: doc.error.line, fix: 'Fix the JSON syntax at that position'},
+      ),
+    ]
   }
   return [...runtimeRules(ctx), ...localOverrideRules(ctx)]
 }
@@ -166,13 +295,22 @@ function runtimeRules(ctx: CheckContext): Finding[] {
   if (runtime === undefined) return []
   const choice = chooseRuntime(ctx.target.os, runtime, {runtime: runtime.toLowerCase()}, neededPrograms(ctx))
   if (choice.keep) return []
-  return [finding('WORKER_RUNTIME_MISMATCH', `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this handler needs; a custom handler app runs with "custom" (a language stack is kept only when its image provides the handler's interpreter)`, {
-    file: 'local.settings.json', line: lineOf(doc, ['Values', runtimeKey!]), fix: 'Set "FUNCTIONS_WORKER_RUNTIME": "custom" (chd deploy sets it on Azure)',
-  })]
+  return [
+    finding(
+      'WORKER_RUNTIME_MISMATCH',
+      `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this handler needs; a custom handler app runs with "custom" (a language stack is kept only when its image provides the handler's interpreter)`,
+      {
+        file: 'local.settings.json',
+        line: lineOf(doc, ['Values', runtimeKey!]),
+        fix: 'Set "FUNCTIONS_WORKER_RUNTIME": "custom" (chd deploy sets it on Azure)',
+      },
+    ),
+  ]
 }
 
 /** Keys whose values are paths or switches, safe to quote; others (arguments) may carry secrets. */
-const QUOTABLE = /^(description__)?(defaultexecutablepath|defaultworkerpath|workingdirectory|workerdirectory|port|initializationtimeout|enable\w+)$/i
+const QUOTABLE =
+  /^(description__)?(defaultexecutablepath|defaultworkerpath|workingdirectory|workerdirectory|port|initializationtimeout|enable\w+)$/i
 
 /**
  * AzureFunctionsJobHost__customHandler__… in local.settings.json changes the handler only where
@@ -190,11 +328,21 @@ function localOverrideRules(ctx: CheckContext): Finding[] {
     const live = keyCI(app.settings, o.setting) !== undefined
     const quote = QUOTABLE.test(o.keys.join('__'))
     const local = quote ? ` = "${o.value}"` : ''
-    const host = hostText === undefined ? 'nothing in host.json' : quote ? `host.json's "${hostText}"` : 'host.json\'s value'
-    out.push(finding('LOCAL_SETTING_OVERRIDE', `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ${live ? 'the app settings on Azure set it too' : 'on Azure host.json applies unless the app has that setting'}`, {
-      file: 'local.settings.json', line: lineOf(app.localSettings, ['Values', o.setting]),
-      fix: live ? undefined : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy --setting ${o.setting}=…)`,
-    }))
+    const host =
+      hostText === undefined ? 'nothing in host.json' : quote ? `host.json's "${hostText}"` : "host.json's value"
+    out.push(
+      finding(
+        'LOCAL_SETTING_OVERRIDE',
+        `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ${live ? 'the app settings on Azure set it too' : 'on Azure host.json applies unless the app has that setting'}`,
+        {
+          file: 'local.settings.json',
+          line: lineOf(app.localSettings, ['Values', o.setting]),
+          fix: live
+            ? undefined
+            : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy --setting ${o.setting}=…)`,
+        },
+      ),
+    )
   }
   return out
 }

@@ -9,13 +9,45 @@ import type {Finding} from './finding.js'
  * HttpWorkerDescription + WorkerDescription (Workers/ProcessManagement/WorkerDescription.cs);
  * http: CustomHandlerHttpOptions. Anything else is silently ignored by the binder.
  */
-const SECTION_KEYS = ['type', 'description', 'arguments', 'port', 'enableForwardingHttpRequest', 'enableProxyingHttpRequest', 'initializationTimeout', 'customRoutesEnabled', 'http']
-const DESCRIPTION_KEYS = ['defaultExecutablePath', 'defaultWorkerPath', 'workerDirectory', 'arguments', 'workerArguments', 'isDisabled', 'workingDirectory', 'useStdErrorStreamForErrorsOnly']
+const SECTION_KEYS = [
+  'type',
+  'description',
+  'arguments',
+  'port',
+  'enableForwardingHttpRequest',
+  'enableProxyingHttpRequest',
+  'initializationTimeout',
+  'customRoutesEnabled',
+  'http',
+]
+const DESCRIPTION_KEYS = [
+  'defaultExecutablePath',
+  'defaultWorkerPath',
+  'workerDirectory',
+  'arguments',
+  'workerArguments',
+  'isDisabled',
+  'workingDirectory',
+  'useStdErrorStreamForErrorsOnly',
+]
 const HTTP_KEYS = ['defaultAuthorizationLevel', 'routes']
 
 /** Keys people put one level off: the host binds them only in the other place. */
-const ONLY_IN_DESCRIPTION = new Set(['defaultexecutablepath', 'defaultworkerpath', 'workerdirectory', 'workerarguments', 'workingdirectory'])
-const ONLY_IN_SECTION = new Set(['enableforwardinghttprequest', 'enableproxyinghttprequest', 'port', 'initializationtimeout', 'http', 'type'])
+const ONLY_IN_DESCRIPTION = new Set([
+  'defaultexecutablepath',
+  'defaultworkerpath',
+  'workerdirectory',
+  'workerarguments',
+  'workingdirectory',
+])
+const ONLY_IN_SECTION = new Set([
+  'enableforwardinghttprequest',
+  'enableproxyinghttprequest',
+  'port',
+  'initializationtimeout',
+  'http',
+  'type',
+])
 
 /** Typo'd or documented-but-unbound keys and what the host binds instead. */
 const KNOWN_MISTAKES: Record<string, string> = {
@@ -45,9 +77,17 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
       continue
     }
     if (ONLY_IN_DESCRIPTION.has(lower) || lower === 'arguments') {
-      report([ch.section, key], `host.json ${where} is ignored: the host reads ${key} only inside "description"`, `Move "${key}" into ${ch.section}.description`)
+      report(
+        [ch.section, key],
+        `host.json ${where} is ignored: the host reads ${key} only inside "description"`,
+        `Move "${key}" into ${ch.section}.description`,
+      )
     } else {
-      report([ch.section, key], `host.json ${where} is not a setting the host knows, so it is ignored${hint(key, SECTION_KEYS)}`, fixFor(key, SECTION_KEYS))
+      report(
+        [ch.section, key],
+        `host.json ${where} is not a setting the host knows, so it is ignored${hint(key, SECTION_KEYS)}`,
+        fixFor(key, SECTION_KEYS),
+      )
     }
   }
   const description = Object.entries(section).find(([k]) => k.toLowerCase() === 'description')?.[1]
@@ -57,19 +97,36 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
       const lower = key.toLowerCase()
       if (DESCRIPTION_KEYS.some((k) => k.toLowerCase() === lower)) continue
       if (ONLY_IN_SECTION.has(lower)) {
-        report([ch.section, descKey, key], `host.json ${ch.section}.description.${key} is ignored: the host reads ${key} one level up, directly under "${ch.section}"`, `Move "${key}" out of description, next to it in ${ch.section}`)
+        report(
+          [ch.section, descKey, key],
+          `host.json ${ch.section}.description.${key} is ignored: the host reads ${key} one level up, directly under "${ch.section}"`,
+          `Move "${key}" out of description, next to it in ${ch.section}`,
+        )
       } else {
-        report([ch.section, descKey, key], `host.json ${ch.section}.description.${key} is not a setting the host knows, so it is ignored${hint(key, DESCRIPTION_KEYS)}`, fixFor(key, DESCRIPTION_KEYS))
+        report(
+          [ch.section, descKey, key],
+          `host.json ${ch.section}.description.${key} is not a setting the host knows, so it is ignored${hint(key, DESCRIPTION_KEYS)}`,
+          fixFor(key, DESCRIPTION_KEYS),
+        )
       }
     }
   }
   return out
 }
 
-function checkKeys(value: Record<string, unknown>, known: string[], path: string[], report: (keys: string[], message: string, fix: string) => void): void {
+function checkKeys(
+  value: Record<string, unknown>,
+  known: string[],
+  path: string[],
+  report: (keys: string[], message: string, fix: string) => void,
+): void {
   for (const key of Object.keys(value)) {
     if (known.some((k) => k.toLowerCase() === key.toLowerCase())) continue
-    report([...path, key], `host.json ${path.join('.')}.${key} is not a setting the host knows, so it is ignored${hint(key, known)}`, fixFor(key, known))
+    report(
+      [...path, key],
+      `host.json ${path.join('.')}.${key} is not a setting the host knows, so it is ignored${hint(key, known)}`,
+      fixFor(key, known),
+    )
   }
 }
 

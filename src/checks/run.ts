@@ -1,7 +1,7 @@
-import type {FunctionApp} from '../app/model.js'
 import {type FileSelection, selectFiles} from '../app/files.js'
-import type {Target} from '../platform/targets.js'
+import type {FunctionApp} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
+import type {Target} from '../platform/targets.js'
 import {argumentFileRules} from './arguments.js'
 import {bundledRules, readableRules} from './bundled.js'
 import {buildContext, type CheckContext, type Rule} from './context.js'
@@ -12,7 +12,19 @@ import {customHandlerRules, hostJsonRules, settingsRules} from './host.js'
 import {hostKeyRules} from './keys.js'
 import {packageRules} from './package.js'
 
-const RULES: Rule[] = [hostJsonRules, customHandlerRules, hostKeyRules, executableRules, argumentFileRules, scriptRules, bundledRules, readableRules, functionRules, settingsRules, packageRules]
+const RULES: Rule[] = [
+  hostJsonRules,
+  customHandlerRules,
+  hostKeyRules,
+  executableRules,
+  argumentFileRules,
+  scriptRules,
+  bundledRules,
+  readableRules,
+  functionRules,
+  settingsRules,
+  packageRules,
+]
 
 export interface StaticResult {
   findings: Finding[]
@@ -20,12 +32,19 @@ export interface StaticResult {
 }
 
 /** What a package of this source holds: a folder after excludes, a zip exactly as it is. */
-export function packageSelection(app: FunctionApp, options: {includeSecrets?: boolean; outputPath?: string} = {}): FileSelection {
+export function packageSelection(
+  app: FunctionApp,
+  options: {includeSecrets?: boolean; outputPath?: string} = {},
+): FileSelection {
   if (app.source.kind === 'zip') return selectFiles(app.source, {asIs: true})
   return selectFiles(app.source, {funcignore: app.funcignore, ...options})
 }
 
-export async function runStaticChecks(app: FunctionApp, target: Target, selection = packageSelection(app)): Promise<StaticResult> {
+export async function runStaticChecks(
+  app: FunctionApp,
+  target: Target,
+  selection = packageSelection(app),
+): Promise<StaticResult> {
   const context = await buildContext(app, target, selection)
   const findings: Finding[] = []
   for (const rule of RULES) findings.push(...(await rule(context)))
@@ -40,6 +59,8 @@ export function checksFailed(findings: Finding[], doing: string, suggestion: str
   const errors = findings.filter((f) => f.severity === 'error')
   const list = errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
   return new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed${doing}:\n${list}`, {
-    exit: ExitCode.failed, suggestions: [suggestion], details: {findings},
+    exit: ExitCode.failed,
+    suggestions: [suggestion],
+    details: {findings},
   })
 }

@@ -38,7 +38,12 @@ export interface RuntimeChoice {
  * picks the HTTP worker when customHandler.description exists); the runtime only picks the image. A stack
  * whose image supplies the handler's interpreter is a deliberate choice and stays; any other becomes custom.
  */
-export function chooseRuntime(os: Os, current: string | undefined, stack: Stack | undefined, needed: string[]): RuntimeChoice {
+export function chooseRuntime(
+  os: Os,
+  current: string | undefined,
+  stack: Stack | undefined,
+  needed: string[],
+): RuntimeChoice {
   const now = (current ?? '').toLowerCase()
   if (now === 'custom') return {runtime: 'custom', keep: true, reason: 'already custom'}
   if (current && stack && stackSupplies(os, stack, needed)) {

@@ -1,7 +1,12 @@
 import type {AzureContext} from '../azure/arm.js'
 import {
-  applyChange, type ConnectionString, connectionStringVariable, diffSettings, sameConnectionString,
-  updateConnectionStrings, updateSettings,
+  applyChange,
+  type ConnectionString,
+  connectionStringVariable,
+  diffSettings,
+  sameConnectionString,
+  updateConnectionStrings,
+  updateSettings,
 } from '../azure/settings.js'
 import type {SiteInfo} from '../azure/site.js'
 import type {DeployRoute} from './routes.js'
@@ -23,7 +28,11 @@ export interface ActivateInput {
  * write went out, if any did (a settings change restarts the app), and the step's detail.
  */
 export async function activate(
-  ctx: AzureContext, site: SiteInfo, route: DeployRoute, input: ActivateInput, result: DeployResult,
+  ctx: AzureContext,
+  site: SiteInfo,
+  route: DeployRoute,
+  input: ActivateInput,
+  result: DeployResult,
 ): Promise<{changedAt?: number; detail: string}> {
   const before = Date.now()
   const updated = await updateSettings(ctx, site, {set: input.set}, {settleMs: input.settleMs})
@@ -37,16 +46,24 @@ export async function activate(
     result.connectionStrings = {...result.connectionStrings, diff: pushed.diff, writes: pushed.writes}
     notes.push(`connection strings ${pushed.diff.added.length} added, ${pushed.diff.changed.length} changed`)
   }
-  notes.push(...await route.afterSettings({content: input.uploaded, settings: updated.writes > 0, keepRuntime: input.keepRuntime}))
+  notes.push(
+    ...(await route.afterSettings({
+      content: input.uploaded,
+      settings: updated.writes > 0,
+      keepRuntime: input.keepRuntime,
+    })),
+  )
   return {...(changed ? {changedAt: before} : {}), detail: notes.join(', ')}
 }
 
 /** What pushing these connection strings would change: names, and the type each gets (never a value). */
 export function connectionsPlan(
-  before: Record<string, ConnectionString>, set: Record<string, ConnectionString>,
+  before: Record<string, ConnectionString>,
+  set: Record<string, ConnectionString>,
 ): NonNullable<DeployResult['connectionStrings']> {
   const diff = diffSettings(before, applyChange(before, {set}), sameConnectionString)
-  const names = Object.fromEntries(Object.entries(set)
-    .map(([k, {type}]) => [k, {type, variable: connectionStringVariable(k, type)}]))
+  const names = Object.fromEntries(
+    Object.entries(set).map(([k, {type}]) => [k, {type, variable: connectionStringVariable(k, type)}]),
+  )
   return {diff, writes: 0, names}
 }

@@ -17,7 +17,7 @@ import {activate, connectionsPlan} from './activate.js'
 import {type LocalSettings, readLocalSettings} from './local-settings.js'
 import {startFailure, verifyDeploy} from './outcome.js'
 import {preparePackage} from './package.js'
-import {deployRoute, type DeployRoute, type PackageFile, routeFor} from './routes.js'
+import {type DeployRoute, deployRoute, type PackageFile, routeFor} from './routes.js'
 import {Steps} from './steps.js'
 import type {DeployOptions, DeployResult} from './types.js'
 import {validateLocal, validateRemote} from './validate.js'
@@ -41,7 +41,15 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   process.on('exit', removeWork)
   let watch: HostLogWatch | undefined
   try {
-    return await run(ctx, site, {options, progress, deadline, work, watching: (w) => { watch = w }})
+    return await run(ctx, site, {
+      options,
+      progress,
+      deadline,
+      work,
+      watching: (w) => {
+        watch = w
+      },
+    })
   } finally {
     watch?.stop()
     process.off('exit', removeWork)
@@ -85,12 +93,21 @@ async function prepare(ctx: AzureContext, site: SiteInfo, context: RunContext, s
     : {values: {}, connectionStrings: {}}
   const connections = fromFile.connectionStrings
   checkSettingNames(Object.keys(connections), {linux: site.linux})
-  const remote = await steps.run('validate-remote', () => validateRemote(ctx, site, routeFor(site), {
-    force: options.force, connections: Object.keys(connections).length > 0,
-  }))
+  const remote = await steps.run('validate-remote', () =>
+    validateRemote(ctx, site, routeFor(site), {
+      force: options.force,
+      connections: Object.keys(connections).length > 0,
+    }),
+  )
   const route = deployRoute({
-    ctx, site, kudu: new KuduClient(ctx, site.scmHost), current: remote.current, storage: remote.storage,
-    identity: remote.identity, deadline, noWait: Boolean(options.noWait),
+    ctx,
+    site,
+    kudu: new KuduClient(ctx, site.scmHost),
+    current: remote.current,
+    storage: remote.storage,
+    identity: remote.identity,
+    deadline,
+    noWait: Boolean(options.noWait),
   })
   const targetName = remote.container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64'
   const target = targetProfile(targetName, {plan: site.plan, glibc: options.glibc, stack: remote.stack})
@@ -102,16 +119,26 @@ async function prepare(ctx: AzureContext, site: SiteInfo, context: RunContext, s
 
   const source = await openSource(options.package ?? options.dir)
   const app = await loadApp(source)
-  const local = await steps.run('validate-local', () => validateLocal(app, target, site, remote, {
-    desired, force: options.force, package: options.package,
-  }))
+  const local = await steps.run('validate-local', () =>
+    validateLocal(app, target, site, remote, {
+      desired,
+      force: options.force,
+      package: options.package,
+    }),
+  )
   if (site.plan !== 'flex') desired.FUNCTIONS_WORKER_RUNTIME = local.runtime.runtime
 
   const pkg = await steps.run('package', async () => {
-    const prepared = await preparePackage(source, local, {package: options.package, linux: site.linux, work, name: site.name})
+    const prepared = await preparePackage(source, local, {
+      package: options.package,
+      linux: site.linux,
+      work,
+      name: site.name,
+    })
     const same = !options.force && (await route.liveSha()) === prepared.sha256
-    const detail = `${prepared.entries ?? '?'} entries, ${prepared.bytes} bytes, sha256 ${prepared.sha256.slice(0, 12)}…`
-      + `${prepared.repacked ? ' (modes added)' : ''}${same ? ' — same as the live package' : ''}`
+    const detail =
+      `${prepared.entries ?? '?'} entries, ${prepared.bytes} bytes, sha256 ${prepared.sha256.slice(0, 12)}…` +
+      `${prepared.repacked ? ' (modes added)' : ''}${same ? ' — same as the live package' : ''}`
     return {value: {...prepared, same}, detail}
   })
 
@@ -123,13 +150,19 @@ async function prepare(ctx: AzureContext, site: SiteInfo, context: RunContext, s
     dryRun: Boolean(options.dryRun),
     findings: local.findings,
     package: {
-      path: options.package ?? pkg.file, entries: pkg.entries, bytes: pkg.bytes, sha256: pkg.sha256, uploaded: false,
-      ...(pkg.repacked ? {repacked: true} : {}), ...(pkg.same ? {reason: 'unchanged: same sha256 as the live package'} : {}),
+      path: options.package ?? pkg.file,
+      entries: pkg.entries,
+      bytes: pkg.bytes,
+      sha256: pkg.sha256,
+      uploaded: false,
+      ...(pkg.repacked ? {repacked: true} : {}),
+      ...(pkg.same ? {reason: 'unchanged: same sha256 as the live package'} : {}),
     },
     settings: {diff: diffSettings(remote.current, applyChange(remote.current, {set: desired})), writes: 0},
     ...(remote.connectionsBefore ? {connectionStrings: connectionsPlan(remote.connectionsBefore, connections)} : {}),
     runtime: {
-      before: remote.runtimeBefore, after: local.runtime.runtime,
+      before: remote.runtimeBefore,
+      after: local.runtime.runtime,
       ...(local.runtime.keep && local.runtime.runtime !== 'custom' ? {reason: local.runtime.reason} : {}),
     },
     steps: steps.done,
@@ -166,20 +199,40 @@ async function release(ctx: AzureContext, site: SiteInfo, context: RunContext, s
   }
 
   await steps.run('activate', async () => {
-    const {changedAt, detail} = await activate(ctx, site, route, {
-      set: {...plan.desired, ...packageSettings}, connections: plan.connections, uploaded: !pkg.same,
-      keepRuntime: plan.keepRuntime, settleMs: options.settleMs,
-    }, result)
+    const {changedAt, detail} = await activate(
+      ctx,
+      site,
+      route,
+      {
+        set: {...plan.desired, ...packageSettings},
+        connections: plan.connections,
+        uploaded: !pkg.same,
+        keepRuntime: plan.keepRuntime,
+        settleMs: options.settleMs,
+      },
+      result,
+    )
     // A settings change restarts the app: the start that counts is the next one.
     if (changedAt !== undefined) since = changedAt
     return {value: undefined, detail}
   })
   if (options.noWait) return result
 
-  result.verify = await steps.run('verify', (update) => verifyDeploy(ctx, site, since, {
-    showKeys: Boolean(options.showKeys), deadline, watch, smoke: options.smoke,
-    httpFunctions: new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
-  }, update))
+  result.verify = await steps.run('verify', (update) =>
+    verifyDeploy(
+      ctx,
+      site,
+      since,
+      {
+        showKeys: Boolean(options.showKeys),
+        deadline,
+        watch,
+        smoke: options.smoke,
+        httpFunctions: new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
+      },
+      update,
+    ),
+  )
   if (result.verify.worker === 'failed') throw startFailure(result)
   return result
 }

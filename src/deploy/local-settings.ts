@@ -27,7 +27,9 @@ export async function readLocalSettings(file: string): Promise<LocalSettings> {
   const doc = parseJsonc(file, text)
   if (doc.error) {
     throw new ChdError('SETTINGS_FILE_INVALID', `${file}:${doc.error.line}:${doc.error.column}: ${doc.error.message}`, {
-      exit: ExitCode.usage, file, line: doc.error.line,
+      exit: ExitCode.usage,
+      file,
+      line: doc.error.line,
     })
   }
   const values: Record<string, string> = {}
@@ -42,8 +44,8 @@ export async function readLocalSettings(file: string): Promise<LocalSettings> {
     const value = isObject(entry) ? getCI(entry, 'ConnectionString') : entry
     if (value === null || value === undefined || value === '' || value === LOCAL_ONLY) continue
     if (typeof value !== 'string') {
-      const what = `ConnectionStrings.${name} is neither a string nor {"ConnectionString": "…"} (its value is not `
-        + 'shown)'
+      const what =
+        `ConnectionStrings.${name} is neither a string nor {"ConnectionString": "…"} (its value is not ` + 'shown)'
       throw new ChdError('SETTINGS_FILE_INVALID', `${file}: ${what}`, {exit: ExitCode.usage, file})
     }
     const provider = isObject(entry) ? getCI(entry, 'ProviderName') : undefined

@@ -9,11 +9,17 @@ import type {DeployResult} from './types.js'
  * settings went live). With nothing changed, nothing restarted, so no new line will come.
  */
 export async function verifyDeploy(
-  ctx: AzureContext, site: SiteInfo, since: number | undefined,
-  options: Omit<VerifyOptions, 'since' | 'windowMs' | 'onStatus'>, update: (text: string) => void,
+  ctx: AzureContext,
+  site: SiteInfo,
+  since: number | undefined,
+  options: Omit<VerifyOptions, 'since' | 'windowMs' | 'onStatus'>,
+  update: (text: string) => void,
 ): Promise<{value: VerifyResult; detail: string; failed: boolean}> {
   const v = await verifyApp(ctx, site, {
-    ...options, since: since ?? Date.now(), ...(since === undefined ? {windowMs: 0} : {}), onStatus: update,
+    ...options,
+    since: since ?? Date.now(),
+    ...(since === undefined ? {windowMs: 0} : {}),
+    onStatus: update,
   })
   if (since === undefined && v.worker === 'unconfirmed') {
     v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
@@ -27,10 +33,12 @@ export function startFailure(result: DeployResult): ChdError {
   const v = result.verify!
   const first = v.findings[0]
   const code = first?.code ?? (v.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
-  const why = v.findings.length > 0
-    ? v.findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
-    : v.hostState === 'Error' ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
-    : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
+  const why =
+    v.findings.length > 0
+      ? v.findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
+      : v.hostState === 'Error'
+        ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
+        : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
   return new ChdError(code, `${result.app} was deployed, but the handler did not start:\n${why}`, {
     exit: ExitCode.remoteFailed,
     suggestions: [`chd doctor --app ${result.app}`, `chd logs --app ${result.app} --since 1h`],

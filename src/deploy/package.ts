@@ -19,7 +19,9 @@ export interface PreparedPackage extends PackageFile {
  * Linux target gets a copy with Unix modes when the zip has none, so its handler keeps u+x).
  */
 export async function preparePackage(
-  source: AppSource, local: LocalState, options: {package?: string; linux: boolean; work: string; name: string},
+  source: AppSource,
+  local: LocalState,
+  options: {package?: string; linux: boolean; work: string; name: string},
 ): Promise<PreparedPackage> {
   if (!options.package) {
     const file = path.join(options.work, `${options.name}.zip`)
@@ -28,7 +30,7 @@ export async function preparePackage(
   }
   if (options.linux && source.entries.some((e) => e.mode === undefined)) {
     const file = path.join(options.work, 'package.zip')
-    return {file, ...await repackWithModes(source, local.exePath, file), repacked: true}
+    return {file, ...(await repackWithModes(source, local.exePath, file)), repacked: true}
   }
   const file = path.resolve(options.package)
   const hash = createHash('sha256')

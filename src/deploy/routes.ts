@@ -81,8 +81,10 @@ function kuduPush(context: RouteContext, route: 'zipdeploy' | 'publish'): Deploy
         if (Date.now() - shown < 200 && sent < pkg.bytes) return
         shown = Date.now()
         const secs = Math.max(0.001, (shown - started) / 1000)
-        update(`${Math.round((sent / pkg.bytes) * 100)}% of ${(pkg.bytes / 1e6).toFixed(1)} MB, `
-          + `${(sent / 1e6 / secs).toFixed(1)} MB/s`)
+        update(
+          `${Math.round((sent / pkg.bytes) * 100)}% of ${(pkg.bytes / 1e6).toFixed(1)} MB, ` +
+            `${(sent / 1e6 / secs).toFixed(1)} MB/s`,
+        )
       })
       const rate = `${(pkg.bytes / 1024 / 1024 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s`
       if (context.noWait) {
@@ -113,12 +115,24 @@ function runFromPackage(context: RouteContext): DeployRoute {
     liveSha: () => Promise.resolve(/-([0-9a-f]{64})\.zip/.exec(current.WEBSITE_RUN_FROM_PACKAGE ?? '')?.[1]),
     async upload(pkg) {
       const name = `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`
-      const uploaded = await uploadRunFromPackage(context.storage!, ctx.credential, pkg.file, name, ctx.cloud.storageSuffix, ctx)
-      const expiry = uploaded.expiresOn ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then` : ''
+      const uploaded = await uploadRunFromPackage(
+        context.storage!,
+        ctx.credential,
+        pkg.file,
+        name,
+        ctx.cloud.storageSuffix,
+        ctx,
+      )
+      const expiry = uploaded.expiresOn
+        ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then`
+        : ''
       const identity = context.identity ?? current.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID
-      const how = uploaded.auth === 'sas' ? 'read SAS, 10 years'
-        : uploaded.auth === 'connection-sas' ? `the connection string's own SAS${expiry}`
-        : `plain URL, read with the app's identity ${identity}, which needs Storage Blob Data Reader`
+      const how =
+        uploaded.auth === 'sas'
+          ? 'read SAS, 10 years'
+          : uploaded.auth === 'connection-sas'
+            ? `the connection string's own SAS${expiry}`
+            : `plain URL, read with the app's identity ${identity}, which needs Storage Blob Data Reader`
       const settings: Record<string, string> = {WEBSITE_RUN_FROM_PACKAGE: uploaded.url}
       if (!current.WEBSITE_MOUNT_ENABLED) settings.WEBSITE_MOUNT_ENABLED = '1'
       if (context.identity) settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = context.identity

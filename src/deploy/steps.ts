@@ -8,7 +8,8 @@ export class Steps {
   constructor(private readonly progress: Progress) {}
 
   async run<T>(
-    name: string, work: (update: (text: string) => void) => Promise<StepOutcome<T> & {detail: string}>,
+    name: string,
+    work: (update: (text: string) => void) => Promise<StepOutcome<T> & {detail: string}>,
   ): Promise<T> {
     const start = Date.now()
     try {

@@ -39,7 +39,13 @@ export interface DeployResult {
   dryRun: boolean
   findings: Finding[]
   package: {
-    path: string; entries?: number; bytes: number; sha256: string; uploaded: boolean; reason?: string; repacked?: boolean
+    path: string
+    entries?: number
+    bytes: number
+    sha256: string
+    uploaded: boolean
+    reason?: string
+    repacked?: boolean
   }
   deployment?: {id?: string; status?: number}
   settings: {diff: SettingsDiff; writes: number}

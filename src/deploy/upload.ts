@@ -1,5 +1,5 @@
-import {ChdError, ExitCode} from '../errors.js'
 import {DEPLOY_STATUS, DeployStatus, FINAL_STATUSES, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
+import {ChdError, ExitCode} from '../errors.js'
 
 export interface UploadOutcome {
   deploymentId?: string
@@ -17,12 +17,25 @@ function retryAfterMs(header: string | undefined, fallback: number): number {
  * POSTs the package to Kudu (zipdeploy, or OneDeploy /api/publish on Flex). A 409 "deployment in
  * progress" is waited out and retried until the deadline; other failures carry Kudu's text.
  */
-export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish', file: string, bytes: number, message: string, deadline: number, onProgress?: (sent: number) => void): Promise<{poll: string; deploymentId?: string}> {
-  const query = kind === 'zipdeploy'
-    ? `/api/zipdeploy?isAsync=true&trackDeploymentProgress=true&deployer=chd&message=${encodeURIComponent(message)}`
-    : `/api/publish?RemoteBuild=false&Deployer=chd&message=${encodeURIComponent(message)}`
+export async function pushPackage(
+  kudu: KuduClient,
+  kind: 'zipdeploy' | 'publish',
+  file: string,
+  bytes: number,
+  message: string,
+  deadline: number,
+  onProgress?: (sent: number) => void,
+): Promise<{poll: string; deploymentId?: string}> {
+  const query =
+    kind === 'zipdeploy'
+      ? `/api/zipdeploy?isAsync=true&trackDeploymentProgress=true&deployer=chd&message=${encodeURIComponent(message)}`
+      : `/api/publish?RemoteBuild=false&Deployer=chd&message=${encodeURIComponent(message)}`
   for (;;) {
-    const r = await kudu.send('POST', query, {body: kudu.uploadBody(file, onProgress), headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'}, timeout: Math.max(60_000, deadline - Date.now())})
+    const r = await kudu.send('POST', query, {
+      body: kudu.uploadBody(file, onProgress),
+      headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'},
+      timeout: Math.max(60_000, deadline - Date.now()),
+    })
     if (r.status === 202 || r.status === 200) {
       if (kind === 'publish') {
         const id = (r.bodyAsText ?? '').trim().replaceAll('"', '')
@@ -31,7 +44,11 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
       // trackDeploymentProgress=true makes Kudu name the deployment in SCM-DEPLOYMENT-ID.
       const id = r.headers.get('scm-deployment-id') ?? undefined
       const location = r.headers.get('location')
-      const poll = id ? `/api/deployments/${encodeURIComponent(id)}` : location ? new URL(location, kudu.baseUrl).pathname + new URL(location, kudu.baseUrl).search : '/api/deployments/latest'
+      const poll = id
+        ? `/api/deployments/${encodeURIComponent(id)}`
+        : location
+          ? new URL(location, kudu.baseUrl).pathname + new URL(location, kudu.baseUrl).search
+          : '/api/deployments/latest'
       return {poll, deploymentId: id}
     }
     if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
@@ -41,7 +58,9 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
     if (r.status === 409) {
       throw new ChdError('DEPLOY_CONFLICT', `Kudu refused the package (409): ${(r.bodyAsText ?? '').trim()}`, {
         exit: ExitCode.remoteFailed,
-        suggestions: /RUN_FROM_PACKAGE|USE_ZIP/i.test(r.bodyAsText ?? '') ? [`chd settings unset --app ${kudu.host.split('.')[0]} WEBSITE_RUN_FROM_PACKAGE, then deploy again`] : ['Wait for the running deployment to finish, or raise --timeout'],
+        suggestions: /RUN_FROM_PACKAGE|USE_ZIP/i.test(r.bodyAsText ?? '')
+          ? [`chd settings unset --app ${kudu.host.split('.')[0]} WEBSITE_RUN_FROM_PACKAGE, then deploy again`]
+          : ['Wait for the running deployment to finish, or raise --timeout'],
       })
     }
     kudu.fail(r, `uploading the package to ${query.split('?')[0]}`)
@@ -56,14 +75,26 @@ export async function pushPackage(kudu: KuduClient, kind: 'zipdeploy' | 'publish
  */
 const OUTCOME: Record<number, {code: string; what: string; hint?: string}> = {
   [DeployStatus.Failed]: {code: 'DEPLOYMENT_FAILED', what: 'failed'},
-  [DeployStatus.Conflict]: {code: 'DEPLOY_CONFLICT', what: 'was cancelled: another deployment is in progress',
-    hint: 'Wait for the other deployment to finish, then deploy again'},
-  [DeployStatus.PartialSuccess]: {code: 'DEPLOYMENT_PARTIAL', what: 'was only partly successful', hint: 'Read the log above; deploy again once the cause is fixed'},
+  [DeployStatus.Conflict]: {
+    code: 'DEPLOY_CONFLICT',
+    what: 'was cancelled: another deployment is in progress',
+    hint: 'Wait for the other deployment to finish, then deploy again',
+  },
+  [DeployStatus.PartialSuccess]: {
+    code: 'DEPLOYMENT_PARTIAL',
+    what: 'was only partly successful',
+    hint: 'Read the log above; deploy again once the cause is fixed',
+  },
   [DeployStatus.Cancelled]: {code: 'DEPLOYMENT_CANCELLED', what: 'was cancelled'},
 }
 
 /** Polls a deployment until it completes; a failure shows Kudu's deployment log. */
-export async function waitForDeployment(kudu: KuduClient, poll: string, deadline: number, onStatus?: (text: string) => void): Promise<KuduDeployment> {
+export async function waitForDeployment(
+  kudu: KuduClient,
+  poll: string,
+  deadline: number,
+  onStatus?: (text: string) => void,
+): Promise<KuduDeployment> {
   let last: KuduDeployment | undefined
   for (;;) {
     const r = await kudu.send('GET', poll)
@@ -78,19 +109,34 @@ export async function waitForDeployment(kudu: KuduClient, poll: string, deadline
           if (d.status === DeployStatus.Success) return d
           const log = await kudu.deploymentLog(d.id)
           const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[DeployStatus.Failed]
-          const lines = log.map((e) => `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`)
-          throw new ChdError(code, `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`, {
-            exit: ExitCode.remoteFailed,
-            suggestions: hint ? [hint] : [],
-            details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},
-          })
+          const lines = log.map(
+            (e) =>
+              `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`,
+          )
+          throw new ChdError(
+            code,
+            `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`,
+            {
+              exit: ExitCode.remoteFailed,
+              suggestions: hint ? [hint] : [],
+              details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},
+            },
+          )
         }
       }
     } else if (r.status !== 404) {
       kudu.fail(r, 'polling the deployment')
     }
     if (Date.now() > deadline) {
-      throw new ChdError('DEPLOY_TIMEOUT', `The deployment${last ? ` ${last.id}` : ''} did not finish before --timeout`, {exit: ExitCode.remoteFailed, suggestions: ['Raise --timeout, or watch it with chd logs'], details: {deploymentId: last?.id}})
+      throw new ChdError(
+        'DEPLOY_TIMEOUT',
+        `The deployment${last ? ` ${last.id}` : ''} did not finish before --timeout`,
+        {
+          exit: ExitCode.remoteFailed,
+          suggestions: ['Raise --timeout, or watch it with chd logs'],
+          details: {deploymentId: last?.id},
+        },
+      )
     }
     await kudu.pause(1000, 'polling the deployment')
   }

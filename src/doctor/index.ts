@@ -2,14 +2,14 @@ import path from 'node:path'
 
 import {forAzure, loadApp} from '../app/model.js'
 import {type AppSource, openSource} from '../app/source.js'
-import {type Finding, hasErrors, sortFindings} from '../checks/finding.js'
+import type {AzureOptions} from '../azure/arm.js'
 import {buildContext} from '../checks/context.js'
+import {type Finding, hasErrors, sortFindings} from '../checks/finding.js'
 import {runStaticChecks} from '../checks/run.js'
 import {chooseRuntime, neededPrograms} from '../checks/runtime.js'
 import {describeExecutable} from '../platform/inspect.js'
 import {type Plan, type Target, targetProfile} from '../platform/targets.js'
 import {type Progress, runStep} from '../progress.js'
-import type {AzureOptions} from '../azure/arm.js'
 // The live app (--app) and the probe (--start) import their modules when asked for: a
 // `doctor --no-start` of a folder loads only the static checks.
 import type {ProbeResult} from './probe.js'
@@ -43,8 +43,13 @@ export interface DoctorResult {
   ok: boolean
   probe?: ProbeResult
   remote?: {
-    app: string; resourceGroup: string; os: string; plan: string; hostState?: string
-    lastDeployment?: {id: string; status: number}; deployedAt?: string
+    app: string
+    resourceGroup: string
+    os: string
+    plan: string
+    hostState?: string
+    lastDeployment?: {id: string; status: number}
+    deployedAt?: string
   }
 }
 
@@ -73,7 +78,11 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
       const result = await checkApp(source, target, live, options, update)
       return result.ok
         ? {value: result, detail: `${result.summary.warnings} warning(s)`}
-        : {value: result, detail: `${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`, failed: true}
+        : {
+            value: result,
+            detail: `${result.summary.errors} error(s), ${result.summary.warnings} warning(s)`,
+            failed: true,
+          }
     })
     return value
   } finally {
@@ -84,18 +93,27 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
 async function diagnoseLive(options: DoctorOptions, name: string, progress: Progress): Promise<Live> {
   const {value} = await runStep(progress, `Diagnosing the live app ${name}`, async () => {
     const [{connect}, {addsExecBit, resolveSite, siteStack}, {diagnoseRemote}] = await Promise.all([
-      import('../azure/arm.js'), import('../azure/site.js'), import('../remote/diagnose.js')])
+      import('../azure/arm.js'),
+      import('../azure/site.js'),
+      import('../remote/diagnose.js'),
+    ])
     const ctx = await connect(options)
     const site = await resolveSite(ctx, name, options.resourceGroup, options.slot)
     const d = await diagnoseRemote(ctx, site)
     const {stack, container} = await siteStack(ctx, site, d.settings)
     const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {
-      glibc: options.glibc, plan: site.plan, stack,
+      glibc: options.glibc,
+      plan: site.plan,
+      stack,
     })
     target.addsExecBit = addsExecBit(site, d.settings)
     const remote = {
-      app: site.name, resourceGroup: site.resourceGroup, os: site.linux ? 'linux' : 'windows', plan: site.plan,
-      hostState: d.hostState, ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
+      app: site.name,
+      resourceGroup: site.resourceGroup,
+      os: site.linux ? 'linux' : 'windows',
+      plan: site.plan,
+      hostState: d.hostState,
+      ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
       ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
     }
     const runtime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
@@ -108,7 +126,11 @@ async function diagnoseLive(options: DoctorOptions, name: string, progress: Prog
 
 /** The static checks (for Azure: host.json and the live settings), then the local probe. */
 async function checkApp(
-  source: AppSource, target: Target, live: Live | undefined, options: DoctorOptions, update: (text: string) => void,
+  source: AppSource,
+  target: Target,
+  live: Live | undefined,
+  options: DoctorOptions,
+  update: (text: string) => void,
 ): Promise<DoctorResult> {
   const app = await loadApp(source)
   // Azure gets host.json and its own app settings; local.settings.json only shapes the local run.
@@ -123,18 +145,31 @@ async function checkApp(
     update('starting the handler')
     const localContext = await buildContext(app, target, context.selection)
     const {runProbe} = await import('./probe.js')
-    const probed = await runProbe(app, path.resolve(options.path), localContext, {startupTimeoutMs: options.startupTimeoutMs})
+    const probed = await runProbe(app, path.resolve(options.path), localContext, {
+      startupTimeoutMs: options.startupTimeoutMs,
+    })
     probe = probed.probe
     findings = [...settleForwarding(findings, probe), ...probed.findings]
   }
   const functions = app.functions.map((f) => f.name)
-  const result = summarise(options.path, source.kind, target, findings, {remote: live?.remote, history: live?.history, probe, functions})
+  const result = summarise(options.path, source.kind, target, findings, {
+    remote: live?.remote,
+    history: live?.history,
+    probe,
+    functions,
+  })
   const exe = context.exe
   if (app.customHandler?.hasDescription) {
     result.executable = {
       written: app.customHandler.defaultExecutablePath,
       kind: exe.kind,
-      ...(exe.kind === 'app' || exe.kind === 'missing' ? {resolved: exe.path} : exe.kind === 'command' ? {resolved: exe.name} : exe.kind === 'outside' ? {resolved: exe.path} : {}),
+      ...(exe.kind === 'app' || exe.kind === 'missing'
+        ? {resolved: exe.path}
+        : exe.kind === 'command'
+          ? {resolved: exe.name}
+          : exe.kind === 'outside'
+            ? {resolved: exe.path}
+            : {}),
       ...(context.exeInfo ? {description: describeExecutable(context.exeInfo)} : {}),
       ...(context.exeEntry?.mode === undefined ? {} : {mode: context.exeEntry.mode.toString(8).padStart(4, '0')}),
     }
@@ -150,7 +185,11 @@ interface Extra {
 }
 
 function summarise(
-  app: string, source: 'folder' | 'zip', target: ReturnType<typeof targetProfile>, all: Finding[], extra: Extra,
+  app: string,
+  source: 'folder' | 'zip',
+  target: ReturnType<typeof targetProfile>,
+  all: Finding[],
+  extra: Extra,
 ): DoctorResult {
   const findings = sortFindings(all)
   const summary = {
@@ -161,7 +200,13 @@ function summarise(
   return {
     app,
     source,
-    target: {name: target.name, os: target.os, arch: target.arch, ...(target.glibc ? {glibc: target.glibc} : {}), ...(target.plan ? {plan: target.plan} : {})},
+    target: {
+      name: target.name,
+      os: target.os,
+      arch: target.arch,
+      ...(target.glibc ? {glibc: target.glibc} : {}),
+      ...(target.plan ? {plan: target.plan} : {}),
+    },
     functions: extra.functions ?? [],
     findings,
     ...(extra.history ? {history: extra.history} : {}),
@@ -178,6 +223,10 @@ function summarise(
  * the handler served it (anything but 404/405), the handler already handles both shapes.
  */
 function settleForwarding(findings: Finding[], probe: ProbeResult): Finding[] {
-  const served = new Set(probe.invocations.filter((i) => i.mode === 'payload' && i.status !== undefined && i.status !== 404 && i.status !== 405).map((i) => i.function))
+  const served = new Set(
+    probe.invocations
+      .filter((i) => i.mode === 'payload' && i.status !== undefined && i.status !== 404 && i.status !== 405)
+      .map((i) => i.function),
+  )
   return findings.filter((f) => f.code !== 'FORWARDING_NOT_APPLICABLE' || !f.file || !served.has(f.file.split('/')[0]))
 }

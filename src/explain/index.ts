@@ -52,7 +52,10 @@ export function reportedAs(code: string): string[] {
  * UNKNOWN_CODE usage error that names the code meant.
  */
 export function explainCode(input: string): ExplainedCode {
-  const wanted = input.trim().toUpperCase().replaceAll(/[\s-]+/g, '_')
+  const wanted = input
+    .trim()
+    .toUpperCase()
+    .replaceAll(/[\s-]+/g, '_')
   const found = BY_CODE.get(wanted)
   if (found) return resolve(found)
   const codes = [...BY_CODE.keys()]

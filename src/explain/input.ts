@@ -27,9 +27,10 @@ async function readStream(stream: NodeJS.ReadableStream, what: string): Promise<
 
 /** --line TEXT, --line - (stdin) or --file FILE, as text. */
 export async function readLogInput(
-  flags: {line?: string; file?: string}, stdin: NodeJS.ReadableStream = process.stdin,
+  flags: {line?: string; file?: string},
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<string> {
-  if (flags.file === undefined) return flags.line === '-' ? readStream(stdin, 'stdin') : flags.line ?? ''
+  if (flags.file === undefined) return flags.line === '-' ? readStream(stdin, 'stdin') : (flags.line ?? '')
   let handle
   try {
     handle = await open(flags.file, 'r')

@@ -85,6 +85,10 @@ export function explainLog(text: string): LogExplanation {
   }
   const verdict = judgeLogs(records.map((r) => r.event))
   const proof = records.find((r) => r.event === verdict.started)
-  return {records: records.length, matches, ...(proof ? {started: {line: proof.line, text: proof.event.message}} : {}),
-    diagnosis: verdict.findings}
+  return {
+    records: records.length,
+    matches,
+    ...(proof ? {started: {line: proof.line, text: proof.event.message}} : {}),
+    diagnosis: verdict.findings,
+  }
 }

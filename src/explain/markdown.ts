@@ -7,10 +7,12 @@ const REPOS: Record<string, {url: string; commit: string; tree?: boolean}> = {
   kudulite: {url: 'https://github.com/Azure-App-Service/KuduLite', commit: '3854066bb50c3a1933aebbc4143c06c47535be68'},
   kudu: {url: 'https://github.com/projectkudu/kudu', commit: '7e7e310dee7e9e6488a87a20e99f2813b2f74808'},
   'core-tools': {
-    url: 'https://github.com/Azure/azure-functions-core-tools', commit: '3ee97a6337055edd6afe48f9a51786a09772f427',
+    url: 'https://github.com/Azure/azure-functions-core-tools',
+    commit: '3ee97a6337055edd6afe48f9a51786a09772f427',
   },
   docker: {
-    url: 'https://github.com/Azure/azure-functions-docker', commit: '020dbf319bc90e80698b7d53e4bf09f543fd7a66',
+    url: 'https://github.com/Azure/azure-functions-docker',
+    commit: '020dbf319bc90e80698b7d53e4bf09f543fd7a66',
     tree: true,
   },
 }
@@ -39,12 +41,18 @@ function sourceLink(source: string): string {
  */
 function md(text: string): string {
   const escape = (part: string) => part.replaceAll(/[\\*<>|]/g, (c) => `\\${c}`)
-  return text.split(/(`[^`]*`)/).map((part, i) => (i % 2 === 1 ? part : escape(part))).join('')
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escape(part)))
+    .join('')
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 export function anchor(heading: string): string {
-  return heading.toLowerCase().replaceAll(/[^\p{L}\p{N} _-]/gu, '').replaceAll(' ', '-')
+  return heading
+    .toLowerCase()
+    .replaceAll(/[^\p{L}\p{N} _-]/gu, '')
+    .replaceAll(' ', '-')
 }
 
 const codeLink = (code: string) => `[\`${code}\`](#${anchor(code)})`
@@ -71,18 +79,29 @@ const limitRow = (l: Limit) => row([md(l.what), md(l.value), sources(l.source)])
 
 function supported(): string[] {
   return [
-    '## What is supported', '',
-    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and with it the '
-      + 'execute bit), where the logs are, and how chd deploys.', '',
-    '### Plans, OS and CPU', '',
-    '| Plan | OS | CPU | How the package lands | Logs | chd deploy | Source |', '|---|---|---|---|---|---|---|',
+    '## What is supported',
+    '',
+    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and with it the ' +
+      'execute bit), where the logs are, and how chd deploys.',
+    '',
+    '### Plans, OS and CPU',
+    '',
+    '| Plan | OS | CPU | How the package lands | Logs | chd deploy | Source |',
+    '|---|---|---|---|---|---|---|',
     ...PLANS.map((p) => row([p.plan, p.os, p.cpu, md(p.content), md(p.logs), md(p.deploy), sources(p.source)])),
-    '', '### How the handler is run', '',
-    '| How | host.json | What it needs | Source |', '|---|---|---|---|',
+    '',
+    '### How the handler is run',
+    '',
+    '| How | host.json | What it needs | Source |',
+    '|---|---|---|---|',
     ...RUN_MODES.map((r) => row([md(r.how), md(r.hostJson), md(r.needs), sources(r.source)])),
-    '', '### Limits', '',
-    '| What | Limit | Source |', '|---|---|---|',
-    ...LIMITS.map(limitRow), '',
+    '',
+    '### Limits',
+    '',
+    '| What | Limit | Source |',
+    '|---|---|---|',
+    ...LIMITS.map(limitRow),
+    '',
   ]
 }
 
@@ -134,9 +153,25 @@ in \`traces\` and the exception in \`exceptions\`. Debugging a handler locally: 
 /** docs/troubleshooting.md, whole. */
 export function troubleshootingMarkdown(): string {
   const codes = allExplanations()
-  const contents = ['## Contents', '', ...GROUPS.map((g) => `- [${g.title}](#${anchor(g.title)})`),
-    '- [What is supported](#what-is-supported)', '- [Every code](#every-code)', '']
-  const lines = [HEADER, ...contents, ...symptoms(codes), ...supported(), '## Every code', '',
-    ...codes.flatMap(explanation)]
-  return `${lines.join('\n').replaceAll(/\n{3,}/g, '\n\n').trimEnd()}\n`
+  const contents = [
+    '## Contents',
+    '',
+    ...GROUPS.map((g) => `- [${g.title}](#${anchor(g.title)})`),
+    '- [What is supported](#what-is-supported)',
+    '- [Every code](#every-code)',
+    '',
+  ]
+  const lines = [
+    HEADER,
+    ...contents,
+    ...symptoms(codes),
+    ...supported(),
+    '## Every code',
+    '',
+    ...codes.flatMap(explanation),
+  ]
+  return `${lines
+    .join('\n')
+    .replaceAll(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`
 }

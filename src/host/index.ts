@@ -6,9 +6,19 @@ import type {FunctionApp, FunctionDef} from '../app/model.js'
 import {isHttpInAndOut} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {ExecutableInfo} from '../platform/inspect.js'
-import {type LaunchPlan, planLaunch, startProcess, type StartedProcess} from './launch.js'
-import {forwardHttp, handlerAgent, type HttpRequestInput, httpPayload, type InvocationPayload, type InvocationResult, postInvocation, type RawExchange,
-  readInvocationResponse, triggerPayload} from './protocol.js'
+import {type LaunchPlan, planLaunch, type StartedProcess, startProcess} from './launch.js'
+import {
+  forwardHttp,
+  handlerAgent,
+  httpPayload,
+  type HttpRequestInput,
+  type InvocationPayload,
+  type InvocationResult,
+  postInvocation,
+  type RawExchange,
+  readInvocationResponse,
+  triggerPayload,
+} from './protocol.js'
 import {waitUntilReady} from './ready.js'
 import {listeningSockets} from './sockets.js'
 
@@ -53,7 +63,10 @@ export function parseTimeSpan(value: string | undefined): number | undefined {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/.exec(value.trim())
   if (!m) return undefined
   const [, d, h, min, s, frac] = m
-  return ((Number(d ?? 0) * 24 + Number(h)) * 3600 + Number(min) * 60 + Number(s)) * 1000 + (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0)
+  return (
+    ((Number(d ?? 0) * 24 + Number(h)) * 3600 + Number(min) * 60 + Number(s)) * 1000 +
+    (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0)
+  )
 }
 
 function classify(text: string, stream: 'stdout' | 'stderr'): HostLine['level'] {
@@ -62,19 +75,24 @@ function classify(text: string, stream: 'stdout' | 'stderr'): HostLine['level'] 
 }
 
 /** Can this machine execute the file as the kernel would? Node's spawn hides ENOEXEC behind /bin/sh. */
-export function runnableHere(info: ExecutableInfo | undefined): {ok: true} | {ok: false; reason: string; formatError: boolean} {
+export function runnableHere(
+  info: ExecutableInfo | undefined,
+): {ok: true} | {ok: false; reason: string; formatError: boolean} {
   if (!info) return {ok: true}
   const arch = process.arch === 'x64' ? 'x64' : process.arch === 'arm64' ? 'arm64' : 'other'
   const os = process.platform
   switch (info.format) {
     case 'elf':
       if (os !== 'linux') return {ok: false, reason: `a Linux binary cannot run on ${os}`, formatError: false}
-      if (info.arch !== arch) return {ok: false, reason: `a ${info.arch} binary cannot run on this ${arch} machine`, formatError: false}
+      if (info.arch !== arch)
+        return {ok: false, reason: `a ${info.arch} binary cannot run on this ${arch} machine`, formatError: false}
       return {ok: true}
     case 'pe':
       return os === 'win32' ? {ok: true} : {ok: false, reason: 'a Windows program cannot run here', formatError: false}
     case 'macho':
-      return os === 'darwin' && info.archs.includes(arch) ? {ok: true} : {ok: false, reason: 'a macOS program cannot run here', formatError: false}
+      return os === 'darwin' && info.archs.includes(arch)
+        ? {ok: true}
+        : {ok: false, reason: 'a macOS program cannot run here', formatError: false}
     case 'script':
       return os === 'win32' ? {ok: false, reason: 'Windows does not run #! scripts', formatError: false} : {ok: true}
     default:
@@ -93,14 +111,22 @@ export class LocalHost {
   private agent?: Agent
   readonly lines: HostLine[] = []
 
-  constructor(readonly app: FunctionApp, readonly root: string, private readonly options: LocalHostOptions = {}) {}
+  constructor(
+    readonly app: FunctionApp,
+    readonly root: string,
+    private readonly options: LocalHostOptions = {},
+  ) {}
 
   get port(): number | undefined {
     return this.plan?.port
   }
 
   get timeoutMs(): number {
-    return this.options.startupTimeoutMs ?? parseTimeSpan(this.app.customHandler?.initializationTimeout) ?? DEFAULT_STARTUP_TIMEOUT_MS
+    return (
+      this.options.startupTimeoutMs ??
+      parseTimeSpan(this.app.customHandler?.initializationTimeout) ??
+      DEFAULT_STARTUP_TIMEOUT_MS
+    )
   }
 
   async start(info?: ExecutableInfo): Promise<StartupReport> {
@@ -110,10 +136,25 @@ export class LocalHost {
     const plan = await planLaunch(this.app, this.root, {port: this.plan?.port ?? this.options.port})
     this.plan = plan
     const timeoutMs = this.timeoutMs
-    const base = {port: plan.port, timeoutMs, command: [plan.file, ...plan.args].join(' '), cwd: plan.cwd, stderrTail: [] as string[]}
+    const base = {
+      port: plan.port,
+      timeoutMs,
+      command: [plan.file, ...plan.args].join(' '),
+      cwd: plan.cwd,
+      stderrTail: [] as string[],
+    }
     const runnable = runnableHere(info)
     if (!runnable.ok && runnable.formatError) {
-      return {...base, ok: false, ms: 0, failure: {code: 'HANDLER_START_FAILED', message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${runnable.reason}`, fix: 'Point defaultExecutablePath at a binary for the platform, or give the script a #! line'}}
+      return {
+        ...base,
+        ok: false,
+        ms: 0,
+        failure: {
+          code: 'HANDLER_START_FAILED',
+          message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${runnable.reason}`,
+          fix: 'Point defaultExecutablePath at a binary for the platform, or give the script a #! line',
+        },
+      }
     }
     const started = Date.now()
     this.process = startProcess(plan, (stream, text) => {
@@ -124,7 +165,8 @@ export class LocalHost {
     const proc = this.process
     // Let a spawn error (ENOENT, EACCES) surface before polling.
     await new Promise((resolve) => setImmediate(resolve))
-    if (proc.spawnError) return {...base, ok: false, ms: Date.now() - started, failure: spawnFailure(plan, proc.spawnError)}
+    if (proc.spawnError)
+      return {...base, ok: false, ms: Date.now() - started, failure: spawnFailure(plan, proc.spawnError)}
     const ready = await waitUntilReady(plan.port, timeoutMs, proc.exited)
     const stderr = proc.lines.filter((l) => l.stream === 'stderr' && l.text.trim()).map((l) => l.text.trim())
     // The host quotes the last 3 stderr lines (WorkerProcessUtilities.AddStdErrMessage); those are often a
@@ -135,7 +177,14 @@ export class LocalHost {
     if (ready.ready) return {...base, ok: true, ms: ready.ms, slow: ready.ms > timeoutMs / 2, stderrTail: tail}
     if (ready.reason === 'exited') {
       const exit = await proc.exited
-      return {...base, ok: false, ms: ready.ms, exit: {code: exit.code, signal: exit.signal}, stderrTail: tail, failure: exitedFailure(plan, exit, tail, key)}
+      return {
+        ...base,
+        ok: false,
+        ms: ready.ms,
+        exit: {code: exit.code, signal: exit.signal},
+        stderrTail: tail,
+        failure: exitedFailure(plan, exit, tail, key),
+      }
     }
     const failure = await notReadyFailure(plan, proc, timeoutMs)
     await this.stop()
@@ -143,7 +192,17 @@ export class LocalHost {
   }
 
   /** Sends one invocation shaped as the host shapes it and reads the answer as the host does. */
-  async invoke(fn: FunctionDef, input: {http?: HttpRequestInput; value?: unknown; metadata?: Record<string, unknown>}, timeoutMs = 230_000): Promise<{invocationId: string; payload: InvocationPayload; raw?: RawExchange; result: InvocationResult; ms: number}> {
+  async invoke(
+    fn: FunctionDef,
+    input: {http?: HttpRequestInput; value?: unknown; metadata?: Record<string, unknown>},
+    timeoutMs = 230_000,
+  ): Promise<{
+    invocationId: string
+    payload: InvocationPayload
+    raw?: RawExchange
+    result: InvocationResult
+    ms: number
+  }> {
     if (!this.plan) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
     const invocationId = randomUUID()
     const payload = input.http ? httpPayload(fn, input.http) : triggerPayload(fn, input.value, input.metadata)
@@ -153,7 +212,20 @@ export class LocalHost {
       raw = await postInvocation(this.plan.port, `/${fn.name}`, payload, invocationId, timeoutMs, this.agent)
     } catch (error) {
       const e = error as NodeJS.ErrnoException
-      return {invocationId, payload, ms: Date.now() - start, result: {ok: false, code: 'INVOCATION_FAILED', error: `POST /${fn.name} failed: ${e.code ?? ''} ${e.message}`.trim(), warnings: [], logs: [], outputs: {}, missing: []}}
+      return {
+        invocationId,
+        payload,
+        ms: Date.now() - start,
+        result: {
+          ok: false,
+          code: 'INVOCATION_FAILED',
+          error: `POST /${fn.name} failed: ${e.code ?? ''} ${e.message}`.trim(),
+          warnings: [],
+          logs: [],
+          outputs: {},
+          missing: [],
+        },
+      }
     }
     return {invocationId, payload, raw, result: readInvocationResponse(fn, raw), ms: Date.now() - start}
   }
@@ -170,7 +242,12 @@ export class LocalHost {
   }
 
   /** Sends the original request to the handler and returns its answer as it is (forwarding or proxying). */
-  forward(req: HttpRequestInput, invocationId: string, mode: 'proxy' | 'forward', timeoutMs = 230_000): Promise<RawExchange> {
+  forward(
+    req: HttpRequestInput,
+    invocationId: string,
+    mode: 'proxy' | 'forward',
+    timeoutMs = 230_000,
+  ): Promise<RawExchange> {
     if (!this.plan) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
     return forwardHttp(this.plan.port, req, invocationId, timeoutMs, mode, this.agent)
   }
@@ -187,17 +264,25 @@ export class LocalHost {
 
 function spawnFailure(plan: LaunchPlan, error: NodeJS.ErrnoException): StartupFailure {
   const why: Record<string, [string, string]> = {
-    ENOENT: ['No such file or directory', 'Check defaultExecutablePath, its #! interpreter (and CRLF line endings), and workingDirectory'],
+    ENOENT: [
+      'No such file or directory',
+      'Check defaultExecutablePath, its #! interpreter (and CRLF line endings), and workingDirectory',
+    ],
     EACCES: ['Permission denied', `chmod +x ${path.relative(process.cwd(), plan.file) || plan.file}`],
     ENOEXEC: ['Exec format error', 'Build the handler for this platform'],
   }
   const [text, fix] = why[error.code ?? ''] ?? [error.message, 'Check that defaultExecutablePath can be executed']
   const dir = error.syscall === 'chdir' ? ` (the working directory ${plan.cwd} does not exist)` : ''
-  return {code: 'HANDLER_START_FAILED', message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${text}${dir}`, fix}
+  return {
+    code: 'HANDLER_START_FAILED',
+    message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${text}${dir}`,
+    fix,
+  }
 }
 
 /** Lines that name why a process died: Go panics, Node/Python/Java/Rust errors, the loader's complaints. */
-const CRASH = /^(panic:|fatal error:|thread '.*' panicked|Traceback|\w*(Error|Exception)\b[:(]|error(\[\w+\])?:|Caused by:)|cannot find module|not found|no such file|permission denied|address already in use|segmentation fault/i
+const CRASH =
+  /^(panic:|fatal error:|thread '.*' panicked|Traceback|\w*(Error|Exception)\b[:(]|error(\[\w+\])?:|Caused by:)|cannot find module|not found|no such file|permission denied|address already in use|segmentation fault/i
 
 /** The first line of stderr that says what went wrong, when the last lines do not include it. */
 export function crashLine(lines: string[]): string | undefined {
@@ -205,9 +290,19 @@ export function crashLine(lines: string[]): string | undefined {
   return hit && !lines.slice(-3).includes(hit) ? hit : undefined
 }
 
-function exitedFailure(plan: LaunchPlan, exit: {code: number | null; signal: NodeJS.Signals | null}, tail: string[], key?: string): StartupFailure {
+function exitedFailure(
+  plan: LaunchPlan,
+  exit: {code: number | null; signal: NodeJS.Signals | null},
+  tail: string[],
+  key?: string,
+): StartupFailure {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
-  const restart = exit.code === 0 ? ' The host does not restart a handler that exits with 0.' : exit.code === 200 ? ' Exit code 200 asks the host for a restart.' : ' The host restarts it at most twice in 30 minutes, then stops.'
+  const restart =
+    exit.code === 0
+      ? ' The host does not restart a handler that exits with 0.'
+      : exit.code === 200
+        ? ' Exit code 200 asks the host for a restart.'
+        : ' The host restarts it at most twice in 30 minutes, then stops.'
   return {
     code: 'HANDLER_EXITED',
     message: `${path.basename(plan.file)} ${how} before it answered GET /.${key ? ` It wrote: ${key}.` : ''}${tail.length > 0 ? ` Last stderr: ${tail.join(' | ')}.` : ' It wrote nothing to stderr.'}${restart}`,
@@ -220,12 +315,26 @@ async function notReadyFailure(plan: LaunchPlan, proc: StartedProcess, timeoutMs
   const listeners = proc.pid === undefined ? undefined : await listeningSockets(proc.pid)
   const onPort = listeners?.filter((l) => l.port === plan.port) ?? []
   if (onPort.length > 0 && onPort.every((l) => l.address === '::1')) {
-    return {code: 'HANDLER_IPV6_ONLY', message: `The handler listens on [::1]:${plan.port} (IPv6 loopback only); the host calls http://127.0.0.1:${plan.port}/ and never reaches it`, fix: "Listen on 127.0.0.1 or 0.0.0.0 (in Node, listen(port, '127.0.0.1') instead of 'localhost')"}
+    return {
+      code: 'HANDLER_IPV6_ONLY',
+      message: `The handler listens on [::1]:${plan.port} (IPv6 loopback only); the host calls http://127.0.0.1:${plan.port}/ and never reaches it`,
+      fix: "Listen on 127.0.0.1 or 0.0.0.0 (in Node, listen(port, '127.0.0.1') instead of 'localhost')",
+    }
   }
   const elsewhere = listeners?.filter((l) => l.port !== plan.port) ?? []
   if (elsewhere.length > 0) {
-    const where = [...new Set(elsewhere.map((l) => `${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`))].join(', ')
-    return {code: 'HANDLER_WRONG_PORT', message: `The handler listens on ${where}, but the host gave it port ${plan.port} in FUNCTIONS_CUSTOMHANDLER_PORT and waited there for ${secs} s`, fix: 'Read the port from the FUNCTIONS_CUSTOMHANDLER_PORT environment variable (or pin one with customHandler.port in host.json)'}
+    const where = [...new Set(elsewhere.map((l) => `${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`))].join(
+      ', ',
+    )
+    return {
+      code: 'HANDLER_WRONG_PORT',
+      message: `The handler listens on ${where}, but the host gave it port ${plan.port} in FUNCTIONS_CUSTOMHANDLER_PORT and waited there for ${secs} s`,
+      fix: 'Read the port from the FUNCTIONS_CUSTOMHANDLER_PORT environment variable (or pin one with customHandler.port in host.json)',
+    }
   }
-  return {code: 'HANDLER_NOT_READY', message: `Nothing answered GET http://127.0.0.1:${plan.port}/ within ${secs} s (the host's initialization timeout)`, fix: 'Start listening on FUNCTIONS_CUSTOMHANDLER_PORT sooner, or raise customHandler.initializationTimeout in host.json'}
+  return {
+    code: 'HANDLER_NOT_READY',
+    message: `Nothing answered GET http://127.0.0.1:${plan.port}/ within ${secs} s (the host's initialization timeout)`,
+    fix: 'Start listening on FUNCTIONS_CUSTOMHANDLER_PORT sooner, or raise customHandler.initializationTimeout in host.json',
+  }
 }

@@ -37,15 +37,25 @@ export function unusedPort(): Promise<number> {
 }
 
 /** Builds the handler's command line, environment and port as the host does (docs/host-protocol.md §4–§5). */
-export async function planLaunch(app: FunctionApp, root: string, options: {port?: number; extraEnv?: Record<string, string>} = {}): Promise<LaunchPlan> {
+export async function planLaunch(
+  app: FunctionApp,
+  root: string,
+  options: {port?: number; extraEnv?: Record<string, string>} = {},
+): Promise<LaunchPlan> {
   const ch = app.customHandler
   const os = process.platform === 'win32' ? 'windows' : 'linux'
   const exe = resolveExecutable(app, os)
   if (exe.kind === 'empty' || !ch) {
-    throw new ChdError('EXECUTABLE_PATH_EMPTY', 'host.json has no customHandler.description.defaultExecutablePath to start', {exit: ExitCode.failed})
+    throw new ChdError(
+      'EXECUTABLE_PATH_EMPTY',
+      'host.json has no customHandler.description.defaultExecutablePath to start',
+      {exit: ExitCode.failed},
+    )
   }
   const configuredPort = ch.port === undefined ? undefined : Number.parseInt(expandVariables(ch.port, app.settings), 10)
-  const port = options.port ?? (configuredPort && configuredPort > 0 && configuredPort < 65536 ? configuredPort : await unusedPort())
+  const port =
+    options.port ??
+    (configuredPort && configuredPort > 0 && configuredPort < 65536 ? configuredPort : await unusedPort())
   const workerId = randomUUID()
   const hostVars: Record<string, string> = {
     FUNCTIONS_CUSTOMHANDLER_PORT: String(port),
@@ -59,14 +69,27 @@ export async function planLaunch(app: FunctionApp, root: string, options: {port?
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
   Object.assign(env, app.settings, options.extraEnv, hostVars)
 
-  const file = exe.kind === 'app' ? path.join(root, ...exe.path.split('/'))
-    : exe.kind === 'missing' ? path.join(root, ...exe.path.split('/'))
-    : exe.kind === 'outside' ? exe.path
-    : exe.name
+  const file =
+    exe.kind === 'app'
+      ? path.join(root, ...exe.path.split('/'))
+      : exe.kind === 'missing'
+        ? path.join(root, ...exe.path.split('/'))
+        : exe.kind === 'outside'
+          ? exe.path
+          : exe.name
   const {line, args, deleted} = buildCommandLine(ch, env, hostVars)
   const wd = resolveDirectory(app, ch.workingDirectory, os)
   const cwd = wd.kind === 'app' ? path.join(root, ...wd.path.split('/').filter(Boolean)) : wd.path
-  return {file: substituteHostVariables(file, env, hostVars), args, commandLine: `${file}${line}`, cwd, env, port, workerId, deleted}
+  return {
+    file: substituteHostVariables(file, env, hostVars),
+    args,
+    commandLine: `${file}${line}`,
+    cwd,
+    env,
+    port,
+    workerId,
+    deleted,
+  }
 }
 
 type Stream = 'stdout' | 'stderr'
@@ -120,13 +143,27 @@ const PROCFS = existsSync('/proc/self/stat')
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'stderr', text: string) => void): StartedProcess {
+export function startProcess(
+  plan: LaunchPlan,
+  onLine?: (stream: 'stdout' | 'stderr', text: string) => void,
+): StartedProcess {
   if (plan.cwd && !existsSync(plan.cwd)) {
-    const err = Object.assign(new Error(`An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`), {code: 'ENOENT', syscall: 'chdir', path: plan.cwd})
+    const err = Object.assign(
+      new Error(
+        `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`,
+      ),
+      {code: 'ENOENT', syscall: 'chdir', path: plan.cwd},
+    )
     return {lines: [], exited: Promise.resolve({code: null, signal: null}), spawnError: err, stop: async () => {}}
   }
   installExitHook()
-  const child = spawn(plan.file, plan.args, {cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true})
+  const child = spawn(plan.file, plan.args, {
+    cwd: plan.cwd,
+    env: plan.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  })
   // Every process this launch starts inherits it, including those that leave the group (setsid).
   const marker = `FUNCTIONS_CUSTOMHANDLER_WORKER_ID=${plan.workerId}`
   const members = () => {
@@ -164,7 +201,9 @@ export function startProcess(plan: LaunchPlan, onLine?: (stream: 'stdout' | 'std
       await output.close()
     },
   }
-  child.once('error', (error) => { started.spawnError = error as NodeJS.ErrnoException })
+  child.once('error', (error) => {
+    started.spawnError = error
+  })
   running.add(tracked)
   return started
 }
@@ -192,11 +231,15 @@ function readLines(child: ChildProcess, lines: StartedProcess['lines'], onLine?:
         buf = buf.slice(nl + 1)
       }
     })
-    closed.push(new Promise((resolve) => pipe.once('close', () => {
-      if (buf) emit(buf)
-      buf = ''
-      resolve()
-    })))
+    closed.push(
+      new Promise((resolve) =>
+        pipe.once('close', () => {
+          if (buf) emit(buf)
+          buf = ''
+          resolve()
+        }),
+      ),
+    )
   }
   return {
     async close(): Promise<void> {

@@ -67,7 +67,9 @@ export function httpPayload(fn: FunctionDef, req: HttpRequestInput): InvocationP
   }
   if (req.body && req.body.length > 0) {
     const type = String(req.headers['content-type'] ?? '')
-    request.Body = /^(application\/octet-stream|multipart\/)/i.test(type) ? req.body.toString('base64') : req.body.toString('utf8')
+    request.Body = /^(application\/octet-stream|multipart\/)/i.test(type)
+      ? req.body.toString('base64')
+      : req.body.toString('utf8')
   }
   return {
     Data: {[trigger?.name ?? 'req']: request},
@@ -76,7 +78,11 @@ export function httpPayload(fn: FunctionDef, req: HttpRequestInput): InvocationP
 }
 
 /** A non-HTTP trigger (queue, timer, blob …): the value and metadata converted as the host does. */
-export function triggerPayload(fn: FunctionDef, value: unknown, metadata: Record<string, unknown> = {}): InvocationPayload {
+export function triggerPayload(
+  fn: FunctionDef,
+  value: unknown,
+  metadata: Record<string, unknown> = {},
+): InvocationPayload {
   const trigger = fn.bindings.find(isTrigger)
   const meta: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(metadata)) {
@@ -112,22 +118,33 @@ export function handlerAgent(): http.Agent {
  * POST http://127.0.0.1:PORT/{function} with the host's headers. The body goes out chunked,
  * without Content-Length, as the host's HttpClient sends it.
  */
-export function postInvocation(port: number, path: string, payload: InvocationPayload, invocationId: string, timeoutMs: number, agent?: http.Agent): Promise<RawExchange> {
-  return exchange({
-    host: '127.0.0.1',
-    port,
-    path,
-    method: 'POST',
-    timeout: timeoutMs,
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      'X-Azure-Functions-HostVersion': HOST_VERSION,
-      'X-Azure-Functions-InvocationId': invocationId,
-      'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
-      'Transfer-Encoding': 'chunked',
+export function postInvocation(
+  port: number,
+  path: string,
+  payload: InvocationPayload,
+  invocationId: string,
+  timeoutMs: number,
+  agent?: http.Agent,
+): Promise<RawExchange> {
+  return exchange(
+    {
+      host: '127.0.0.1',
+      port,
+      path,
+      method: 'POST',
+      timeout: timeoutMs,
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-Azure-Functions-HostVersion': HOST_VERSION,
+        'X-Azure-Functions-InvocationId': invocationId,
+        'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
+        'Transfer-Encoding': 'chunked',
+      },
+      agent,
     },
-    agent,
-  }, JSON.stringify(payload), RESPONSE_MAX_BYTES)
+    JSON.stringify(payload),
+    RESPONSE_MAX_BYTES,
+  )
 }
 
 /**
@@ -135,7 +152,12 @@ export function postInvocation(port: number, path: string, payload: InvocationPa
  * handler. A kept connection the handler closed just as it was reused is retried once on a new one,
  * as the host's SocketsHttpHandler does for a request that got no answer on a pooled connection.
  */
-function exchange(options: http.RequestOptions & {timeout: number}, body: string | Buffer | undefined, maxBody = Infinity, retried = false): Promise<RawExchange> {
+function exchange(
+  options: http.RequestOptions & {timeout: number},
+  body: string | Buffer | undefined,
+  maxBody = Infinity,
+  retried = false,
+): Promise<RawExchange> {
   const start = Date.now()
   return new Promise((resolve, reject) => {
     const req = http.request({...options, agent: options.agent ?? false}, (res) => {
@@ -152,7 +174,9 @@ function exchange(options: http.RequestOptions & {timeout: number}, body: string
       })
       res.on('error', reject)
     })
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})))
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})),
+    )
     req.on('error', (error: NodeJS.ErrnoException) => {
       const stale = req.reusedSocket && !retried && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
       if (stale) exchange(options, body, maxBody, true).then(resolve, reject)
@@ -189,7 +213,8 @@ function findCI(obj: Record<string, unknown>, key: string): [string, unknown] | 
   return k === undefined ? undefined : [k, obj[k]]
 }
 
-const DESERIALIZE_FAILED = 'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
+const DESERIALIZE_FAILED =
+  'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
 
 /** Turns an http output value into the caller's response, as HttpBinding/RawScriptResult do. */
 export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
@@ -213,7 +238,8 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
   else if (typeof b === 'string') body = b
   else if (typeof b === 'object') {
     body = JSON.stringify(b, null, 2)
-    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8'
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+      headers['Content-Type'] = 'application/json; charset=utf-8'
   } else body = typeof b === 'boolean' ? (b ? 'True' : 'False') : String(b)
   return {status: Number.isFinite(status) ? status : 200, headers, body}
 }
@@ -221,27 +247,46 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
 /** Status, media type and JSON shape: what DefaultHttpWorkerService checks before it reads any value. */
 function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code: string; error: string} {
   if (raw.bytes !== undefined) {
-    return {code: 'INVOCATION_FAILED', error: `The answer is ${raw.bytes} bytes; chd judges answers up to ${RESPONSE_MAX_BYTES} bytes`}
+    return {
+      code: 'INVOCATION_FAILED',
+      error: `The answer is ${raw.bytes} bytes; chd judges answers up to ${RESPONSE_MAX_BYTES} bytes`,
+    }
   }
   if (raw.status < 200 || raw.status > 299) {
-    return {code: 'INVOCATION_FAILED', error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`}
+    return {
+      code: 'INVOCATION_FAILED',
+      error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`,
+    }
   }
   const type = String(raw.headers['content-type'] ?? '')
   const text = raw.body.toString('utf8')
   if (raw.body.length === 0 || text.trim() === 'null') {
-    return {code: 'INVOCATION_FAILED', error: 'The response body is empty: the host gets no result and the invocation hangs until the function timeout'}
+    return {
+      code: 'INVOCATION_FAILED',
+      error: 'The response body is empty: the host gets no result and the invocation hangs until the function timeout',
+    }
   }
   if (!/^(application|text)\/json\b/i.test(type.trim())) {
     const preview = text.slice(0, 120)
-    return {code: 'RESPONSE_NOT_JSON', error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`}
+    return {
+      code: 'RESPONSE_NOT_JSON',
+      error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`,
+    }
   }
   let doc: unknown
   try {
     doc = JSON.parse(text)
   } catch (error) {
-    return {code: 'RESPONSE_NOT_JSON', error: `Invalid HttpResponseMessage: the body is not valid JSON (${(error as Error).message})`}
+    return {
+      code: 'RESPONSE_NOT_JSON',
+      error: `Invalid HttpResponseMessage: the body is not valid JSON (${(error as Error).message})`,
+    }
   }
-  if (!isObject(doc)) return {code: 'RESPONSE_NOT_JSON', error: 'Invalid HttpResponseMessage: the body must be a JSON object with Outputs, Logs and ReturnValue'}
+  if (!isObject(doc))
+    return {
+      code: 'RESPONSE_NOT_JSON',
+      error: 'Invalid HttpResponseMessage: the body must be a JSON object with Outputs, Logs and ReturnValue',
+    }
   const logs = findCI(doc, 'Logs')?.[1]
   if (logs !== undefined && logs !== null && (!Array.isArray(logs) || logs.some((l) => typeof l !== 'string'))) {
     return {code: 'RESPONSE_NOT_JSON', error: 'Invalid HttpResponseMessage: "Logs" must be an array of strings'}
@@ -258,12 +303,20 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
  */
 export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): InvocationResult {
   const envelope = readEnvelope(raw)
-  if ('code' in envelope) return {ok: false, code: envelope.code, error: envelope.error, warnings: [], logs: [], outputs: {}, missing: []}
+  if ('code' in envelope)
+    return {ok: false, code: envelope.code, error: envelope.error, warnings: [], logs: [], outputs: {}, missing: []}
   const {doc} = envelope
   const outputsRaw = findCI(doc, 'Outputs')?.[1]
   const outputs = isObject(outputsRaw) ? outputsRaw : undefined
   const returnValue = findCI(doc, 'ReturnValue')?.[1] ?? undefined
-  const result: InvocationResult = {ok: true, warnings: [], logs: (findCI(doc, 'Logs')?.[1] as string[] | null | undefined) ?? [], outputs: outputs ?? {}, returnValue, missing: []}
+  const result: InvocationResult = {
+    ok: true,
+    warnings: [],
+    logs: (findCI(doc, 'Logs')?.[1] as string[] | null | undefined) ?? [],
+    outputs: outputs ?? {},
+    returnValue,
+    missing: [],
+  }
   const outBindings = fn.bindings.filter((b: Binding) => b.direction === 'out' || b.direction === 'inout')
   const hasReturn = outBindings.some((b) => b.name === '$return')
   const merged: Record<string, unknown> = {...outputs}
@@ -278,7 +331,16 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
   return result
 }
 
-function withHttpResponse(result: InvocationResult, r: {httpBinding?: Binding; outputs?: Record<string, unknown>; merged: Record<string, unknown>; returnValue: unknown; hasReturn: boolean}): InvocationResult {
+function withHttpResponse(
+  result: InvocationResult,
+  r: {
+    httpBinding?: Binding
+    outputs?: Record<string, unknown>
+    merged: Record<string, unknown>
+    returnValue: unknown
+    hasReturn: boolean
+  },
+): InvocationResult {
   const {httpBinding} = r
   const fromOutputs = httpBinding && httpBinding.name !== '$return' && r.outputs !== undefined
   let value: unknown
@@ -293,9 +355,11 @@ function withHttpResponse(result: InvocationResult, r: {httpBinding?: Binding; o
   }
   if (bound) {
     const mapped = toHttpOutput(value)
-    if ('error' in mapped) return {...result, ok: false, code: 'INVOCATION_FAILED', error: `${mapped.error} (Outputs.${httpBinding!.name})`}
+    if ('error' in mapped)
+      return {...result, ok: false, code: 'INVOCATION_FAILED', error: `${mapped.error} (Outputs.${httpBinding!.name})`}
     result.http = mapped
-    if (result.missing.includes(httpBinding!.name)) result.warnings.push(missingHttp(httpBinding!.name, r.outputs, '200 with the body {}'))
+    if (result.missing.includes(httpBinding!.name))
+      result.warnings.push(missingHttp(httpBinding!.name, r.outputs, '200 with the body {}'))
     return result
   }
   // Nothing bound the response: the trigger answers with the invocation's return value (HttpBinding.SetResponse).
@@ -311,7 +375,11 @@ function withHttpResponse(result: InvocationResult, r: {httpBinding?: Binding; o
   return result
 }
 
-function missingHttp(name: string, outputs: Record<string, unknown> | undefined, what: string): {code: string; message: string} {
+function missingHttp(
+  name: string,
+  outputs: Record<string, unknown> | undefined,
+  what: string,
+): {code: string; message: string} {
   const near = outputs && Object.keys(outputs).find((k) => k !== name && k.toLowerCase() === name.toLowerCase())
   const where = name === '$return' ? 'ReturnValue' : `Outputs.${name}`
   return {
@@ -324,9 +392,18 @@ function missingHttp(name: string, outputs: Record<string, unknown> | undefined,
  * Forwarding (enableForwardingHttpRequest) and proxying: the original request goes to the
  * handler at its original path; its answer is relayed verbatim, whatever the status.
  */
-export function forwardHttp(port: number, req: HttpRequestInput, invocationId: string, timeoutMs: number, mode: 'forward' | 'proxy' = 'forward', agent?: http.Agent): Promise<RawExchange> {
+export function forwardHttp(
+  port: number,
+  req: HttpRequestInput,
+  invocationId: string,
+  timeoutMs: number,
+  mode: 'forward' | 'proxy' = 'forward',
+  agent?: http.Agent,
+): Promise<RawExchange> {
   const headers: http.OutgoingHttpHeaders = {}
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding') headers[k] = v
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding')
+      headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
   headers['X-Azure-Functions-InvocationId'] = invocationId
   if (mode === 'proxy') {
@@ -334,10 +411,14 @@ export function forwardHttp(port: number, req: HttpRequestInput, invocationId: s
     headers['x-ms-invocation-id'] = invocationId
   } else {
     const ua = req.headers['user-agent']
-    headers['User-Agent'] = `${ua ? `${Array.isArray(ua) ? ua.join(' ') : ua} ` : ''}Azure-Functions-Host/${HOST_VERSION}`
+    headers['User-Agent'] =
+      `${ua ? `${Array.isArray(ua) ? ua.join(' ') : ua} ` : ''}Azure-Functions-Host/${HOST_VERSION}`
   }
   // The host streams a body only when the client sent a Content-Length.
   const body = req.body && req.body.length > 0 ? req.body : undefined
   if (body) headers['Content-Length'] = String(body.length)
-  return exchange({host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers, agent}, body)
+  return exchange(
+    {host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers, agent},
+    body,
+  )
 }

@@ -12,7 +12,9 @@ export type ReadyResult =
 export async function waitUntilReady(port: number, timeoutMs: number, exited: Promise<unknown>): Promise<ReadyResult> {
   const start = Date.now()
   let gone = false
-  void exited.then(() => { gone = true })
+  void exited.then(() => {
+    gone = true
+  })
   let lastError: string | undefined
   while (Date.now() - start < timeoutMs) {
     if (gone) return {ready: false, reason: 'exited', ms: Date.now() - start}
@@ -25,7 +27,9 @@ export async function waitUntilReady(port: number, timeoutMs: number, exited: Pr
     lastError = r.error
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  return gone ? {ready: false, reason: 'exited', ms: Date.now() - start} : {ready: false, reason: 'timeout', ms: Date.now() - start, lastError}
+  return gone
+    ? {ready: false, reason: 'exited', ms: Date.now() - start}
+    : {ready: false, reason: 'timeout', ms: Date.now() - start, lastError}
 }
 
 function ping(port: number, timeoutMs: number): Promise<{status?: number; error?: string}> {

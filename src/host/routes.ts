@@ -22,16 +22,22 @@ export function httpRoutes(app: FunctionApp): HttpRoute[] {
   for (const fn of app.functions) {
     const trigger = fn.bindings.find((b) => b.type.toLowerCase() === 'httptrigger')
     if (!trigger) continue
-    const raw = fn.doc.value && isObject(fn.doc.value) ? (getCI(fn.doc.value, 'bindings') as unknown[])[trigger.index] : undefined
+    const raw =
+      fn.doc.value && isObject(fn.doc.value) ? (getCI(fn.doc.value, 'bindings') as unknown[])[trigger.index] : undefined
     const route = String(getCI(raw, 'route') ?? fn.name).replace(/^\/+/, '')
     const methodsRaw = getCI(raw, 'methods')
     const methods = Array.isArray(methodsRaw) ? methodsRaw.map((m) => String(m).toUpperCase()) : undefined
     const template = [prefix, route].filter(Boolean).join('/')
     const params: string[] = []
-    const pattern = template.split('/').map((seg) => seg.replace(/\{(\*?)([^}:?]+)(?::[^}?]*)?(\??)\}/g, (_m, star: string, name: string, opt: string) => {
-      params.push(name)
-      return star ? '(?<' + name + '>.*)' : opt ? '(?<' + name + '>[^/]*)' : '(?<' + name + '>[^/]+)'
-    })).join('/')
+    const pattern = template
+      .split('/')
+      .map((seg) =>
+        seg.replace(/\{(\*?)([^}:?]+)(?::[^}?]*)?(\??)\}/g, (_m, star: string, name: string, opt: string) => {
+          params.push(name)
+          return star ? '(?<' + name + '>.*)' : opt ? '(?<' + name + '>[^/]*)' : '(?<' + name + '>[^/]+)'
+        }),
+      )
+      .join('/')
     routes.push({fn, template, methods, regex: new RegExp(`^/${pattern}/?$`, 'i'), params})
   }
   // Literal routes before templated ones, as ASP.NET routing prefers them.

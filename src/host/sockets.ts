@@ -53,7 +53,7 @@ export async function listeningSockets(pgid: number): Promise<Listener[] | undef
   if (process.platform !== 'linux') return undefined
   const inodes = new Map<string, number>()
   for (const pid of await groupPids(pgid)) {
-    let fds: string[] = []
+    let fds: string[]
     try {
       fds = await readdir(`/proc/${pid}/fd`)
     } catch {
@@ -69,8 +69,11 @@ export async function listeningSockets(pgid: number): Promise<Listener[] | undef
     }
   }
   const out: Listener[] = []
-  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]] as const) {
-    let text = ''
+  for (const [file, family] of [
+    ['/proc/net/tcp', 4],
+    ['/proc/net/tcp6', 6],
+  ] as const) {
+    let text: string
     try {
       text = await readFile(file, 'utf8')
     } catch {

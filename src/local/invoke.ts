@@ -81,8 +81,11 @@ function clip<T>(value: T, where: string, clipped: NonNullable<InvokeResult['cli
     clipped.push({path: where, chars: 0})
     return (Array.isArray(value) ? [] : {}) as T
   }
-  if (Array.isArray(value)) return value.map((v, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
-  const entries = Object.entries(value).map(([k, v]) => [k, clip(v, `${where}.${k}`, clipped, depth + 1)])
+  if (Array.isArray(value)) return value.map((v: unknown, i) => clip(v, `${where}[${i}]`, clipped, depth + 1)) as T
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+    k,
+    clip(v, `${where}.${k}`, clipped, depth + 1),
+  ])
   return Object.fromEntries(entries) as T
 }
 
@@ -91,32 +94,71 @@ async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<I
   let metadata: Record<string, unknown> | undefined
   if (options.triggerMetadata !== undefined) {
     const parsed = parseValue(options.triggerMetadata)
-    if (!isObject(parsed)) throw new ChdError('INVALID_METADATA', '--trigger-metadata must be a JSON object', {exit: ExitCode.usage, suggestions: [`--trigger-metadata '{"DequeueCount": 1}'`]})
+    if (!isObject(parsed))
+      throw new ChdError('INVALID_METADATA', '--trigger-metadata must be a JSON object', {
+        exit: ExitCode.usage,
+        suggestions: [`--trigger-metadata '{"DequeueCount": 1}'`],
+      })
     metadata = parsed
   }
   const output: HostLine[] = []
-  const {value: {app, host, report}} = await runStep(progress, `Starting ${options.dir}`, async () => {
-    const started = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: (l) => output.push(l)})
+  const {
+    value: {app, host, report},
+  } = await runStep(progress, `Starting ${options.dir}`, async () => {
+    const started = await startLocal(options.dir, {
+      startupTimeoutMs: options.startupTimeoutMs,
+      onLine: (l) => output.push(l),
+    })
     return {value: started, detail: `ready in ${started.report.ms} ms on port ${started.report.port}`}
   })
   try {
     const fn = findFunction(app, options.function)
     const fromHost = (r: Awaited<ReturnType<typeof host.invoke>>): InvokeResult => ({
-      function: fn.name, invocationId: r.invocationId, mode: 'payload', startupMs: report.ms,
+      function: fn.name,
+      invocationId: r.invocationId,
+      mode: 'payload',
+      startupMs: report.ms,
       request: {method: 'POST', path: `/${fn.name}`, payload: r.payload},
       response: r.raw && {status: r.raw.status, headers: r.raw.headers, body: r.raw.body.toString('utf8')},
-      result: r.result, ok: r.result.ok, ms: r.ms, output,
+      result: r.result,
+      ok: r.result.ok,
+      ms: r.ms,
+      output,
     })
     const route = httpRoutes(app).find((r) => r.fn === fn)
     if (route) {
-      const method = (options.method ?? (data === undefined ? route.methods?.[0] ?? 'GET' : 'POST')).toUpperCase()
+      const method = (options.method ?? (data === undefined ? (route.methods?.[0] ?? 'GET') : 'POST')).toUpperCase()
       const url = `${samplePath(route)}${options.query ? `?${options.query.replace(/^\?/, '')}` : ''}`
-      const http: HttpRequestInput = {method, url, headers: {host: 'localhost:7071', 'user-agent': 'chd-invoke', ...(data === undefined ? {} : {'content-type': isObject(parseValue(data)) ? 'application/json' : 'text/plain', 'content-length': String(Buffer.byteLength(data))})}, body: data === undefined ? undefined : Buffer.from(data)}
+      const http: HttpRequestInput = {
+        method,
+        url,
+        headers: {
+          host: 'localhost:7071',
+          'user-agent': 'chd-invoke',
+          ...(data === undefined
+            ? {}
+            : {
+                'content-type': isObject(parseValue(data)) ? 'application/json' : 'text/plain',
+                'content-length': String(Buffer.byteLength(data)),
+              }),
+        },
+        body: data === undefined ? undefined : Buffer.from(data),
+      }
       const forwarding = host.forwards(fn)
       if (forwarding) {
         const invocationId = randomUUID()
         const raw = await forwardHttp(host.port!, http, invocationId, 230_000, forwarding)
-        return {function: fn.name, invocationId, mode: 'forwarded', startupMs: report.ms, request: {method, path: url, body: data}, response: {status: raw.status, headers: raw.headers, body: raw.body.toString('utf8')}, ok: true, ms: raw.ms, output}
+        return {
+          function: fn.name,
+          invocationId,
+          mode: 'forwarded',
+          startupMs: report.ms,
+          request: {method, path: url, body: data},
+          response: {status: raw.status, headers: raw.headers, body: raw.body.toString('utf8')},
+          ok: true,
+          ms: raw.ms,
+          output,
+        }
       }
       return fromHost(await host.invoke(fn, {http}))
     }

@@ -14,7 +14,14 @@ export interface LogEvent {
   raw?: string
 }
 
-export const LEVEL_ORDER: Record<LogLevel, number> = {Trace: 0, Debug: 1, Information: 2, Warning: 3, Error: 4, Critical: 5}
+export const LEVEL_ORDER: Record<LogLevel, number> = {
+  Trace: 0,
+  Debug: 1,
+  Information: 2,
+  Warning: 3,
+  Error: 4,
+  Critical: 5,
+}
 
 /**
  * A level's name as loggers spell it: .NET's and most libraries' names, Go's zap (dpanic, panic),
@@ -42,8 +49,22 @@ function numericLevel(n: number): LogLevel | undefined {
 const LEVEL_KEYS = ['level', 'severity', 'lvl', 'levelname', 'loglevel', 'log.level', '@l']
 const MESSAGE_KEYS = ['msg', 'message', '@m']
 /** Said by the line's own time and level, or noise in a terminal: kept in `raw` only. */
-const QUIET_KEYS = new Set(['time', 'ts', 'timestamp', 't', '@t', '@timestamp', 'asctime', 'pid', 'hostname', 'v',
-  '@mt', '@i', '@r', 'fields'])
+const QUIET_KEYS = new Set([
+  'time',
+  'ts',
+  'timestamp',
+  't',
+  '@t',
+  '@timestamp',
+  'asctime',
+  'pid',
+  'hostname',
+  'v',
+  '@mt',
+  '@i',
+  '@r',
+  'fields',
+])
 
 const HOLE = /\{[@$]?(\w+)(?:[,:][^}]*)?\}/g
 
@@ -77,7 +98,7 @@ export function structured(e: LogEvent): LogEvent {
   const keys = new Map(Object.keys(obj).map((k) => [k.toLowerCase(), k]))
   const pick = (names: string[]) => names.map((n) => keys.get(n)).find((k) => k !== undefined && obj[k] !== null)
   const levelKey = pick(LEVEL_KEYS)
-  const fields = obj.fields && typeof obj.fields === 'object' ? obj.fields as Record<string, unknown> : {}
+  const fields = obj.fields && typeof obj.fields === 'object' ? (obj.fields as Record<string, unknown>) : {}
   const messageKey = pick(MESSAGE_KEYS)
   let message = messageKey === undefined ? undefined : text(obj[messageKey])
   // tracing-subscriber's JSON puts the message under fields; Serilog's compact JSON may send only the template.
@@ -86,8 +107,10 @@ export function structured(e: LogEvent): LogEvent {
   if (levelKey === undefined && message === undefined) return e
   const value = levelKey === undefined ? undefined : obj[levelKey]
   // Serilog's compact JSON leaves @l out for Information.
-  const level = typeof value === 'number' ? numericLevel(value) : parseLevel(String(value ?? ''))
-    ?? ('@t' in obj && levelKey === undefined ? 'Information' : undefined)
+  const level =
+    typeof value === 'number'
+      ? numericLevel(value)
+      : (parseLevel(String(value ?? '')) ?? ('@t' in obj && levelKey === undefined ? 'Information' : undefined))
   const rest = {...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'message')), ...obj}
   // A property the template put into the message is said already.
   const template = messageKey === undefined && typeof obj['@mt'] === 'string' ? obj['@mt'] : ''
@@ -98,16 +121,31 @@ export function structured(e: LogEvent): LogEvent {
   return {...e, level: level ?? e.level, message: [message ?? '', ...extras].filter(Boolean).join(' '), raw: e.message}
 }
 
-const STARTUP = new RegExp([
-  'HttpWorker', 'Worker process', 'worker process', 'Worker Channel', 'Language Worker', 'customHandler', 'defaultExecutablePath',
-  'Assigning execute permissions', 'host error has occurred during startup', 'functionDispatcher state',
-].join('|'))
+const STARTUP = new RegExp(
+  [
+    'HttpWorker',
+    'Worker process',
+    'worker process',
+    'Worker Channel',
+    'Language Worker',
+    'customHandler',
+    'defaultExecutablePath',
+    'Assigning execute permissions',
+    'host error has occurred during startup',
+    'functionDispatcher state',
+  ].join('|'),
+)
 
 /** Function name and invocation id as the host writes them: "Executing 'Functions.hello' (… Id=…)". */
 export function enrich(event: LogEvent): LogEvent {
   const fn = event.function ?? /'Functions\.([^']+)'/.exec(event.message)?.[1]
   const id = event.invocationId ?? /\bId=([0-9a-f-]{36})/i.exec(event.message)?.[1]
-  return {...event, ...(fn ? {function: fn} : {}), ...(id ? {invocationId: id} : {}), ...(STARTUP.test(event.message) ? {startup: true} : {})}
+  return {
+    ...event,
+    ...(fn ? {function: fn} : {}),
+    ...(id ? {invocationId: id} : {}),
+    ...(STARTUP.test(event.message) ? {startup: true} : {}),
+  }
 }
 
 /** The host's answer to a status request ("Host Status: {…}"): chd's own debug-mode pings cause them; no news. */

@@ -10,7 +10,10 @@ const SEVERITY: LogLevel[] = ['Trace', 'Information', 'Warning', 'Error', 'Criti
 /** "30m", "2h", "1d", "90s" → milliseconds. */
 export function parseSince(text: string): number {
   const m = /^(\d+)\s*(s|m|h|d)$/i.exec(text.trim())
-  if (!m) throw new ChdError('INVALID_SINCE', `--since "${text}" is not a duration like 30m, 2h or 1d`, {exit: ExitCode.usage})
+  if (!m)
+    throw new ChdError('INVALID_SINCE', `--since "${text}" is not a duration like 30m, 2h or 1d`, {
+      exit: ExitCode.usage,
+    })
   return Number(m[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2].toLowerCase() as 's' | 'm' | 'h' | 'd']
 }
 
@@ -18,24 +21,38 @@ function instrumentationKey(settings: Record<string, string>): string {
   const cs = settings.APPLICATIONINSIGHTS_CONNECTION_STRING
   const key = cs ? /InstrumentationKey=([^;]+)/i.exec(cs)?.[1] : settings.APPINSIGHTS_INSTRUMENTATIONKEY
   if (!key) {
-    throw new ChdError('INSIGHTS_MISSING', 'The app has no APPLICATIONINSIGHTS_CONNECTION_STRING setting, so there is nowhere to read its logs from', {
-      exit: ExitCode.failed,
-      suggestions: ['Connect an Application Insights resource to the app (portal: Settings > Application Insights), which sets APPLICATIONINSIGHTS_CONNECTION_STRING'],
-    })
+    throw new ChdError(
+      'INSIGHTS_MISSING',
+      'The app has no APPLICATIONINSIGHTS_CONNECTION_STRING setting, so there is nowhere to read its logs from',
+      {
+        exit: ExitCode.failed,
+        suggestions: [
+          'Connect an Application Insights resource to the app (portal: Settings > Application Insights), which sets APPLICATIONINSIGHTS_CONNECTION_STRING',
+        ],
+      },
+    )
   }
   return key.trim()
 }
 
 /** The Application Insights resource id for an instrumentation key, from ARM. */
 async function componentId(ctx: AzureContext, key: string): Promise<string> {
-  let url: string | undefined = `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Insights/components?api-version=2020-02-02`
+  let url: string | undefined =
+    `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Insights/components?api-version=2020-02-02`
   while (url) {
-    const doc = await armRequest(ctx, 'GET', url, 'listing Application Insights resources') as {value?: Array<{id: string; properties?: {InstrumentationKey?: string}}>; nextLink?: string}
+    const doc = (await armRequest(ctx, 'GET', url, 'listing Application Insights resources')) as {
+      value?: Array<{id: string; properties?: {InstrumentationKey?: string}}>
+      nextLink?: string
+    }
     const hit = doc.value?.find((c) => c.properties?.InstrumentationKey?.toLowerCase() === key.toLowerCase())
     if (hit) return hit.id
     url = doc.nextLink
   }
-  throw new ChdError('INSIGHTS_NOT_FOUND', `No Application Insights resource with the app's instrumentation key in subscription ${ctx.subscriptionId}`, {exit: ExitCode.notFound, suggestions: ['The resource may be in another subscription: pass --subscription']})
+  throw new ChdError(
+    'INSIGHTS_NOT_FOUND',
+    `No Application Insights resource with the app's instrumentation key in subscription ${ctx.subscriptionId}`,
+    {exit: ExitCode.notFound, suggestions: ['The resource may be in another subscription: pass --subscription']},
+  )
 }
 
 /**
@@ -68,40 +85,58 @@ function messageOf(cell: Cell): string {
     const inner = String(cell('innermostMessage') ?? '')
     return inner && inner !== outer ? `${outer} ---> ${inner}` : outer
   }
-  if (cell('itemType') === 'request') return `${cell('name') ?? ''} ${cell('resultCode') ?? ''}`.trim()
+  if (cell('itemType') === 'request') return `${String(cell('name') ?? '')} ${String(cell('resultCode') ?? '')}`.trim()
   return String(cell('message') ?? '')
 }
 
 async function runQuery(ctx: AzureContext, resourceId: string, app: string, since: Date): Promise<Row[]> {
   const {LogsQueryClient} = await import('@azure/monitor-query-logs')
-  const client = new LogsQueryClient(ctx.credential, {endpoint: ctx.cloud.logsEndpoint, credentials: {scopes: [ctx.cloud.logsScope]}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})} as never)
+  const client = new LogsQueryClient(ctx.credential, {
+    endpoint: ctx.cloud.logsEndpoint,
+    credentials: {scopes: [ctx.cloud.logsScope]},
+    ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {}),
+  })
   let result
   try {
     // A resource id with a leading slash doubles it in the URL template.
-    result = await client.queryResource(resourceId.replace(/^\//, ''), kql(app, since), {startTime: since, endTime: new Date(Date.now() + 60_000)})
+    result = await client.queryResource(resourceId.replace(/^\//, ''), kql(app, since), {
+      startTime: since,
+      endTime: new Date(Date.now() + 60_000),
+    })
   } catch (error) {
     throw azureError(error, 'querying Application Insights')
   }
-  const table = (result as {tables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).tables?.[0]
-    ?? (result as {partialTables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).partialTables?.[0]
+  const table =
+    (result as {tables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>}).tables?.[0] ??
+    (result as {partialTables?: Array<{columnDescriptors: Array<{name?: string}>; rows: unknown[][]}>})
+      .partialTables?.[0]
   if (!table) return []
   const index = new Map(table.columnDescriptors.map((c, i) => [c.name ?? '', i]))
   return table.rows.flatMap((r) => {
     const cell: Cell = (name) => (index.has(name) ? r[index.get(name)!] : undefined)
     const t = cell('timestamp')
     const time = t instanceof Date ? t.toISOString() : String(t)
-    const level = cell('itemType') === 'exception' ? 'Error' : (SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information')
+    const level =
+      cell('itemType') === 'exception' ? 'Error' : (SEVERITY[Number(cell('severityLevel') ?? 1)] ?? 'Information')
     const message = messageOf(cell)
     if (isStatusEcho(message)) return []
     const fn = cell('operation_Name')
     const inv = cell('InvocationId')
-    return [{
-      itemId: String(cell('itemId') ?? `${time}|${message}`),
-      event: structured(enrich({
-        time, level, message, source: 'insights',
-        ...(fn ? {function: String(fn)} : {}), ...(inv ? {invocationId: String(inv)} : {}),
-      })),
-    }]
+    return [
+      {
+        itemId: String(cell('itemId') ?? `${time}|${message}`),
+        event: structured(
+          enrich({
+            time,
+            level,
+            message,
+            source: 'insights',
+            ...(fn ? {function: String(fn)} : {}),
+            ...(inv ? {invocationId: String(inv)} : {}),
+          }),
+        ),
+      },
+    ]
   })
 }
 
@@ -109,7 +144,12 @@ async function target(ctx: AzureContext, settings: Record<string, string>) {
   return componentId(ctx, instrumentationKey(settings))
 }
 
-export async function queryInsights(ctx: AzureContext, settings: Record<string, string>, app: string, options: {sinceMs: number}): Promise<LogEvent[]> {
+export async function queryInsights(
+  ctx: AzureContext,
+  settings: Record<string, string>,
+  app: string,
+  options: {sinceMs: number},
+): Promise<LogEvent[]> {
   const id = await target(ctx, settings)
   return (await runQuery(ctx, id, app, new Date(Date.now() - options.sinceMs))).map((r) => r.event)
 }
@@ -118,7 +158,12 @@ export async function queryInsights(ctx: AzureContext, settings: Record<string, 
  * Polls with a window that overlaps the last one (rows are ingested late and out of order),
  * drops rows already shown by itemId, and yields in time order.
  */
-export async function* followInsights(ctx: AzureContext, settings: Record<string, string>, app: string, options: {sinceMs: number; signal?: AbortSignal}): AsyncGenerator<LogEvent> {
+export async function* followInsights(
+  ctx: AzureContext,
+  settings: Record<string, string>,
+  app: string,
+  options: {sinceMs: number; signal?: AbortSignal},
+): AsyncGenerator<LogEvent> {
   const id = await target(ctx, settings)
   const pollMs = Number(process.env.CHD_INSIGHTS_POLL_MS ?? 10_000)
   const overlapMs = 5 * 60_000

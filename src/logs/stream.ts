@@ -7,13 +7,23 @@ import {enrich, isStatusEcho, type LogEvent, parseLevel, structured} from './eve
  * Kudu's own lines, never the app's: both Kudus' welcome and keep-alive (Windows adds its timeout
  * note), KuduLite's replay banners and per-file headers ("/home/LogFiles/…  (https://…/api/vfs/…)").
  */
-const NOISE = new RegExp([
-  'Welcome, you are now connected to log-streaming service', 'No new trace in the past \\d+ min',
-  'Starting Log Tail', 'Ending Log Tail', 'Starting Live Log Stream', '^/home/LogFiles/\\S+ {2}\\(',
-].join('|'))
+const NOISE = new RegExp(
+  [
+    'Welcome, you are now connected to log-streaming service',
+    'No new trace in the past \\d+ min',
+    'Starting Log Tail',
+    'Ending Log Tail',
+    'Starting Live Log Stream',
+    '^/home/LogFiles/\\S+ {2}\\(',
+  ].join('|'),
+)
 /** Kudu ending the stream: chd reconnects. */
-const TERMINATED = /Stream terminated due to timeout|log-streaming session has ended|Error has occurred and stream is termin/
-/** The host's file logger (FileLogger.FormatLine): "2026-11-21T05:06:11.045 [Information] …", or "[Information,hello] …". */
+const TERMINATED =
+  /Stream terminated due to timeout|log-streaming session has ended|Error has occurred and stream is termin/
+/**
+ * The host's file logger (FileLogger.FormatLine): "2026-11-21T05:06:11.045 [Information] …",
+ * or "[Information,hello] …".
+ */
 const RECORD = /^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s+\[(\w+)(?:,([^\]]+))?\]\s?(.*)$/
 /** The platform's docker log on Linux App Service: "2024-02-05T17:30:54.015Z INFO  - Starting container for site". */
 const PLATFORM = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\s+(INFO|WARN|ERROR)\s+-\s(.*)$/
@@ -25,7 +35,13 @@ export function parseStreamLine(line: string): LogEvent | {continues: string} | 
   const m = RECORD.exec(text)
   if (m) {
     const time = m[1].endsWith('Z') ? m[1] : `${m[1]}Z`
-    return enrich({time, level: parseLevel(m[2]) ?? 'Information', message: m[4], source: 'stream', ...(m[3] ? {function: m[3]} : {})})
+    return enrich({
+      time,
+      level: parseLevel(m[2]) ?? 'Information',
+      message: m[4],
+      source: 'stream',
+      ...(m[3] ? {function: m[3]} : {}),
+    })
   }
   const p = PLATFORM.exec(text)
   if (p) return enrich({time: p[1], level: parseLevel(p[2]) ?? 'Information', message: p[3], source: 'stream'})
@@ -77,7 +93,9 @@ async function* linesOf(body: NodeJS.ReadableStream, idleMs: number): AsyncGener
   let next = it.next()
   for (;;) {
     let timer: NodeJS.Timeout | undefined
-    const idle = new Promise<'idle'>((resolve) => { timer = setTimeout(() => resolve('idle'), idleMs) })
+    const idle = new Promise<'idle'>((resolve) => {
+      timer = setTimeout(() => resolve('idle'), idleMs)
+    })
     const r = await Promise.race([next, idle])
     clearTimeout(timer)
     if (r === 'idle') {
@@ -127,7 +145,9 @@ export async function* followStream(kudu: KuduClient, options: FollowOptions = {
       response = await kudu.send('GET', '/api/logstream/application', {stream: true, abortSignal: options.signal})
     } catch (error) {
       if (options.signal?.aborted) return
-      options.onNotice?.(`log stream unreachable (${(error as Error).message.split('\n')[0]}); retrying in ${backoff / 1000} s`)
+      options.onNotice?.(
+        `log stream unreachable (${(error as Error).message.split('\n')[0]}); retrying in ${backoff / 1000} s`,
+      )
       await sleep(backoff)
       backoff = Math.min(backoff * 2, 30_000)
       continue

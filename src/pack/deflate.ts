@@ -107,7 +107,9 @@ parentPort.on('message', ({id, jobs}) => {
 })
 `
 
-type Meta = {crc: number; usize: number; method: 0 | 8; data: number; head: number} | {error: string; code?: string; path?: string | Uint8Array; changed?: boolean}
+type Meta =
+  | {crc: number; usize: number; method: 0 | 8; data: number; head: number}
+  | {error: string; code?: string; path?: string | Uint8Array; changed?: boolean}
 interface Pending {
   resolve: (r: JobResult) => void
   reject: (e: JobFailure) => void
@@ -178,12 +180,16 @@ export class DeflatePool {
       let at = 0
       const take = (n: number) => Buffer.from(buffer, (at += n) - n, n)
       meta.forEach((m, i) => {
-        if ('error' in m) batch.jobs[i].reject(Object.assign(new Error(m.error), {code: m.code, path: m.path, changed: m.changed}))
-        else batch.jobs[i].resolve({crc: m.crc, usize: m.usize, method: m.method, data: take(m.data), head: take(m.head)})
+        if ('error' in m)
+          batch.jobs[i].reject(Object.assign(new Error(m.error), {code: m.code, path: m.path, changed: m.changed}))
+        else
+          batch.jobs[i].resolve({crc: m.crc, usize: m.usize, method: m.method, data: take(m.data), head: take(m.head)})
       })
     })
     worker.on('error', (error) => this.fail(error))
-    worker.on('exit', (code) => { if (this.batches.size > 0) this.fail(new Error(`a deflate thread exited with code ${code}`)) })
+    worker.on('exit', (code) => {
+      if (this.batches.size > 0) this.fail(new Error(`a deflate thread exited with code ${code}`))
+    })
     worker.unref()
     return worker
   }

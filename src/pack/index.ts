@@ -4,10 +4,10 @@ import path from 'node:path'
 
 import {forAzure, loadApp} from '../app/model.js'
 import {type AppEntry, type AppSource, openSource, visibleName} from '../app/source.js'
-import type {ByteReader} from '../platform/bytes.js'
 import type {Finding} from '../checks/finding.js'
 import {checksFailed, packageSelection, runStaticChecks} from '../checks/run.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
+import type {ByteReader} from '../platform/bytes.js'
 import {type Plan, type Target, targetProfile} from '../platform/targets.js'
 import {type Progress, runStep} from '../progress.js'
 import {DeflatePool} from './deflate.js'
@@ -43,25 +43,38 @@ export async function pack(options: PackOptions, progress: Progress): Promise<Pa
   }
 }
 
-async function checkAndPack(options: PackOptions, target: Target, pool: DeflatePool, progress: Progress): Promise<PackResult> {
+async function checkAndPack(
+  options: PackOptions,
+  target: Target,
+  pool: DeflatePool,
+  progress: Progress,
+): Promise<PackResult> {
   const source = await openSource(options.dir)
   if (source.kind !== 'folder') {
     await source.close()
-    throw new ChdError('NOT_A_FOLDER', `${options.dir} is already a package; chd pack takes an app folder`, {exit: ExitCode.usage, suggestions: [`chd doctor ${options.dir} judges a package`]})
+    throw new ChdError('NOT_A_FOLDER', `${options.dir} is already a package; chd pack takes an app folder`, {
+      exit: ExitCode.usage,
+      suggestions: [`chd doctor ${options.dir} judges a package`],
+    })
   }
   const output = path.resolve(options.output ?? `${path.basename(path.resolve(options.dir))}.zip`)
   const rel = path.relative(path.resolve(options.dir), output)
   const outputPath = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : undefined
 
   try {
-    const {value: {selection, findings, exePath}} = await runStep(progress, 'Checking the app', async () => {
+    const {
+      value: {selection, findings, exePath},
+    } = await runStep(progress, 'Checking the app', async () => {
       const app = await loadApp(source)
       const selection = packageSelection(app, {includeSecrets: options.includeSecrets, outputPath})
       const {findings, context} = await runStaticChecks(forAzure(app), target, selection)
       const errors = findings.filter((f) => f.severity === 'error').length
       if (errors > 0 && !options.force) {
-        throw checksFailed(findings, '; not packing',
-          'Fix the errors above, or pass --force to pack anyway (secrets stay out unless --include-secrets)')
+        throw checksFailed(
+          findings,
+          '; not packing',
+          'Fix the errors above, or pass --force to pack anyway (secrets stay out unless --include-secrets)',
+        )
       }
       const exePath = context.exe.kind === 'app' ? context.exe.path : undefined
       const detail = errors > 0 ? `${errors} error(s) ignored (--force)` : `${findings.length} finding(s)`
@@ -87,7 +100,14 @@ export interface WrittenPackage {
  * Writes the selected files of an app folder to `output` atomically (temp file + rename), with
  * real modes, or modes by content where the file system has none.
  */
-export async function writePackage(included: AppEntry[], exePath: string | undefined, output: string, level: number | undefined, progress: Progress, pool?: DeflatePool): Promise<WrittenPackage> {
+export async function writePackage(
+  included: AppEntry[],
+  exePath: string | undefined,
+  output: string,
+  level: number | undefined,
+  progress: Progress,
+  pool?: DeflatePool,
+): Promise<WrittenPackage> {
   const files: ZipSourceFile[] = included.map((entry) => {
     let handle: ReturnType<typeof open> | undefined
     return {
@@ -129,11 +149,20 @@ export async function writePackage(included: AppEntry[], exePath: string | undef
     const result = await writeZip(files, createWriteStream(temp, {fd}), {
       level,
       pool,
-      onEntry: (done, total) => { if (done % 200 === 0) step.update(`${done}/${total}`) },
+      onEntry: (done, total) => {
+        if (done % 200 === 0) step.update(`${done}/${total}`)
+      },
     })
     await rename(temp, output)
     step.succeed(`${result.entries} entries, ${result.bytes} bytes`)
-    return {entries: result.entries, bytes: result.bytes, inputBytes: result.inputBytes, sha256: result.sha256, stored: result.stored, deflated: result.deflated}
+    return {
+      entries: result.entries,
+      bytes: result.bytes,
+      inputBytes: result.inputBytes,
+      sha256: result.sha256,
+      stored: result.stored,
+      deflated: result.deflated,
+    }
   } catch (error) {
     step.fail()
     await rm(temp, {force: true})
@@ -153,32 +182,41 @@ function packError(error: unknown, output: string, temp: string): ChdError {
 
 /** The mode a file gets when its source records none: executable if it is the handler or looks runnable. */
 export function modeByContent(path: string, exePath: string | undefined): (head: Buffer) => number {
-  return (head) => (path === exePath || head.subarray(0, 4).equals(ELF) || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644)
+  return (head) =>
+    path === exePath || head.subarray(0, 4).equals(ELF) || (head[0] === 0x23 && head[1] === 0x21) ? 0o755 : 0o644
 }
 
 /**
  * Rewrites a package whose entries carry no Unix modes (zipped on Windows) so the executable,
  * ELF files and #! scripts keep an execute bit on Linux; entries that have modes keep them.
  */
-export async function repackWithModes(source: AppSource, exePath: string | undefined, output: string): Promise<{entries: number; bytes: number; sha256: string}> {
-  const files: ZipSourceFile[] = source.entries.filter((e) => !e.badLink).map((entry) => {
-    let reader: Promise<ByteReader> | undefined
-    return {
-      name: entry.path,
-      rawName: entry.rawPath,
-      size: entry.size,
-      mode: entry.mode ?? modeByContent(entry.path, exePath),
-      async read(offset, target) {
-        reader ??= source.reader(entry.path)
-        const chunk = await (await reader).read(offset, target.length)
-        chunk.copy(target)
-        return chunk.length
-      },
-      async close() {
-        if (reader) await (await reader).close()
-      },
-    }
+export async function repackWithModes(
+  source: AppSource,
+  exePath: string | undefined,
+  output: string,
+): Promise<{entries: number; bytes: number; sha256: string}> {
+  const files: ZipSourceFile[] = source.entries
+    .filter((e) => !e.badLink)
+    .map((entry) => {
+      let reader: Promise<ByteReader> | undefined
+      return {
+        name: entry.path,
+        rawName: entry.rawPath,
+        size: entry.size,
+        mode: entry.mode ?? modeByContent(entry.path, exePath),
+        async read(offset, target) {
+          reader ??= source.reader(entry.path)
+          const chunk = await (await reader).read(offset, target.length)
+          chunk.copy(target)
+          return chunk.length
+        },
+        async close() {
+          if (reader) await (await reader).close()
+        },
+      }
+    })
+  const result = await writeZip(files, createWriteStream(output)).catch((e) => {
+    throw packError(e, output, output)
   })
-  const result = await writeZip(files, createWriteStream(output)).catch((e) => { throw packError(e, output, output) })
   return {entries: result.entries, bytes: result.bytes, sha256: result.sha256}
 }

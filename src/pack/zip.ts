@@ -61,7 +61,8 @@ const S_IFREG = 0o100000
 const MAX32 = 0xffffffff
 
 /** Extensions whose content is already compressed: deflating them again costs time and gains nothing. */
-const COMPRESSED_EXT = /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|nupkg|whl|png|jpe?g|gif|webp|avif|heic|mp[34]|m4a|m4v|mov|avi|mkv|webm|ogg|opus|flac|woff2?|br|pdf|docx|xlsx|pptx|squashfs)$/i
+const COMPRESSED_EXT =
+  /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|nupkg|whl|png|jpe?g|gif|webp|avif|heic|mp[34]|m4a|m4v|mov|avi|mkv|webm|ogg|opus|flac|woff2?|br|pdf|docx|xlsx|pptx|squashfs)$/i
 
 interface Central {
   name: Buffer
@@ -113,7 +114,9 @@ export async function writeZip(files: ZipSourceFile[], out: Writable, options: Z
     const piece = queue.shift()!
     queuedBytes -= piece.length
     const file = files[piece.file]
-    const r = await piece.result.catch((e: JobFailure) => { throw e.changed ? changedWhilePacked(file.name) : e })
+    const r = await piece.result.catch((e: JobFailure) => {
+      throw e.changed ? changedWhilePacked(file.name) : e
+    })
     if (r.usize !== piece.length) throw changedWhilePacked(file.name)
     inputBytes += r.usize
     const single = piece.first && piece.last
@@ -181,7 +184,8 @@ interface Feed {
  * buffers and only checksummed, not sent anywhere.
  */
 async function addFile(file: ZipSourceFile, index: number, level: number, feed: Feed): Promise<void> {
-  if (file.size === 0) return feed.enqueue({file: index, first: true, last: true, length: 0, result: Promise.resolve(EMPTY)})
+  if (file.size === 0)
+    return feed.enqueue({file: index, first: true, last: true, length: 0, result: Promise.resolve(EMPTY)})
   let deflate = level > 0 && !COMPRESSED_EXT.test(file.name)
   // A large file whose start barely compresses (media, random data) is stored.
   if (deflate && file.size > CHUNK) deflate = looksCompressible(await readAt(file, 0, Math.min(64 * 1024, file.size)))
@@ -190,12 +194,25 @@ async function addFile(file: ZipSourceFile, index: number, level: number, feed: 
   for (let pos = 0; pos < file.size;) {
     const length = Math.min(CHUNK, file.size - pos)
     const piece = {file: index, first: pos === 0, last: pos + length >= file.size, length}
-    const job: Job = {offset: pos, length, dict: deflate && pos > 0 ? WINDOW : 0, last: piece.last, whole: piece.first && piece.last, level: deflate ? level : 0}
+    const job: Job = {
+      offset: pos,
+      length,
+      dict: deflate && pos > 0 ? WINDOW : 0,
+      last: piece.last,
+      whole: piece.first && piece.last,
+      level: deflate ? level : 0,
+    }
     if (!deflate && file.size > SMALL) {
       const target = feed.chunks.acquire(length)
       const raw = file.read(pos, target).then((n) => target.subarray(0, n))
       reads.push(raw.catch(() => {}))
-      const result = raw.then((b) => ({crc: zlib.crc32(b), usize: b.length, method: 0 as const, data: b, head: b.subarray(0, 8)}))
+      const result = raw.then((b) => ({
+        crc: zlib.crc32(b),
+        usize: b.length,
+        method: 0 as const,
+        data: b,
+        head: b.subarray(0, 8),
+      }))
       result.catch(() => {})
       await feed.enqueue({...piece, result, pooled: target})
     } else if (file.path) {
@@ -213,7 +230,9 @@ async function addFile(file: ZipSourceFile, index: number, level: number, feed: 
   }
   if (file.close) {
     const close = file.close.bind(file)
-    Promise.allSettled(reads).then(close).catch(() => {})
+    Promise.allSettled(reads)
+      .then(close)
+      .catch(() => {})
   }
 }
 
@@ -357,6 +376,12 @@ class ChunkPool {
   }
 
   release(buf: Buffer): void {
-    if (buf.buffer.byteLength === CHUNK && buf.byteOffset === 0 && this.free.length < this.keep && !this.free.includes(buf.buffer as ArrayBuffer)) this.free.push(buf.buffer as ArrayBuffer)
+    if (
+      buf.buffer.byteLength === CHUNK &&
+      buf.byteOffset === 0 &&
+      this.free.length < this.keep &&
+      !this.free.includes(buf.buffer as ArrayBuffer)
+    )
+      this.free.push(buf.buffer as ArrayBuffer)
   }
 }

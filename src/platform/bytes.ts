@@ -28,7 +28,8 @@ export async function fileReader(path: string | Buffer): Promise<ByteReader> {
 export function bufferReader(data: Buffer): ByteReader {
   return {
     size: data.length,
-    read: async (offset, length) => data.subarray(Math.min(offset, data.length), Math.min(data.length, offset + length)),
+    read: async (offset, length) =>
+      data.subarray(Math.min(offset, data.length), Math.min(data.length, offset + length)),
     close: async () => {},
   }
 }
@@ -65,7 +66,9 @@ export function streamReader(size: number, openStream: () => Promise<Readable>):
     if (!stream) {
       stream = await openStream()
       // Kept for the next read: an error while paused must not go unhandled.
-      stream.on('error', (err: Error) => { failure = err })
+      stream.on('error', (err: Error) => {
+        failure = err
+      })
     }
     if (failure) throw failure
     const s = stream
@@ -83,7 +86,10 @@ export function streamReader(size: number, openStream: () => Promise<Readable>):
           finish(resolve)
         }
       }
-      const onEnd = () => { ended = true; finish(resolve) }
+      const onEnd = () => {
+        ended = true
+        finish(resolve)
+      }
       const onError = (err: Error) => finish(() => reject(err))
       const finish = (then: () => void) => {
         s.off('data', onData)

@@ -34,16 +34,31 @@ const DT_VERNEEDNUM = 0x6fffffff
 
 export function elfArch(machine: number): Arch {
   switch (machine) {
-    case 0x3e: return 'x64'
-    case 0xb7: return 'arm64'
-    case 0x03: return 'x86'
-    case 0x28: return 'arm'
-    default: return 'other'
+    case 0x3e:
+      return 'x64'
+    case 0xb7:
+      return 'arm64'
+    case 0x03:
+      return 'x86'
+    case 0x28:
+      return 'arm'
+    default:
+      return 'other'
   }
 }
 
 export function elfMachineName(machine: number): string {
-  const names: Record<number, string> = {0x3e: 'x86-64', 0xb7: 'aarch64 (arm64)', 0x03: 'i386 (32-bit x86)', 0x28: 'arm (32-bit)', 0xf3: 'riscv', 0x08: 'mips', 0x14: 'powerpc', 0x15: 'powerpc64', 0x16: 's390'}
+  const names: Record<number, string> = {
+    0x3e: 'x86-64',
+    0xb7: 'aarch64 (arm64)',
+    0x03: 'i386 (32-bit x86)',
+    0x28: 'arm (32-bit)',
+    0xf3: 'riscv',
+    0x08: 'mips',
+    0x14: 'powerpc',
+    0x15: 'powerpc64',
+    0x16: 's390',
+  }
   return names[machine] ?? `machine 0x${machine.toString(16)}`
 }
 
@@ -58,12 +73,24 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
   const le = endian === 'little'
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o))
   const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o))
-  const word = (b: Buffer, o: number) => (bits === 64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o))
+  const word = (b: Buffer, o: number) =>
+    bits === 64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o)
 
   const machine = u16(head, 18)
   const type = u16(head, 16)
   const kind = type === ET_EXEC ? 'executable' : type === ET_DYN ? 'library' : 'other'
-  const info: ElfInfo = {format: 'elf', kind, bits, endian, machine, arch: elfArch(machine), static: true, musl: false, needed: [], glibcVersions: []}
+  const info: ElfInfo = {
+    format: 'elf',
+    kind,
+    bits,
+    endian,
+    machine,
+    arch: elfArch(machine),
+    static: true,
+    musl: false,
+    needed: [],
+    glibcVersions: [],
+  }
 
   const phoff = word(head, bits === 64 ? 32 : 28)
   const phentsize = u16(head, bits === 64 ? 54 : 42)
@@ -71,13 +98,20 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
   if (!phoff || !phnum || phentsize < (bits === 64 ? 56 : 32)) return info
   const ph = await reader.read(phoff, phentsize * phnum)
 
-  interface Segment { type: number; offset: number; vaddr: number; filesz: number }
+  interface Segment {
+    type: number
+    offset: number
+    vaddr: number
+    filesz: number
+  }
   const segments: Segment[] = []
   for (let i = 0; i < phnum && (i + 1) * phentsize <= ph.length; i++) {
     const o = i * phentsize
-    segments.push(bits === 64
-      ? {type: u32(ph, o), offset: word(ph, o + 8), vaddr: word(ph, o + 16), filesz: word(ph, o + 32)}
-      : {type: u32(ph, o), offset: u32(ph, o + 4), vaddr: u32(ph, o + 8), filesz: u32(ph, o + 16)})
+    segments.push(
+      bits === 64
+        ? {type: u32(ph, o), offset: word(ph, o + 8), vaddr: word(ph, o + 16), filesz: word(ph, o + 32)}
+        : {type: u32(ph, o), offset: u32(ph, o + 4), vaddr: u32(ph, o + 8), filesz: u32(ph, o + 16)},
+    )
   }
 
   const interp = segments.find((s) => s.type === PT_INTERP)
@@ -151,7 +185,9 @@ export async function parseElf(reader: ByteReader, head: Buffer): Promise<ElfInf
       if (!next) break
       vn += next
     }
-    info.glibcVersions = [...versions].filter((v) => /^GLIBC_\d+(\.\d+)*$/.test(v)).sort((a, b) => compareVersions(b.slice(6), a.slice(6)))
+    info.glibcVersions = [...versions]
+      .filter((v) => /^GLIBC_\d+(\.\d+)*$/.test(v))
+      .sort((a, b) => compareVersions(b.slice(6), a.slice(6)))
     info.maxGlibc = info.glibcVersions[0]?.slice(6)
   }
   return info

@@ -1,7 +1,7 @@
 import type {ByteReader} from './bytes.js'
 import {type ElfInfo, parseElf} from './elf.js'
 import {type MachOInfo, parseMachO} from './macho.js'
-import {type PeInfo, parsePe} from './pe.js'
+import {parsePe, type PeInfo} from './pe.js'
 import {parseShebang, type ScriptInfo} from './script.js'
 
 export type ExecutableInfo = ElfInfo | PeInfo | MachOInfo | ScriptInfo | {format: 'unknown'; reason: string}
@@ -32,9 +32,13 @@ export function describeExecutable(info: ExecutableInfo): string {
       const glibc = info.maxGlibc ? `, needs GLIBC_${info.maxGlibc}` : ''
       return `ELF ${info.bits}-bit ${info.arch === 'other' ? `machine 0x${info.machine.toString(16)}` : info.arch}, ${link}${glibc}`
     }
-    case 'pe': return `Windows PE ${info.arch} (${info.subsystem})`
-    case 'macho': return `macOS Mach-O ${info.fat ? 'universal ' : ''}${info.archs.join('+')}`
-    case 'script': return `script (#!${info.shebang})${info.crlf ? ' with CRLF line endings' : ''}`
-    default: return `unknown format: ${info.reason}`
+    case 'pe':
+      return `Windows PE ${info.arch} (${info.subsystem})`
+    case 'macho':
+      return `macOS Mach-O ${info.fat ? 'universal ' : ''}${info.archs.join('+')}`
+    case 'script':
+      return `script (#!${info.shebang})${info.crlf ? ' with CRLF line endings' : ''}`
+    default:
+      return `unknown format: ${info.reason}`
   }
 }

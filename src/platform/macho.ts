@@ -1,5 +1,5 @@
-import type {Arch} from './elf.js'
 import type {ByteReader} from './bytes.js'
+import type {Arch} from './elf.js'
 
 export interface MachOInfo {
   format: 'macho'
@@ -37,7 +37,8 @@ export async function parseMachO(reader: ByteReader, head: Buffer): Promise<Mach
     const entry = magic === 0xcafebabf ? 32 : 20
     const table = await reader.read(8, count * entry)
     const archs: Arch[] = []
-    for (let i = 0; i < count && (i + 1) * entry <= table.length; i++) archs.push(machArch(table.readUInt32BE(i * entry)))
+    for (let i = 0; i < count && (i + 1) * entry <= table.length; i++)
+      archs.push(machArch(table.readUInt32BE(i * entry)))
     return {format: 'macho', fat: true, archs}
   }
   return undefined

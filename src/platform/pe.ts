@@ -1,5 +1,5 @@
-import type {Arch} from './elf.js'
 import type {ByteReader} from './bytes.js'
+import type {Arch} from './elf.js'
 
 export interface PeInfo {
   format: 'pe'
@@ -11,11 +11,16 @@ export interface PeInfo {
 
 export function peArch(machine: number): Arch {
   switch (machine) {
-    case 0x8664: return 'x64'
-    case 0xaa64: return 'arm64'
-    case 0x14c: return 'x86'
-    case 0x1c4: return 'arm'
-    default: return 'other'
+    case 0x8664:
+      return 'x64'
+    case 0xaa64:
+      return 'arm64'
+    case 0x14c:
+      return 'x86'
+    case 0x1c4:
+      return 'arm'
+    default:
+      return 'other'
   }
 }
 

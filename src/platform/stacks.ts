@@ -33,7 +33,22 @@ const ALWAYS: Record<Os, string[]> = {
 }
 
 /** Interpreter families people name in defaultExecutablePath, for messages and near misses. */
-export const KNOWN_INTERPRETERS = ['node', 'python', 'python3', 'dotnet', 'java', 'pwsh', 'php', 'ruby', 'Rscript', 'deno', 'perl', 'bash', 'sh', 'bun']
+export const KNOWN_INTERPRETERS = [
+  'node',
+  'python',
+  'python3',
+  'dotnet',
+  'java',
+  'pwsh',
+  'php',
+  'ruby',
+  'Rscript',
+  'deno',
+  'perl',
+  'bash',
+  'sh',
+  'bun',
+]
 
 /** Stacks whose Linux image has the program; the caller knows the family of a name (python3.11 → python). */
 const LINUX_PROVIDERS: Record<string, {runtime: string; label: string}> = {
@@ -74,7 +89,14 @@ export function linuxStackPrograms(stack: Stack): string[] | undefined {
 export function linuxStackGlibc(stack: Stack): string | undefined {
   const v = major(stack.version)
   if (v === undefined) return stack.runtime === 'custom' ? '2.31' : undefined
-  const bookworm: Record<string, number> = {node: 22, python: 3.12, java: 21, powershell: 7.4, 'dotnet-isolated': 8, dotnet: 8}
+  const bookworm: Record<string, number> = {
+    node: 22,
+    python: 3.12,
+    java: 21,
+    powershell: 7.4,
+    'dotnet-isolated': 8,
+    dotnet: 8,
+  }
   const from = bookworm[stack.runtime]
   if (from === undefined) return undefined
   return v >= from ? '2.36' : '2.31'
@@ -107,8 +129,15 @@ export function lookupOnPath(os: Os, name: string, stack?: Stack): PathLookup {
   const provider = exact === family || family === 'python' ? LINUX_PROVIDERS[family] : undefined
   if (!provider) return {kind: 'absent'}
   const programs = stack ? linuxStackPrograms(stack) : undefined
-  if (!programs) return {kind: 'stack', label: provider.label, runtime: provider.runtime, stackKnown: false, supplied: false}
-  return {kind: 'stack', label: provider.label, runtime: provider.runtime, stackKnown: true, supplied: programs.includes(exact)}
+  if (!programs)
+    return {kind: 'stack', label: provider.label, runtime: provider.runtime, stackKnown: false, supplied: false}
+  return {
+    kind: 'stack',
+    label: provider.label,
+    runtime: provider.runtime,
+    stackKnown: true,
+    supplied: programs.includes(exact),
+  }
 }
 
 /** Parses FUNCTIONS_WORKER_RUNTIME and linuxFxVersion ("Python|3.12", "DOTNET-ISOLATED|8.0", "DOCKER|…"). */

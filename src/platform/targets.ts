@@ -39,10 +39,24 @@ export function targetProfile(name: string, overrides: {glibc?: string; plan?: P
   const {plan, stack} = overrides
   switch (name) {
     case 'linux-x64':
-      return {name, os: 'linux', arch: 'x64', plan, stack, glibc: overrides.glibc ?? (stack && linuxStackGlibc(stack)) ?? LINUX_GLIBC_CEILING}
+      return {
+        name,
+        os: 'linux',
+        arch: 'x64',
+        plan,
+        stack,
+        glibc: overrides.glibc ?? (stack && linuxStackGlibc(stack)) ?? LINUX_GLIBC_CEILING,
+      }
     case 'container':
       // A custom image: Linux x64, but its base and PATH are the Dockerfile's; glibc only when given.
-      return {name, os: 'linux', arch: 'x64', plan, container: true, ...(overrides.glibc ? {glibc: overrides.glibc} : {})}
+      return {
+        name,
+        os: 'linux',
+        arch: 'x64',
+        plan,
+        container: true,
+        ...(overrides.glibc ? {glibc: overrides.glibc} : {}),
+      }
     case 'windows-x64':
       return {name, os: 'windows', arch: 'x64', plan, stack}
     default:

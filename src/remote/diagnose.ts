@@ -44,39 +44,51 @@ function dispatcherState(state: string): string {
  */
 export const PATTERNS: LogPattern[] = [
   {
-    test: /version `GLIBC_([\d.]+)' not found/, code: 'EXECUTABLE_GLIBC_TOO_NEW',
+    test: /version `GLIBC_([\d.]+)' not found/,
+    code: 'EXECUTABLE_GLIBC_TOO_NEW',
     why: (m) => `The handler needs GLIBC_${m[1]}, newer than the platform's C library`,
     fix: 'Build on an older distribution (Debian 11) or link statically (CGO_ENABLED=0 for Go)',
   },
   {
-    test: /Permission denied/, code: 'EXECUTABLE_NOT_EXECUTABLE', final: true,
+    test: /Permission denied/,
+    code: 'EXECUTABLE_NOT_EXECUTABLE',
+    final: true,
     why: () => 'The host could not execute the handler: Permission denied (no execute bit)',
     fix: 'chmod +x the executable and redeploy with chd deploy (it keeps modes); zips made on Windows lose the bit',
   },
   {
     test: /Exec format error|is not a valid Win32 application|not a valid application for this OS platform/,
-    code: 'EXECUTABLE_WRONG_ARCH', final: true,
+    code: 'EXECUTABLE_WRONG_ARCH',
+    final: true,
     why: () => 'The host could not execute the handler: it is built for another CPU or OS',
     fix: 'Build for the platform: GOOS=linux GOARCH=amd64 (Linux plans) or windows/amd64 (Windows)',
   },
   {
     test: /start process '([^']+)'[^\n]*(?:No such file or directory|cannot find the file specified)/,
-    code: 'EXECUTABLE_NOT_FOUND', final: true,
-    why: (m) => `The host found no executable at ${m[1]} (or its #! interpreter is missing)`, fix: NOT_FOUND_FIX,
+    code: 'EXECUTABLE_NOT_FOUND',
+    final: true,
+    why: (m) => `The host found no executable at ${m[1]} (or its #! interpreter is missing)`,
+    fix: NOT_FOUND_FIX,
   },
   {
     test: /Failed to start Worker Channel\. Process fileName: (.*)/,
-    code: 'HANDLER_START_FAILED', final: true, outcome: true,
-    why: (m) => `The host could not start the handler ${m[1].split('\n')[0]}`, fix: NOT_FOUND_FIX,
+    code: 'HANDLER_START_FAILED',
+    final: true,
+    outcome: true,
+    why: (m) => `The host could not start the handler ${m[1].split('\n')[0]}`,
+    fix: NOT_FOUND_FIX,
   },
   {
-    test: /No job functions found/, code: 'NO_FUNCTIONS', final: true,
+    test: /No job functions found/,
+    code: 'NO_FUNCTIONS',
+    final: true,
     why: () => 'The host found no functions, so it never starts the handler',
     fix: 'Deploy the app folder with <function>/function.json at the root of the package',
   },
   {
     test: /Unable to determine the primary function script|Did not find functions with language \[custom\]/,
-    code: 'CUSTOM_HANDLER_MISSING', final: true,
+    code: 'CUSTOM_HANDLER_MISSING',
+    final: true,
     why: () => 'The host treated the app as a script app: host.json has no customHandler section',
     fix: 'Add customHandler.description.defaultExecutablePath to host.json',
   },
@@ -84,39 +96,58 @@ export const PATTERNS: LogPattern[] = [
     // The exception: "<file> exited with code N (0xN)", then its inner one, the last stderr lines.
     test: /exited with code (-?\d+)(?: \(0x[0-9A-F]+\))?(?:\s*---> (?:System\.Exception : )?([^\n]+))?/,
     code: 'HANDLER_EXITED',
-    why: (m) => `The handler exited with code ${m[1]}${m[2] ? `: ${m[2].trim()}` : ''}`, fix: EXIT_FIX,
+    why: (m) => `The handler exited with code ${m[1]}${m[2] ? `: ${m[2].trim()}` : ''}`,
+    fix: EXIT_FIX,
   },
-  {test: /Language Worker Process exited\./, code: 'HANDLER_EXITED', generic: true, why: () => 'The handler exited',
-    fix: EXIT_FIX},
+  {
+    test: /Language Worker Process exited\./,
+    code: 'HANDLER_EXITED',
+    generic: true,
+    why: () => 'The handler exited',
+    fix: EXIT_FIX,
+  },
   {
     test: /Initializing HttpWorker timed out|Failed to start http worker process|Waiting for HttpWorker to be init/,
     code: 'HANDLER_NOT_READY',
-    why: () => 'The handler did not answer GET / on FUNCTIONS_CUSTOMHANDLER_PORT within the host\'s initialization '
-      + 'timeout (30 s)',
+    why: () =>
+      "The handler did not answer GET / on FUNCTIONS_CUSTOMHANDLER_PORT within the host's initialization " +
+      'timeout (30 s)',
     fix: 'Listen on the port in FUNCTIONS_CUSTOMHANDLER_PORT on 127.0.0.1 (chd doctor DIR names the port it uses)',
   },
   {
     // Still Initializing after (3 + 1) × the initialization timeout: no channel ever started, because
     // a failed Process.Start is forgotten (no error event, no restart; docs/host-protocol.md §6).
-    test: /Final functionDispatcher state: Initializing\b/, code: 'HANDLER_START_FAILED',
-    final: true, shutdown: true, outcome: true,
-    why: () => 'The host never got the handler started: an invocation waited 4 × the initialization timeout for it, '
-      + 'then the host shut down',
-    fix: 'The handler could not be launched (missing, not executable, or built for another platform): chd doctor DIR '
-      + 'names which',
+    test: /Final functionDispatcher state: Initializing\b/,
+    code: 'HANDLER_START_FAILED',
+    final: true,
+    shutdown: true,
+    outcome: true,
+    why: () =>
+      'The host never got the handler started: an invocation waited 4 × the initialization timeout for it, ' +
+      'then the host shut down',
+    fix:
+      'The handler could not be launched (missing, not executable, or built for another platform): chd doctor DIR ' +
+      'names which',
   },
   {
-    test: /Final functionDispatcher state: (\w+)/, code: 'HANDLER_NOT_READY',
-    final: true, shutdown: true, outcome: true,
-    why: (m) => `The handler was not ready (dispatcher ${m[1]}: ${dispatcherState(m[1])}); an invocation waited `
-      + '4 × the initialization timeout for it, then the host shut down',
+    test: /Final functionDispatcher state: (\w+)/,
+    code: 'HANDLER_NOT_READY',
+    final: true,
+    shutdown: true,
+    outcome: true,
+    why: (m) =>
+      `The handler was not ready (dispatcher ${m[1]}: ${dispatcherState(m[1])}); an invocation waited ` +
+      '4 × the initialization timeout for it, then the host shut down',
     fix: 'chd doctor DIR starts it as the host does and shows why it exits or does not answer GET /',
   },
   {
-    test: /Exceeded http worker restart retry count/, code: 'HANDLER_EXITED',
-    final: true, shutdown: true, outcome: true,
+    test: /Exceeded http worker restart retry count/,
+    code: 'HANDLER_EXITED',
+    final: true,
+    shutdown: true,
+    outcome: true,
     why: () => 'The handler failed three times; the host gave up and shut down (the platform starts it again)',
-    fix: 'Find the first failure above; chd start reproduces the host\'s restarts locally',
+    fix: "Find the first failure above; chd start reproduces the host's restarts locally",
   },
 ]
 
@@ -244,9 +275,11 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   if (findings.length === 0) {
     const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
     if (line) {
-      findings.push(finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {
-        fix: 'chd logs --app NAME --since 1h shows the context',
-      }))
+      findings.push(
+        finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {
+          fix: 'chd logs --app NAME --since 1h shows the context',
+        }),
+      )
     }
   }
   return {...(started ? {started} : {}), findings, final, shutdown}
@@ -257,18 +290,29 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
  * seconds. The stream's files exist only in debug mode, which the caller has just switched on
  * with its host status request, so it may well be empty: the caller says so.
  */
-async function recentLogs(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>): Promise<{events: LogEvent[]; source: LogSource}> {
+async function recentLogs(
+  ctx: AzureContext,
+  site: SiteInfo,
+  settings: Record<string, string>,
+): Promise<{events: LogEvent[]; source: LogSource}> {
   if (hasInsights(settings)) {
     try {
-      return {events: await queryInsights(ctx, settings, roleName(site, settings), {sinceMs: 60 * 60_000}), source: 'insights'}
-    } catch {}
+      return {
+        events: await queryInsights(ctx, settings, roleName(site, settings), {sinceMs: 60 * 60_000}),
+        source: 'insights',
+      }
+    } catch {
+      // Application Insights unreachable or refused: fall back to the log stream below.
+    }
   }
   if (!hasStream(site)) return {events: [], source: 'none'}
   const events: LogEvent[] = []
   const stop = AbortSignal.timeout(3000)
   try {
     for await (const e of followStream(new KuduClient(ctx, site.scmHost), {signal: stop})) events.push(e)
-  } catch {}
+  } catch {
+    // The stream ends by the 3 s timeout or fails: diagnosis uses whatever events arrived.
+  }
   return {events, source: 'stream'}
 }
 
@@ -290,17 +334,25 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
 
   const runtime = site.plan === 'flex' ? site.flexRuntime : settings.FUNCTIONS_WORKER_RUNTIME
   if ((runtime ?? '').toLowerCase() !== 'custom') {
-    findings.push(finding('REMOTE_WORKER_RUNTIME', site.plan === 'flex'
-      ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler (host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies the handler's interpreter`
-      : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom" unless that stack's image supplies the handler's interpreter`, {
-      fix: `chd deploy sets it; or chd settings set --app ${site.name} FUNCTIONS_WORKER_RUNTIME=custom`,
-    }))
+    findings.push(
+      finding(
+        'REMOTE_WORKER_RUNTIME',
+        site.plan === 'flex'
+          ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler (host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies the handler's interpreter`
+          : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom" unless that stack's image supplies the handler's interpreter`,
+        {
+          fix: `chd deploy sets it; or chd settings set --app ${site.name} FUNCTIONS_WORKER_RUNTIME=custom`,
+        },
+      ),
+    )
   }
   if (!settings.AzureWebJobsStorage && !settings.AzureWebJobsStorage__accountName) {
-    findings.push(finding('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting`, {
-      severity: site.plan === 'dedicated' ? 'warning' : 'error',
-      fix: `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or AzureWebJobsStorage__accountName with a managed identity)`,
-    }))
+    findings.push(
+      finding('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting`, {
+        severity: site.plan === 'dedicated' ? 'warning' : 'error',
+        fix: `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or AzureWebJobsStorage__accountName with a managed identity)`,
+      }),
+    )
   }
   let deployed: Deployed | undefined
   const rfp = settings.WEBSITE_RUN_FROM_PACKAGE
@@ -309,9 +361,11 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     if (probe.status !== 200 && probe.status !== 206) {
       const answer = `answers ${probe.status ?? 'nothing'} (${redactSas(rfp)})`
       const message = `WEBSITE_RUN_FROM_PACKAGE points at a package that ${answer}: the app has no code to run`
-      findings.push(finding('RUN_FROM_PACKAGE_STALE', message, {
-        fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`,
-      }))
+      findings.push(
+        finding('RUN_FROM_PACKAGE_STALE', message, {
+          fix: `Redeploy with chd deploy --app ${site.name} (it uploads a new package and a fresh URL)`,
+        }),
+      )
     }
     // The blob is uploaded just before the URL is set: the content went live after it.
     if (probe.lastModified) deployed = {start: probe.lastModified, end: probe.lastModified}
@@ -330,9 +384,15 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
   }
   if (status?.state !== 'Running') {
     const errors = status?.errors?.length ? `: ${status.errors.join(' | ')}` : ''
-    findings.push(finding('HOST_NOT_RUNNING', `The Functions host of ${site.name} reports ${status?.state ?? 'no status'}${errors}`, {
-      fix: 'The other findings, read from the host\'s own log lines, name the cause',
-    }))
+    findings.push(
+      finding(
+        'HOST_NOT_RUNNING',
+        `The Functions host of ${site.name} reports ${status?.state ?? 'no status'}${errors}`,
+        {
+          fix: "The other findings, read from the host's own log lines, name the cause",
+        },
+      ),
+    )
   }
   // "Running" says nothing about the handler (the host starts it fire-and-forget): the lines do.
   const logs = await recentLogs(ctx, site, settings)
@@ -343,7 +403,10 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     findings.push(unconfirmed(site, logs.source, since, verdict.history.length > 0))
   }
   return {
-    findings, history: verdict.history, settings, hostState: status?.state,
+    findings,
+    history: verdict.history,
+    settings,
+    hostState: status?.state,
     ...(kudu?.last ? {lastDeployment: kudu.last} : {}),
     ...(since === undefined ? {} : {deployedAt: new Date(since).toISOString()}),
   }
@@ -360,7 +423,8 @@ interface Deployed {
  * successful one, whose content is what runs now.
  */
 async function lastDeployment(
-  ctx: AzureContext, site: SiteInfo,
+  ctx: AzureContext,
+  site: SiteInfo,
 ): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
   const kudu = new KuduClient(ctx, site.scmHost)
   const list = await kudu.deployments()
@@ -389,24 +453,27 @@ async function lastDeployment(
  * restart on the new files before Kudu calls it done), else the deployment's end.
  */
 function deploymentBoundary(events: LogEvent[], deployed: Deployed): number {
-  const during = events.map((e) => (HOST_START.test(e.message) ? Date.parse(e.time) : Number.NaN))
+  const during = events
+    .map((e) => (HOST_START.test(e.message) ? Date.parse(e.time) : Number.NaN))
     .filter((t) => t >= deployed.start && t <= deployed.end)
   return during.at(-1) ?? deployed.end
 }
 
 function unconfirmed(site: SiteInfo, source: LogSource, since: number | undefined, history: boolean): Finding {
   const after = since === undefined ? '' : ` since the last deployment (${new Date(since).toISOString()})`
-  const why = source === 'none'
-    ? 'the app has no App Insights and its plan no log stream'
-    : source === 'stream'
-      ? `the log stream showed no startup line${after}: the host writes its file log only in debug mode, which chd `
-        + 'has just switched on (for 15 minutes)'
-      : `App Insights has no startup line${after || ' from the last hour'} (its rows arrive 20 s to 3 min late)`
+  const why =
+    source === 'none'
+      ? 'the app has no App Insights and its plan no log stream'
+      : source === 'stream'
+        ? `the log stream showed no startup line${after}: the host writes its file log only in debug mode, which chd ` +
+          'has just switched on (for 15 minutes)'
+        : `App Insights has no startup line${after || ' from the last hour'} (its rows arrive 20 s to 3 min late)`
   const earlier = history ? '; earlier lines failed, but they are about what ran before (shown as history)' : ''
   const message = `The host is Running, but nothing shows the handler started or failed: ${why}${earlier}`
   return finding('HANDLER_START_UNCONFIRMED', message, {
-    fix: 'Call a function (chd deploy --smoke /api/<route> does), or follow the next start: '
-      + `chd logs --app ${site.name} -f`,
+    fix:
+      'Call a function (chd deploy --smoke /api/<route> does), or follow the next start: ' +
+      `chd logs --app ${site.name} -f`,
   })
 }
 
@@ -416,9 +483,20 @@ function redactSas(url: string): string {
 
 async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: number; lastModified?: number}> {
   const sdk = await import('@azure/core-rest-pipeline')
-  const pipeline = sdk.createPipelineFromOptions({retryOptions: {maxRetries: 1}, ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {})})
+  const pipeline = sdk.createPipelineFromOptions({
+    retryOptions: {maxRetries: 1},
+    ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {}),
+  })
   try {
-    const r = await pipeline.sendRequest(sdk.createDefaultHttpClient(), sdk.createPipelineRequest({url, method: 'GET', headers: sdk.createHttpHeaders({range: 'bytes=0-0'}), abortSignal: AbortSignal.timeout(15_000)}))
+    const r = await pipeline.sendRequest(
+      sdk.createDefaultHttpClient(),
+      sdk.createPipelineRequest({
+        url,
+        method: 'GET',
+        headers: sdk.createHttpHeaders({range: 'bytes=0-0'}),
+        abortSignal: AbortSignal.timeout(15_000),
+      }),
+    )
     const modified = Date.parse(r.headers.get('last-modified') ?? '')
     return {status: r.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
   } catch {

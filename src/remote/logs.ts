@@ -5,7 +5,7 @@ import {readSettings} from '../azure/settings.js'
 import {resolveSite, type SiteInfo} from '../azure/site.js'
 import {ChdError, ExitCode} from '../errors.js'
 import {type LogEvent, type LogFilter, matches} from '../logs/event.js'
-import {queryInsights, followInsights, parseSince} from '../logs/insights.js'
+import {followInsights, parseSince, queryInsights} from '../logs/insights.js'
 import {followStream} from '../logs/stream.js'
 import {hasStream, roleName} from './watch.js'
 
@@ -22,15 +22,20 @@ async function keepDebugMode(ctx: AzureContext, site: SiteInfo, notice: (text: s
   try {
     admin = await HostAdmin.connect(ctx, site)
   } catch (error) {
-    notice(`Could not read the host keys (${(error as Error).message.split('\n')[0]}), so the host's file log may be off: `
-      + 'the stream shows lines only while the host is in debug mode (portal, VS Code or chd logs switch it on).')
+    notice(
+      `Could not read the host keys (${(error as Error).message.split('\n')[0]}), so the host's file log may be off: ` +
+        'the stream shows lines only while the host is in debug mode (portal, VS Code or chd logs switch it on).',
+    )
     return () => {}
   }
   const ping = async () => (await admin.status()) !== undefined
-  notice(await ping()
-    ? 'Switched the host\'s file log on (debug mode, 15 minutes a request; renewed every 5 minutes while following).'
-    : 'The host did not answer its status request: its file log may be off and the stream silent until it runs again.')
-  if (!site.linux) notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')
+  notice(
+    (await ping())
+      ? "Switched the host's file log on (debug mode, 15 minutes a request; renewed every 5 minutes while following)."
+      : 'The host did not answer its status request: its file log may be off and the stream silent until it runs again.',
+  )
+  if (!site.linux)
+    notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')
   const every = Number(process.env.CHD_DEBUG_RENEW_MS ?? DEBUG_RENEW_MS)
   const timer = setInterval(() => void ping(), every)
   timer.unref()
@@ -57,9 +62,18 @@ export async function runLogs(options: LogsOptions): Promise<{source: 'stream' |
   const ctx = await connect(options)
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
   const noStream = !hasStream(site)
-  let source: 'stream' | 'insights' = options.source === 'stream' || options.source === 'insights' ? options.source : options.follow && !noStream && !options.since ? 'stream' : 'insights'
+  let source: 'stream' | 'insights' =
+    options.source === 'stream' || options.source === 'insights'
+      ? options.source
+      : options.follow && !noStream && !options.since
+        ? 'stream'
+        : 'insights'
   if (source === 'stream' && noStream) {
-    throw new ChdError('LOGSTREAM_UNAVAILABLE', `Linux ${site.plan === 'flex' ? 'Flex Consumption' : 'Consumption'} apps have no Kudu log stream`, {exit: ExitCode.usage, suggestions: ['Use --source insights (the default for this plan)']})
+    throw new ChdError(
+      'LOGSTREAM_UNAVAILABLE',
+      `Linux ${site.plan === 'flex' ? 'Flex Consumption' : 'Consumption'} apps have no Kudu log stream`,
+      {exit: ExitCode.usage, suggestions: ['Use --source insights (the default for this plan)']},
+    )
   }
   if (source === 'stream' && !options.follow) source = 'insights'
   let count = 0
@@ -85,6 +99,7 @@ export async function runLogs(options: LogsOptions): Promise<{source: 'stream' |
     return {source, events: count}
   }
   options.onNotice('App Insights rows arrive 20 s to 3 min after they are written; following with that delay.')
-  for await (const e of followInsights(ctx, settings, roleName(site, settings), {sinceMs, signal: options.signal})) emit(e)
+  for await (const e of followInsights(ctx, settings, roleName(site, settings), {sinceMs, signal: options.signal}))
+    emit(e)
   return {source, events: count}
 }

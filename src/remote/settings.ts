@@ -51,7 +51,8 @@ export function parseAssignments(pairs: string[]): Record<string, string> {
     if (eq === -1) {
       const which = `Setting ${i + 1} of ${pairs.length}`
       throw new ChdError('INVALID_SETTING', `${which} is not KEY=VALUE: it has no "=" (not shown: it may be secret)`, {
-        exit: ExitCode.usage, suggestions: ['chd settings set --app NAME GREETING=hello'],
+        exit: ExitCode.usage,
+        suggestions: ['chd settings set --app NAME GREETING=hello'],
       })
     }
     checkSettingNames([pair.slice(0, eq)])
@@ -61,7 +62,9 @@ export function parseAssignments(pairs: string[]): Record<string, string> {
 }
 
 export async function listSettings(target: SettingsTarget, show: boolean, keyDir: string, progress: Progress) {
-  const {value: {site, settings}} = await runStep(progress, `Reading the settings of ${target.app}`, async () => {
+  const {
+    value: {site, settings},
+  } = await runStep(progress, `Reading the settings of ${target.app}`, async () => {
     const ctx = await connect(target)
     const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
     const settings = await readSettings(ctx, site)
@@ -78,7 +81,11 @@ export async function listSettings(target: SettingsTarget, show: boolean, keyDir
   }
 }
 
-export async function changeSettings(target: SettingsTarget, change: {set?: Record<string, string>; unset?: string[]}, progress: Progress): Promise<{app: string; resourceGroup: string; diff: SettingsDiff; writes: number}> {
+export async function changeSettings(
+  target: SettingsTarget,
+  change: {set?: Record<string, string>; unset?: string[]},
+  progress: Progress,
+): Promise<{app: string; resourceGroup: string; diff: SettingsDiff; writes: number}> {
   const {value} = await runStep(progress, `Updating the settings of ${target.app}`, async () => {
     const ctx = await connect(target)
     const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)

@@ -59,7 +59,11 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
     // Each status request also keeps the host's debug mode (its file log, the stream) on.
     const status = await admin.status()
     if (status) {
-      Object.assign(result, {hostState: status.state, hostVersion: status.version}, status.errors?.length ? {hostErrors: status.errors} : {})
+      Object.assign(
+        result,
+        {hostState: status.state, hostVersion: status.version},
+        status.errors?.length ? {hostErrors: status.errors} : {},
+      )
       options.onStatus?.(`host ${status.state}`)
     }
     // An Error that persists across two looks is the answer; a restart in progress is not.
@@ -99,11 +103,12 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
     await sleep(source === 'insights' ? 5000 : 1000)
   }
   if (result.worker === 'unconfirmed') {
-    result.note = source === 'none'
-      ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; '
-        + 'pass --smoke /api/<route> to confirm it with a request'
-      : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail `
-        + `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
+    result.note =
+      source === 'none'
+        ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; ' +
+          'pass --smoke /api/<route> to confirm it with a request'
+        : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail ` +
+          `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
   }
   const functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)
   const http = options.httpFunctions
@@ -114,7 +119,9 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
 async function functionUrls(ctx: AzureContext, site: SiteInfo, key?: string): Promise<VerifyResult['functions']> {
   const functions: VerifyResult['functions'] = []
   try {
-    const list = site.slot ? ctx.arm.webApps.listInstanceFunctionsSlot(site.resourceGroup, site.name, site.slot) : ctx.arm.webApps.listFunctions(site.resourceGroup, site.name)
+    const list = site.slot
+      ? ctx.arm.webApps.listInstanceFunctionsSlot(site.resourceGroup, site.name, site.slot)
+      : ctx.arm.webApps.listFunctions(site.resourceGroup, site.name)
     for await (const f of list) {
       const name = (f.name ?? '').split('/').pop() ?? ''
       const url = f.invokeUrlTemplate

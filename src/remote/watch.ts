@@ -44,7 +44,12 @@ export class HostLogWatch {
     readonly source: LogSource,
     readonly since: number,
   ) {
-    this.connected = source === 'stream' ? new Promise((resolve) => { this.connectedOnce = resolve }) : Promise.resolve()
+    this.connected =
+      source === 'stream'
+        ? new Promise((resolve) => {
+            this.connectedOnce = resolve
+          })
+        : Promise.resolve()
     if (source === 'stream') void this.follow()
   }
 
@@ -69,7 +74,9 @@ export class HostLogWatch {
   async refresh(): Promise<void> {
     if (this.source !== 'insights') return
     try {
-      const rows = await queryInsights(this.ctx, this.settings, roleName(this.site, this.settings), {sinceMs: Date.now() - this.since})
+      const rows = await queryInsights(this.ctx, this.settings, roleName(this.site, this.settings), {
+        sinceMs: Date.now() - this.since,
+      })
       this.events.splice(0, this.events.length, ...rows)
     } catch {
       // A failed query keeps the rows already seen; the next refresh tries again.

@@ -4,7 +4,11 @@ import {type ExplainedCode, GROUPS, groupTitle, reportedAs} from '../explain/ind
 import type {LogExplanation} from '../explain/log.js'
 
 const heading = (text: string) => ux.colorize('bold', text)
-const indent = (text: string, by = '  ') => text.split('\n').map((l) => `${by}${l}`).join('\n')
+const indent = (text: string, by = '  ') =>
+  text
+    .split('\n')
+    .map((l) => `${by}${l}`)
+    .join('\n')
 const WIDTH = Math.min(process.stdout.columns || 100, 100)
 
 /** Prose wrapped at word boundaries to the terminal (at most 100 columns), each line indented. */

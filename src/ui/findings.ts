@@ -4,16 +4,22 @@ import {CATALOGUE} from '../checks/catalogue.js'
 import type {Finding} from '../checks/finding.js'
 import type {ProbeResult} from '../doctor/probe.js'
 
-const MARK = {error: ux.colorize('red', '✖ error  '), warning: ux.colorize('yellow', '⚠ warning'), info: ux.colorize('cyan', 'ℹ info   ')}
+const MARK = {
+  error: ux.colorize('red', '✖ error  '),
+  warning: ux.colorize('yellow', '⚠ warning'),
+  info: ux.colorize('cyan', 'ℹ info   '),
+}
 
 export function renderFindings(findings: Finding[]): string {
   if (findings.length === 0) return `${ux.colorize('green', '✔')} No problems found.`
-  return findings.map((f) => {
-    const where = f.file ? ux.colorize('dim', `  ${f.file}${f.line ? `:${f.line}` : ''}`) : ''
-    const lines = [`${MARK[f.severity]} ${ux.colorize('bold', f.code)}${where}`, `    ${f.message}`]
-    if (f.fix) lines.push(`    ${ux.colorize('green', 'fix:')} ${f.fix}`)
-    return lines.join('\n')
-  }).join('\n\n')
+  return findings
+    .map((f) => {
+      const where = f.file ? ux.colorize('dim', `  ${f.file}${f.line ? `:${f.line}` : ''}`) : ''
+      const lines = [`${MARK[f.severity]} ${ux.colorize('bold', f.code)}${where}`, `    ${f.message}`]
+      if (f.fix) lines.push(`    ${ux.colorize('green', 'fix:')} ${f.fix}`)
+      return lines.join('\n')
+    })
+    .join('\n\n')
 }
 
 /** Findings from before the current host start or deployment: dim, after the real ones, never counted. */
@@ -30,15 +36,24 @@ export function renderCatalogue(): string {
 
 export function renderProbe(probe: ProbeResult): string {
   const lines = [`Startup: ${probe.command}`]
-  lines.push(probe.ready ? `  ready in ${probe.startupMs} ms on 127.0.0.1:${probe.port} (host timeout ${probe.timeoutMs} ms)` : `  not ready after ${probe.startupMs} ms (port ${probe.port})`)
+  lines.push(
+    probe.ready
+      ? `  ready in ${probe.startupMs} ms on 127.0.0.1:${probe.port} (host timeout ${probe.timeoutMs} ms)`
+      : `  not ready after ${probe.startupMs} ms (port ${probe.port})`,
+  )
   for (const inv of probe.invocations) {
     const mark = inv.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
-    lines.push(`  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`)
+    lines.push(
+      `  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`,
+    )
   }
   const output = probe.output.slice(-10)
   if (output.length > 0) {
     lines.push('  handler output (last lines):')
-    for (const l of output) lines.push(`    ${l.level === 'Information' ? ' ' : l.level === 'Warning' ? ux.colorize('yellow', '!') : ux.colorize('red', '!')} ${l.text}`)
+    for (const l of output)
+      lines.push(
+        `    ${l.level === 'Information' ? ' ' : l.level === 'Warning' ? ux.colorize('yellow', '!') : ux.colorize('red', '!')} ${l.text}`,
+      )
   }
   return lines.join('\n')
 }

@@ -6,7 +6,12 @@ import type {StartEvent} from '../local/start.js'
 
 /** A handler output line labelled the way the host files it. */
 export function renderHostLine(line: HostLine): string {
-  const label = line.level === 'Information' ? ux.colorize('dim', '[handler]') : line.level === 'Warning' ? ux.colorize('yellow', '[handler:warn]') : ux.colorize('red', '[handler:err]')
+  const label =
+    line.level === 'Information'
+      ? ux.colorize('dim', '[handler]')
+      : line.level === 'Warning'
+        ? ux.colorize('yellow', '[handler:warn]')
+        : ux.colorize('red', '[handler:err]')
   return `${label} ${line.text}`
 }
 
@@ -14,7 +19,9 @@ export function renderInvocation(r: InvokeResult): string {
   const lines: string[] = []
   for (const l of r.output) lines.push(renderHostLine(l))
   const mark = r.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
-  lines.push(`${mark} ${r.function} (${r.mode === 'forwarded' ? `forwarded ${r.request.method} ${r.request.path}` : `POST /${r.function}`}) → ${r.response?.status ?? 'no answer'} in ${r.ms} ms, invocation ${r.invocationId}`)
+  lines.push(
+    `${mark} ${r.function} (${r.mode === 'forwarded' ? `forwarded ${r.request.method} ${r.request.path}` : `POST /${r.function}`}) → ${r.response?.status ?? 'no answer'} in ${r.ms} ms, invocation ${r.invocationId}`,
+  )
   if (r.result?.error) lines.push(`  ${ux.colorize('red', r.result.code ?? 'FAILED')}: ${r.result.error}`)
   for (const w of r.result?.warnings ?? []) lines.push(`  ${ux.colorize('yellow', w.code)}: ${w.message}`)
   if (r.result?.http) {
@@ -38,14 +45,20 @@ export function renderStartEvent(e: StartEvent): string {
   switch (e.type) {
     case 'ready': {
       const lines = [`Functions (handler on 127.0.0.1:${e.handlerPort}, ready in ${e.startupMs} ms):`, '']
-      for (const u of e.urls) lines.push(`  ${ux.colorize('bold', u.function)}: [${u.methods.join(',')}] ${ux.colorize('cyan', u.url)}`)
-      for (const name of e.other) lines.push(`  ${ux.colorize('bold', name)}: POST http://localhost:${e.port}/admin/functions/${name} {"input": ...}`)
+      for (const u of e.urls)
+        lines.push(`  ${ux.colorize('bold', u.function)}: [${u.methods.join(',')}] ${ux.colorize('cyan', u.url)}`)
+      for (const name of e.other)
+        lines.push(
+          `  ${ux.colorize('bold', name)}: POST http://localhost:${e.port}/admin/functions/${name} {"input": ...}`,
+        )
       lines.push('', 'Press Ctrl-C to stop.')
       return lines.join('\n')
     }
     case 'invocation': {
       const mark = e.ok ? ux.colorize('green', String(e.status)) : ux.colorize('red', String(e.status))
-      const lines = [`${time} ${e.function} ${e.method} ${e.path} → ${mark} ${e.ms} ms${e.invocationId ? ` ${ux.colorize('dim', e.invocationId)}` : ''}`]
+      const lines = [
+        `${time} ${e.function} ${e.method} ${e.path} → ${mark} ${e.ms} ms${e.invocationId ? ` ${ux.colorize('dim', e.invocationId)}` : ''}`,
+      ]
       if (e.error) lines.push(`${time}   ${ux.colorize('red', e.error)}`)
       for (const l of e.logs) lines.push(`${time}   log: ${l}`)
       return lines.join('\n')

@@ -4,7 +4,8 @@ import type {SettingsDiff} from '../azure/settings.js'
 
 /** A settings diff by key only: values never appear. `note` adds what may be shown about a key (a type). */
 export function renderSettingsDiff(
-  diff: SettingsDiff, options: {noun?: string; note?: (key: string) => string} = {},
+  diff: SettingsDiff,
+  options: {noun?: string; note?: (key: string) => string} = {},
 ): string {
   const note = (k: string) => (options.note?.(k) ? ` (${options.note(k)})` : '')
   const lines = [

@@ -11,19 +11,45 @@ import path from 'node:path'
  * on 127.0.0.1 with a port of the system's choosing; no telemetry.
  */
 export class Azurite {
-  private constructor(private readonly child: ChildProcess, private readonly dir: string, readonly port: number) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly port: number,
+  ) {}
 
   static async start(tls: {certPem: string; keyPem: string}, account: string, key: string): Promise<Azurite> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'chd-azurite-'))
     await writeFile(path.join(dir, 'cert.pem'), tls.certPem)
     await writeFile(path.join(dir, 'key.pem'), tls.keyPem)
-    const main = path.join(path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist/src/blob/main.js')
-    const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
-      '--disableTelemetry', '--oauth', 'basic', '--cert', path.join(dir, 'cert.pem'), '--key', path.join(dir, 'key.pem')], {
-      cwd: dir,
-      env: {...process.env, AZURITE_ACCOUNTS: `${account}:${key}`},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const main = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')),
+      'dist/src/blob/main.js',
+    )
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        '0',
+        '--inMemoryPersistence',
+        '--skipApiVersionCheck',
+        '--loose',
+        '--disableTelemetry',
+        '--oauth',
+        'basic',
+        '--cert',
+        path.join(dir, 'cert.pem'),
+        '--key',
+        path.join(dir, 'key.pem'),
+      ],
+      {
+        cwd: dir,
+        env: {...process.env, AZURITE_ACCOUNTS: `${account}:${key}`},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const kill = () => child.kill('SIGKILL')
     process.once('exit', kill)
     child.once('exit', () => process.removeListener('exit', kill))
@@ -31,20 +57,23 @@ export class Azurite {
       let out = ''
       const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000)
       const read = (d: Buffer) => {
-        out += d
+        out += d.toString()
         const m = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out)
         if (m) {
           clearTimeout(timer)
           resolve(Number(m[1]))
         }
       }
-      child.stdout!.on('data', read)
-      child.stderr!.on('data', read)
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`Azurite exited (${code}): ${out}`)) })
+      child.stdout.on('data', read)
+      child.stderr.on('data', read)
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`Azurite exited (${code}): ${out}`))
+      })
     })
     // Keep draining its access log so the pipe never fills.
-    child.stdout!.resume()
-    child.stderr!.resume()
+    child.stdout.resume()
+    child.stderr.resume()
     return new Azurite(child, dir, port)
   }
 

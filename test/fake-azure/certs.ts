@@ -22,7 +22,12 @@ export function makeTls(): FakeTls {
     }
   }
   const now = new Date()
-  const issue = (key: ReturnType<typeof rsa>, subject: forge.pki.CertificateField[], signer: forge.pki.rsa.PrivateKey, extensions: object[]) => {
+  const issue = (
+    key: ReturnType<typeof rsa>,
+    subject: forge.pki.CertificateField[],
+    signer: forge.pki.rsa.PrivateKey,
+    extensions: object[],
+  ) => {
     const cert = forge.pki.createCertificate()
     cert.publicKey = key.pub
     cert.serialNumber = `01${randomBytes(8).toString('hex')}`
@@ -36,13 +41,22 @@ export function makeTls(): FakeTls {
   }
   const caName = [{name: 'commonName', value: 'chd fake Azure CA'}]
   const ca = rsa()
-  const caCert = issue(ca, caName, ca.priv, [{name: 'basicConstraints', cA: true}, {name: 'keyUsage', keyCertSign: true, cRLSign: true}])
+  const caCert = issue(ca, caName, ca.priv, [
+    {name: 'basicConstraints', cA: true},
+    {name: 'keyUsage', keyCertSign: true, cRLSign: true},
+  ])
   const leaf = rsa()
   const cert = issue(leaf, [{name: 'commonName', value: 'localhost'}], ca.priv, [
     {name: 'basicConstraints', cA: false},
     {name: 'keyUsage', digitalSignature: true, keyEncipherment: true},
     {name: 'extKeyUsage', serverAuth: true},
-    {name: 'subjectAltName', altNames: [{type: 2, value: 'localhost'}, {type: 7, ip: '127.0.0.1'}]},
+    {
+      name: 'subjectAltName',
+      altNames: [
+        {type: 2, value: 'localhost'},
+        {type: 7, ip: '127.0.0.1'},
+      ],
+    },
   ])
   return {caPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: leaf.pem}
 }

@@ -18,12 +18,16 @@ export function readZip(zip: Buffer): Promise<Entry[]> {
       z.on('entry', (e: yauzl.Entry) => {
         if (e.fileName.endsWith('/')) return z.readEntry()
         z.openReadStream(e, (err2, s) => {
-          if (err2 || !s) return reject(err2)
+          if (err2 || !s) return reject(err2 ?? new Error(`no read stream for ${e.fileName}`))
           const chunks: Buffer[] = []
           s.on('data', (c: Buffer) => chunks.push(c))
           s.on('end', () => {
             const attr = e.externalFileAttributes >>> 16
-            out.push({name: e.fileName, mode: e.versionMadeBy >> 8 === 3 && attr ? attr & 0o777 : undefined, data: Buffer.concat(chunks)})
+            out.push({
+              name: e.fileName,
+              mode: e.versionMadeBy >> 8 === 3 && attr ? attr & 0o777 : undefined,
+              data: Buffer.concat(chunks),
+            })
             z.readEntry()
           })
         })
@@ -52,7 +56,7 @@ export async function unpack(zip: Buffer, dir: string, modes: 'chmod777' | 'zip'
     const file = path.join(dir, ...e.name.split('/'))
     await mkdir(path.dirname(file), {recursive: true})
     await writeFile(file, e.data)
-    await chmod(file, modes === 'chmod777' ? 0o777 : modes === 'zip' ? e.mode ?? 0o644 : 0o644)
+    await chmod(file, modes === 'chmod777' ? 0o777 : modes === 'zip' ? (e.mode ?? 0o644) : 0o644)
   }
 }
 
@@ -67,7 +71,9 @@ export async function functionFolders(dir: string): Promise<Array<{name: string;
     if (!d.isDirectory()) continue
     try {
       out.push({name: d.name, config: JSON.parse(await readFile(path.join(dir, d.name, 'function.json'), 'utf8'))})
-    } catch {}
+    } catch {
+      // No readable, parseable function.json: the host does not index this folder either.
+    }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }

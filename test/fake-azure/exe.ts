@@ -6,10 +6,7 @@ import {open} from 'node:fs/promises'
  * `#!` scripts; the kernel answers anything else with ENOEXEC ("Exec format error").
  */
 export type ExecImage =
-  | {kind: 'elf'; x64: boolean; glibc?: string}
-  | {kind: 'script'}
-  | {kind: 'pe'; x64: boolean}
-  | {kind: 'other'}
+  {kind: 'elf'; x64: boolean; glibc?: string} | {kind: 'script'} | {kind: 'pe'; x64: boolean} | {kind: 'other'}
 
 const SHT_GNU_VERNEED = 0x6ffffffe
 
@@ -42,7 +39,11 @@ function maxGlibc(elf: Buffer): string | undefined {
   const shnum = elf.readUInt16LE(60)
   const section = (i: number) => {
     const at = shoff + i * shentsize
-    return {type: elf.readUInt32LE(at + 4), offset: Number(elf.readBigUInt64LE(at + 24)), link: elf.readUInt32LE(at + 40)}
+    return {
+      type: elf.readUInt32LE(at + 4),
+      offset: Number(elf.readBigUInt64LE(at + 24)),
+      link: elf.readUInt32LE(at + 40),
+    }
   }
   let best: number[] | undefined
   for (let i = 0; i < shnum; i++) {
@@ -50,7 +51,7 @@ function maxGlibc(elf: Buffer): string | undefined {
     if (s.type !== SHT_GNU_VERNEED) continue
     const strtab = section(s.link).offset
     // Elf64_Verneed {vn_version, vn_cnt, vn_file, vn_aux, vn_next}; Elf64_Vernaux {hash, flags, other, name, next}
-    for (let vn = s.offset; ; ) {
+    for (let vn = s.offset; ;) {
       const count = elf.readUInt16LE(vn + 2)
       for (let k = 0, aux = vn + elf.readUInt32LE(vn + 8); k < count; k++) {
         const nameAt = strtab + elf.readUInt32LE(aux + 8)

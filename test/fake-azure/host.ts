@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {statSync} from 'node:fs'
 import {randomUUID} from 'node:crypto'
+import {statSync} from 'node:fs'
 import {access, chmod, constants, readFile, stat} from 'node:fs/promises'
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import net from 'node:net'
@@ -9,7 +9,7 @@ import path from 'node:path'
 import {functionFolders} from './content.js'
 import {compare, readImage} from './exe.js'
 import type {ExceptionInfo, SiteLogs} from './logs.js'
-import {invokeFunction, type FunctionDef} from './protocol.js'
+import {type FunctionDef, invokeFunction} from './protocol.js'
 
 /**
  * The fake's own model of the Functions host (azure-functions-host @89dc438, 4.1037) running a
@@ -28,20 +28,24 @@ const PLATFORM_GLIBC = [2, 31]
 const DISPATCHER = 'Microsoft.Azure.WebJobs.Script.Workers.Http.HttpFunctionInvocationDispatcher'
 const READY_POLL_MS = 25
 const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory', EACCES: 'Permission denied', ENOEXEC: 'Exec format error',
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOEXEC: 'Exec format error',
 }
 const CONFIG_ERROR = 'Microsoft.Azure.WebJobs.Script.HostConfigurationException'
 /** .NET 8 ProcessUtils.CreateExceptionForErrorStartingProcess for ERROR_BAD_EXE_FORMAT (docs/host-protocol.md §14). */
 const NOT_A_VALID_APPLICATION = 'The specified executable is not a valid application for this OS platform.'
 /** ScriptHost's warning when nothing was indexed (Host.Startup). */
-const NO_FUNCTIONS = 'No job functions found. Try making your job classes and methods public. If you\'re using '
-  + 'binding extensions (e.g. Azure Storage, ServiceBus, Timers, etc.) make sure you\'ve called the registration '
-  + 'method for the extension(s) in your startup code (e.g. builder.AddAzureStorage(), builder.AddServiceBus(), '
-  + 'builder.AddTimers(), etc.).'
+const NO_FUNCTIONS =
+  "No job functions found. Try making your job classes and methods public. If you're using " +
+  "binding extensions (e.g. Azure Storage, ServiceBus, Timers, etc.) make sure you've called the registration " +
+  'method for the extension(s) in your startup code (e.g. builder.AddAzureStorage(), builder.AddServiceBus(), ' +
+  'builder.AddTimers(), etc.).'
 /** FunctionMetadataManager: a function without scriptFile outside custom-handler mode (docs/host-protocol.md §2). */
-const NO_SCRIPT = 'Unable to determine the primary function script. Make sure at least one script file is present. Try '
-  + 'renaming your entry point script to \'run\' or alternatively you can specify the name of the entry point script '
-  + 'explicitly by adding a \'scriptFile\' property to your function metadata.'
+const NO_SCRIPT =
+  'Unable to determine the primary function script. Make sure at least one script file is present. Try ' +
+  "renaming your entry point script to 'run' or alternatively you can specify the name of the entry point script " +
+  "explicitly by adding a 'scriptFile' property to your function metadata."
 
 export interface HostSite {
   os: 'linux' | 'windows'
@@ -92,15 +96,21 @@ function timeSpanMs(v: unknown): number | undefined {
 function freePort(): Promise<number> {
   // WorkerUtilities.GetUnusedTcpPort: bind 127.0.0.1:0, read the port, close.
   return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    }).on('error', reject)
+    const s = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const {port} = s.address() as net.AddressInfo
+        s.close(() => resolve(port))
+      })
+      .on('error', reject)
   })
 }
 
 class HostStartError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -118,7 +128,10 @@ export class FakeHost {
   private dir?: string
   private port = 0
 
-  constructor(private readonly site: HostSite, private readonly logs: SiteLogs) {}
+  constructor(
+    private readonly site: HostSite,
+    private readonly logs: SiteLogs,
+  ) {}
 
   /** Set when the fake shuts down: nothing starts after that (a restart may still be on its way). */
   private closed = false
@@ -150,9 +163,13 @@ export class FakeHost {
     if (epoch !== this.epoch) return
     this.config = config
     const c = config
-    this.logs.write('Information', 'Host.Startup', `Starting Host (HostId=fake, InstanceId=${randomUUID()}, `
-      + `Version=4.1037.0.0, ProcessId=${process.pid}, AppDomainId=${randomUUID()}, `
-      + `InDebugMode=${this.logs.fileLoggingOn}, InDiagnosticMode=False, FunctionsExtensionVersion=~4)`)
+    this.logs.write(
+      'Information',
+      'Host.Startup',
+      `Starting Host (HostId=fake, InstanceId=${randomUUID()}, ` +
+        `Version=4.1037.0.0, ProcessId=${process.pid}, AppDomainId=${randomUUID()}, ` +
+        `InDebugMode=${this.logs.fileLoggingOn}, InDiagnosticMode=False, FunctionsExtensionVersion=~4)`,
+    )
     this.logs.write('Information', 'Host.Startup', `${c.functions.length} functions found (Custom)`)
     if (c.functions.length === 0) {
       this.logs.write('Warning', 'Host.Startup', NO_FUNCTIONS)
@@ -184,12 +201,18 @@ export class FakeHost {
     }
     const version = ci(hostJson, 'version')
     if (version === undefined) {
-      throw new HostStartError(CONFIG_ERROR, 'The host.json file is missing the required \'version\' property. '
-        + 'See https://aka.ms/functions-hostjson for steps to migrate the configuration file.')
+      throw new HostStartError(
+        CONFIG_ERROR,
+        "The host.json file is missing the required 'version' property. " +
+          'See https://aka.ms/functions-hostjson for steps to migrate the configuration file.',
+      )
     }
     if (version !== '2.0') {
-      throw new HostStartError(CONFIG_ERROR, `'${version}' is an invalid value for host.json 'version' property. `
-        + 'We recommend you set the \'version\' property to \'2.0\'. ')
+      throw new HostStartError(
+        CONFIG_ERROR,
+        `'${version}' is an invalid value for host.json 'version' property. ` +
+          "We recommend you set the 'version' property to '2.0'. ",
+      )
     }
     const logging = ci(hostJson, 'logging')
     const mode = String(ci(logging, 'fileLoggingMode') ?? 'debugOnly').toLowerCase()
@@ -225,7 +248,8 @@ export class FakeHost {
    * executable that exists there, arguments joined, defaultWorkerPath in quotes, leftovers deleted.
    */
   private commandLine(
-    root: string, settings: Record<string, string>,
+    root: string,
+    settings: Record<string, string>,
     parts: {section: unknown; description: unknown; functions: FunctionDef[]; routePrefix: unknown},
   ): Config {
     const {section, description, functions, routePrefix} = parts
@@ -248,9 +272,13 @@ export class FakeHost {
       return typeof v === 'string' && v.trim().startsWith('[') ? JSON.parse(v) : []
     }
     const workerPath = ci(description, 'defaultWorkerPath')
-    let line = list(ci(description, 'arguments')).map((a) => ` ${expand(a, env)}`).join('')
+    let line = list(ci(description, 'arguments'))
+      .map((a) => ` ${expand(a, env)}`)
+      .join('')
     if (workerPath) line += ` "${expand(String(workerPath), env)}"`
-    line += list(ci(description, 'workerArguments')).map((a) => ` ${expand(a, env)}`).join('')
+    line += list(ci(description, 'workerArguments'))
+      .map((a) => ` ${expand(a, env)}`)
+      .join('')
     return {
       root,
       functions,
@@ -279,15 +307,21 @@ export class FakeHost {
     this.dispatcher = this.dispatcher === 'None' ? 'Initializing' : this.dispatcher
     // HttpWorkerProcess.CreateWorkerProcess: the five variables, on top of the host's environment.
     const vars: Record<string, string> = {
-      FUNCTIONS_CUSTOMHANDLER_PORT: String(port), FUNCTIONS_HTTPWORKER_PORT: String(port),
-      FUNCTIONS_CUSTOMHANDLER_WORKER_ID: workerId, FUNCTIONS_HTTPWORKER_ID: workerId, FUNCTIONS_APP_ROOT_PATH: c.root,
+      FUNCTIONS_CUSTOMHANDLER_PORT: String(port),
+      FUNCTIONS_HTTPWORKER_PORT: String(port),
+      FUNCTIONS_CUSTOMHANDLER_WORKER_ID: workerId,
+      FUNCTIONS_HTTPWORKER_ID: workerId,
+      FUNCTIONS_APP_ROOT_PATH: c.root,
     }
     const sub = (s: string) => Object.entries(vars).reduce((t, [k, v]) => t.replaceAll(`%${k}%`, v), s)
     const file = sub(c.exe)
-    const args = c.args.map(sub).map((a) => a.replace(/%(.+?)%/g, '')).filter((a) => a !== '')
+    const args = c.args
+      .map(sub)
+      .map((a) => a.replace(/%(.+?)%/g, ''))
+      .filter((a) => a !== '')
     this.logs.write('Debug', `Worker.HttpWorkerChannel.${workerId}`, 'Initiating Worker Process start up')
-    const started = `Starting worker process with FileName:${file} WorkingDirectory:${c.cwd} `
-      + `Arguments:${args.join(' ')}`
+    const started =
+      `Starting worker process with FileName:${file} WorkingDirectory:${c.cwd} ` + `Arguments:${args.join(' ')}`
     this.logs.write('Debug', wp, started)
     const child = await this.exec(file, args, {...c.env, ...vars}, wp)
     if (!child || epoch !== this.epoch || this.closed) return void child?.kill('SIGKILL')
@@ -342,7 +376,12 @@ export class FakeHost {
       return undefined
     }
     const isPath = file.includes('/') || file.includes('\\')
-    const exists = isPath && (await stat(file).then((s) => s.isFile(), () => false))
+    const exists =
+      isPath &&
+      (await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
     if (this.site.os === 'windows') {
       // ProcessUtils.CreateExceptionForErrorStartingProcess (.NET 8) for ERROR_BAD_EXE_FORMAT.
       if (!exists) return failed('The system cannot find the file specified.', 2)
@@ -359,14 +398,21 @@ export class FakeHost {
       await chmod(file, (await stat(file)).mode | 0o111)
     }
     if (exists) {
-      if (await access(file, constants.X_OK).then(() => false, () => true)) return failed(STRERROR.EACCES)
+      if (
+        await access(file, constants.X_OK).then(
+          () => false,
+          () => true,
+        )
+      )
+        return failed(STRERROR.EACCES)
       const image = await readImage(file)
       const runs = image.kind === 'script' || (image.kind === 'elf' && image.x64)
       if (!runs) return failed(STRERROR.ENOEXEC)
       if (image.kind === 'elf' && image.glibc && compare(image.glibc.split('.').map(Number), PLATFORM_GLIBC) > 0) {
         // The dynamic loader's refusal: a process that prints it and exits 1, as on the image.
-        const text = `${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_${image.glibc}' not found `
-          + `(required by ${file})`
+        const text =
+          `${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_${image.glibc}' not found ` +
+          `(required by ${file})`
         const print = 'printf "%s\\n" "$0" >&2; exit 1'
         return spawn('/bin/sh', ['-c', print, text], {cwd: c.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
       }
@@ -391,7 +437,10 @@ export class FakeHost {
           resolve(true)
         })
         req.on('error', () => resolve(false))
-        req.on('timeout', () => { req.destroy(); resolve(false) })
+        req.on('timeout', () => {
+          req.destroy()
+          resolve(false)
+        })
       })
       if (ok) return true
       await new Promise((r) => setTimeout(r, READY_POLL_MS))
@@ -401,7 +450,13 @@ export class FakeHost {
 
   /** WorkerProcess.OnProcessExited: 0 nothing, 200 a restart not counted, else an error event. */
   private onExit(
-    epoch: number, child: ChildProcess, code: number, stderr: string[], file: string, wp: string, port: number,
+    epoch: number,
+    child: ChildProcess,
+    code: number,
+    stderr: string[],
+    file: string,
+    wp: string,
+    port: number,
   ): void {
     if (epoch !== this.epoch || this.child !== child) return
     this.logs.write('Debug', wp, `Process ${child.pid} has exited with code ${code}.`)
@@ -411,11 +466,13 @@ export class FakeHost {
       return this.launch(epoch, port)
     }
     const inner = stderr.slice(-3).join(',')
-    this.logs.write('Error', wp, `Language Worker Process exited. Pid=${child.pid}.`, {exception: {
-      type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
-      message: `${file} exited with code ${code} (0x${code.toString(16).toUpperCase()})`,
-      ...(inner ? {inner: {type: 'System.Exception', message: inner}} : {}),
-    }})
+    this.logs.write('Error', wp, `Language Worker Process exited. Pid=${child.pid}.`, {
+      exception: {
+        type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
+        message: `${file} exited with code ${code} (0x${code.toString(16).toUpperCase()})`,
+        ...(inner ? {inner: {type: 'System.Exception', message: inner}} : {}),
+      },
+    })
     this.errorEvent(epoch, port)
   }
 
@@ -442,7 +499,9 @@ export class FakeHost {
     await this.stop()
     this.state = 'Stopped'
     const epoch = this.epoch
-    const again = () => { if (epoch === this.epoch && dir) this.start(dir).catch(() => {}) }
+    const again = () => {
+      if (epoch === this.epoch && dir) this.start(dir).catch(() => {})
+    }
     setTimeout(again, this.site.restartDelayMs()).unref()
   }
 
@@ -450,7 +509,11 @@ export class FakeHost {
     const child = this.child
     this.child = undefined
     if (child?.pid && child.exitCode === null) {
-      try { process.kill(-child.pid, 'SIGKILL') } catch { child.kill('SIGKILL') }
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        child.kill('SIGKILL')
+      }
     }
   }
 
@@ -483,8 +546,8 @@ export class FakeHost {
         await new Promise((r) => setTimeout(r, 50))
       }
       if (this.dispatcher === 'Initialized' || epoch !== this.epoch) return this.dispatcher === 'Initialized'
-      const text = `Final functionDispatcher state: ${this.dispatcher}. `
-        + 'Initialization timed out and host is shutting down'
+      const text =
+        `Final functionDispatcher state: ${this.dispatcher}. ` + 'Initialization timed out and host is shutting down'
       this.logs.write('Error', 'Microsoft.Azure.WebJobs.Script.Description.WorkerFunctionInvoker', text)
       void this.stopApplication()
       return false

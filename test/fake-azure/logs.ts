@@ -68,7 +68,10 @@ export class SiteLogs {
   private readonly listeners = new Set<(file: string, lines: string[]) => void>()
   private readonly stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-') + 'Z'
 
-  constructor(private readonly debugWindowMs: () => number, private readonly insightsOn: () => boolean) {}
+  constructor(
+    private readonly debugWindowMs: () => number,
+    private readonly insightsOn: () => boolean,
+  ) {}
 
   get fileLoggingOn(): boolean {
     if (this.fileLoggingMode === 'always') return true

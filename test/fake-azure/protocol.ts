@@ -34,10 +34,12 @@ function trigger(fn: FunctionDef) {
 
 /** Route template → regex: {name}, {name?}, {*rest}, matched case-insensitively like ASP.NET routing. */
 function routeRegex(prefix: string, route: string): RegExp {
-  const segment = (seg: string) => seg.replace(/[.+^$()|[\]\\]/g, '\\$&')
-    .replace(/\{\*([^}]+)\}/g, '(?<$1>.*)')
-    .replace(/\{([^}?:]+)(?::[^}?]+)?\?\}/g, '(?<$1>[^/]*)')
-    .replace(/\{([^}:]+)(?::[^}]+)?\}/g, '(?<$1>[^/]+)')
+  const segment = (seg: string) =>
+    seg
+      .replace(/[.+^$()|[\]\\]/g, '\\$&')
+      .replace(/\{\*([^}]+)\}/g, '(?<$1>.*)')
+      .replace(/\{([^}?:]+)(?::[^}?]+)?\?\}/g, '(?<$1>[^/]*)')
+      .replace(/\{([^}:]+)(?::[^}]+)?\}/g, '(?<$1>[^/]+)')
   return new RegExp(`^/${[prefix, route].filter(Boolean).join('/').split('/').map(segment).join('/')}/?$`, 'i')
 }
 
@@ -66,15 +68,22 @@ function send(port: number, options: http.RequestOptions, body: Buffer | string)
 }
 
 const REASON = 'This function was programmatically called via the host APIs.'
-const NOT_EXPECTED_FORMAT = 'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
+const NOT_EXPECTED_FORMAT =
+  'Failed while trying to Deserialize to httpOutputBindingResponse. Output is not in expected format'
 
-export async function invokeFunction(ctx: InvokeContext, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) {
+export async function invokeFunction(
+  ctx: InvokeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: Buffer,
+) {
   const matches = (fn: FunctionDef) => {
     const t = trigger(fn)
     return Boolean(t) && routeRegex(ctx.routePrefix, t!.route ?? fn.name).test(url.pathname)
   }
   const fn = ctx.functions.find(matches)
-  const methods = (fn && trigger(fn)?.methods as string[] | undefined)?.map((m) => m.toLowerCase())
+  const methods = (fn && (trigger(fn)?.methods as string[] | undefined))?.map((m) => m.toLowerCase())
   if (!fn || (methods && !methods.includes(String(req.method).toLowerCase()))) {
     res.writeHead(404)
     return void res.end()
@@ -86,16 +95,21 @@ export async function invokeFunction(ctx: InvokeContext, req: IncomingMessage, r
   const start = Date.now()
   const done = (ok: boolean, error?: string) => {
     const text = `Executed 'Functions.${fn.name}' (${ok ? 'Succeeded' : 'Failed'}, Id=${id}, Duration=${Date.now() - start}ms)`
-    const exception = error ? {
-      type: 'Microsoft.Azure.WebJobs.Host.FunctionInvocationException',
-      message: `Exception while executing function: Functions.${fn.name}`,
-      inner: {type: 'System.InvalidOperationException', message: error},
-    } : undefined
+    const exception = error
+      ? {
+          type: 'Microsoft.Azure.WebJobs.Host.FunctionInvocationException',
+          message: `Exception while executing function: Functions.${fn.name}`,
+          inner: {type: 'System.InvalidOperationException', message: error},
+        }
+      : undefined
     ctx.logs.write(ok ? 'Information' : 'Error', cat, text, {...tag, ...(exception ? {exception} : {})})
   }
   try {
     if (!(await ctx.ready())) throw new Error('The function dispatcher is not initialized.')
-    const answer = ctx.forwarding && isInAndOut(fn) ? await forward(ctx.port, id, req, url, body) : await call(ctx, fn, id, req, url, body)
+    const answer =
+      ctx.forwarding && isInAndOut(fn)
+        ? await forward(ctx.port, id, req, url, body)
+        : await call(ctx, fn, id, req, url, body)
     done(true)
     res.writeHead(answer.status, answer.headers)
     res.end(answer.body)
@@ -114,15 +128,35 @@ function hostHeaders(id: string): Record<string, string> {
 /** ProcessHttpInAndOutInvocationRequest: the original request, relayed back verbatim. */
 async function forward(port: number, id: string, req: IncomingMessage, url: URL, body: Buffer): Promise<Answer> {
   const agent = `${req.headers['user-agent'] ?? ''} Azure-Functions-Host/${HOST_VERSION}`.trim()
-  return send(port, {method: req.method, path: `${url.pathname}${url.search}`, headers: {...req.headers, ...hostHeaders(id), 'user-agent': agent}}, body)
+  return send(
+    port,
+    {
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers: {...req.headers, ...hostHeaders(id), 'user-agent': agent},
+    },
+    body,
+  )
 }
 
-/** ProcessDefaultInvocationRequest: POST /<function> with the JSON payload; its answer mapped to the caller's response. */
+/**
+ * ProcessDefaultInvocationRequest: POST /<function> with the JSON payload; its answer mapped to the caller's
+ * response.
+ */
 async function call(ctx: InvokeContext, fn: FunctionDef, id: string, req: IncomingMessage, url: URL, body: Buffer) {
-  const headers = {...hostHeaders(id), 'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`, 'Content-Type': 'application/json; charset=utf-8'}
-  const out = await send(ctx.port, {method: 'POST', path: `/${fn.name}`, headers}, JSON.stringify(payload(fn, req, url, body)))
+  const headers = {
+    ...hostHeaders(id),
+    'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
+    'Content-Type': 'application/json; charset=utf-8',
+  }
+  const out = await send(
+    ctx.port,
+    {method: 'POST', path: `/${fn.name}`, headers},
+    JSON.stringify(payload(fn, req, url, body)),
+  )
   const response = readResult(fn, out)
-  for (const l of response.logs) ctx.logs.write('Information', `Function.${fn.name}.User`, l, {functionName: fn.name, invocationId: id})
+  for (const l of response.logs)
+    ctx.logs.write('Information', `Function.${fn.name}.User`, l, {functionName: fn.name, invocationId: id})
   return {status: response.status, headers: response.headers, body: Buffer.from(response.body)}
 }
 
@@ -137,7 +171,12 @@ function payload(fn: FunctionDef, req: IncomingMessage, url: URL, body: Buffer) 
   }
   const name = trigger(fn)!.name ?? 'req'
   const request = {
-    Url: `https://${req.headers.host}${url.pathname}${url.search}`, Method: req.method, Query: query, Headers: arrays, Params: {}, Identities: [],
+    Url: `https://${req.headers.host}${url.pathname}${url.search}`,
+    Method: req.method,
+    Query: query,
+    Headers: arrays,
+    Params: {},
+    Identities: [],
     ...(body.length > 0 ? {Body: body.toString('utf8')} : {}),
   }
   const sys = {MethodName: fn.name, UtcNow: new Date().toISOString(), RandGuid: randomUUID()}
@@ -146,16 +185,24 @@ function payload(fn: FunctionDef, req: IncomingMessage, url: URL, body: Buffer) 
 
 /** Member lookup as Newtonsoft binds HttpScriptInvocationResult: case-insensitive. */
 function get(o: any, k: string): any {
-  return o && typeof o === 'object' ? o[Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase()) ?? ''] : undefined
+  return o && typeof o === 'object'
+    ? o[Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase()) ?? '']
+    : undefined
 }
 
 /** EnsureSuccessStatusCode, a JSON body, then Outputs.<http binding> → the caller's response. */
 function readResult(fn: FunctionDef, out: Answer) {
-  if (out.status < 200 || out.status > 299) throw new Error(`Response status code does not indicate success: ${out.status}.`)
-  const mediaType = String(out.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase()
+  if (out.status < 200 || out.status > 299)
+    throw new Error(`Response status code does not indicate success: ${out.status}.`)
+  const mediaType = String(out.headers['content-type'] ?? 'application/octet-stream')
+    .split(';')[0]
+    .trim()
+    .toLowerCase()
   if (mediaType !== 'application/json' && mediaType !== 'text/json') {
-    throw new Error('No MediaTypeFormatter is available to read an object of type \'HttpScriptInvocationResult\' '
-      + `from content with media type '${mediaType}'.`)
+    throw new Error(
+      "No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' " +
+        `from content with media type '${mediaType}'.`,
+    )
   }
   const doc = JSON.parse(out.body.toString('utf8') || 'null') as Record<string, any> | null
   const logs = ((get(doc, 'Logs') ?? []) as unknown[]).map(String)
@@ -177,6 +224,12 @@ function readResult(fn: FunctionDef, out: Answer) {
   const b = get(value, 'body')
   const status = Number.parseInt(String(get(value, 'statusCode') ?? '200'), 10)
   const text = b === undefined || b === null ? '' : typeof b === 'string' ? b : JSON.stringify(b)
-  const contentType = typeof b === 'string' || b === undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
-  return {status: Number.isFinite(status) ? status : 200, headers: {'content-type': contentType, ...Object.fromEntries(given)}, body: text, logs}
+  const contentType =
+    typeof b === 'string' || b === undefined ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
+  return {
+    status: Number.isFinite(status) ? status : 200,
+    headers: {'content-type': contentType, ...Object.fromEntries(given)},
+    body: text,
+    logs,
+  }
 }

@@ -1,8 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
-import https from 'node:https'
 import type {IncomingMessage, ServerResponse} from 'node:http'
+import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -23,7 +23,15 @@ import {type FakeDeployment, type FakeSite, newDeployment, newSite, type PlanKin
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-00000000c4d0'
 export const RESOURCE_GROUP = 'demo-rg'
-export const API_VERSIONS = new Set(['2025-05-01', '2025-03-01', '2024-11-01', '2024-04-01', '2023-12-01', '2023-01-01', '2022-09-01'])
+export const API_VERSIONS = new Set([
+  '2025-05-01',
+  '2025-03-01',
+  '2024-11-01',
+  '2024-04-01',
+  '2023-12-01',
+  '2023-01-01',
+  '2022-09-01',
+])
 export const STORAGE_ACCOUNT = 'demostore'
 export const INSTRUMENTATION_KEY = '00000000-0000-0000-0000-000000000001'
 export const STORAGE_KEY = Buffer.from('chd-fake-storage-account-key-0123456789').toString('base64')
@@ -76,7 +84,7 @@ export class FakeAzure {
   deployMs = 150
   /** Run deployed packages (off for benchmarks that only measure uploads). */
   runApps = true
-  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here, room for a loaded machine). */
+  /** The host's initialization window for deployed handlers (30 s on Azure; shorter here for a loaded machine). */
   hostTimeoutMs = 10_000
   /** How long a host log line takes to show up in App Insights queries (20 s to 3 min on Azure). */
   ingestionDelayMs = 0
@@ -121,14 +129,21 @@ export class FakeAzure {
       ['demo-linux-node', 'dedicated', true, 'Node|20'],
     ]
     for (const [name, plan, linux, linuxFxVersion] of demo) {
-      await this.addSite({name, plan, linux, linuxFxVersion, settings: {
-        FUNCTIONS_EXTENSION_VERSION: '~4',
-        ...(plan === 'flex' ? {} : {FUNCTIONS_WORKER_RUNTIME: 'node'}),
-        AzureWebJobsStorage: this.storageConnectionString,
-        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=https://127.0.0.1/`,
-        GREETING: 'hello from the portal',
-        DATABASE_URL: 'postgres://app:s3cret-password@db.internal/app',
-      }, runtimeName: plan === 'flex' ? 'node' : undefined})
+      await this.addSite({
+        name,
+        plan,
+        linux,
+        linuxFxVersion,
+        settings: {
+          FUNCTIONS_EXTENSION_VERSION: '~4',
+          ...(plan === 'flex' ? {} : {FUNCTIONS_WORKER_RUNTIME: 'node'}),
+          AzureWebJobsStorage: this.storageConnectionString,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=https://127.0.0.1/`,
+          GREETING: 'hello from the portal',
+          DATABASE_URL: 'postgres://app:s3cret-password@db.internal/app',
+        },
+        runtimeName: plan === 'flex' ? 'node' : undefined,
+      })
     }
     for (const name of ['demo-linux-premium', 'demo-windows']) {
       const prod = this.site(name)
@@ -158,16 +173,31 @@ export class FakeAzure {
     return [...this.sites.values()].flatMap((s) => [s, ...s.slots.values()])
   }
 
-  async addSite(init: {name: string; plan: PlanKind; linux: boolean; settings: Record<string, string>; runtimeName?: string; linuxFxVersion?: string; resourceGroup?: string; slot?: string}): Promise<FakeSite> {
+  async addSite(init: {
+    name: string
+    plan: PlanKind
+    linux: boolean
+    settings: Record<string, string>
+    runtimeName?: string
+    linuxFxVersion?: string
+    resourceGroup?: string
+    slot?: string
+  }): Promise<FakeSite> {
     const site = newSite({resourceGroup: RESOURCE_GROUP, ...init}) as FakeSite
-    site.logs = new SiteLogs(() => this.debugWindowMs, () => Boolean(site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING))
-    site.host = new FakeHost({
-      os: site.linux ? 'linux' : 'windows',
-      plan: site.plan,
-      settings: () => ({...connectionStringVariables(site), ...site.settings}),
-      initTimeoutMs: () => this.hostTimeoutMs,
-      restartDelayMs: () => this.restartDelayMs,
-    }, site.logs)
+    site.logs = new SiteLogs(
+      () => this.debugWindowMs,
+      () => Boolean(site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING),
+    )
+    site.host = new FakeHost(
+      {
+        os: site.linux ? 'linux' : 'windows',
+        plan: site.plan,
+        settings: () => ({...connectionStringVariables(site), ...site.settings}),
+        initTimeoutMs: () => this.hostTimeoutMs,
+        restartDelayMs: () => this.restartDelayMs,
+      },
+      site.logs,
+    )
     if (!site.slot) this.sites.set(`${site.resourceGroup}/${site.name}`.toLowerCase(), site)
     site.scmPort = await this.listen(0, (req, res, url, body) => this.scm(site, req, res, url, body))
     site.sitePort = await this.listen(0, (req, res, url, body) => this.siteHost(site, req, res, url, body))
@@ -182,7 +212,16 @@ export class FakeAzure {
    * production settings as the portal does (learn.microsoft.com functions-deployment-slots).
    */
   async addSlot(parent: FakeSite, slot: string): Promise<FakeSite> {
-    const s = await this.addSite({name: parent.name, plan: parent.plan, linux: parent.linux, settings: {...parent.settings}, runtimeName: parent.runtimeName, linuxFxVersion: parent.linuxFxVersion, resourceGroup: parent.resourceGroup, slot})
+    const s = await this.addSite({
+      name: parent.name,
+      plan: parent.plan,
+      linux: parent.linux,
+      settings: {...parent.settings},
+      runtimeName: parent.runtimeName,
+      linuxFxVersion: parent.linuxFxVersion,
+      resourceGroup: parent.resourceGroup,
+      slot,
+    })
     parent.slots.set(slot.toLowerCase(), s)
     return s
   }
@@ -198,7 +237,15 @@ export class FakeAzure {
     this.stopped = true
     await Promise.all(this.allSites().map((s) => s.host.close()))
     await Promise.all([...this.dirs].map((d) => rm(d, {recursive: true, force: true})))
-    await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r) })))
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise((r) => {
+            s.closeAllConnections()
+            s.close(r)
+          }),
+      ),
+    )
     await this.azurite?.stop()
   }
 
@@ -224,7 +271,10 @@ export class FakeAzure {
   }
 
   private listen(port: number, route: Route): Promise<number> {
-    const server = https.createServer({cert: this.tls.certPem, key: this.tls.keyPem}, (req, res) => void this.dispatch(req, res, route).catch(() => res.destroy()))
+    const server = https.createServer(
+      {cert: this.tls.certPem, key: this.tls.keyPem},
+      (req, res) => void this.dispatch(req, res, route).catch(() => res.destroy()),
+    )
     this.servers.push(server)
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -234,13 +284,20 @@ export class FakeAzure {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
     const url = new URL(req.url ?? '/', `https://${req.headers.host ?? '127.0.0.1'}`)
-    const fault = this.faults.find((f) => f.times > 0 && f.path.test(url.pathname + url.search) && (!f.method || f.method === req.method))
+    const fault = this.faults.find(
+      (f) => f.times > 0 && f.path.test(url.pathname + url.search) && (!f.method || f.method === req.method),
+    )
     if (fault?.resetAfterBytes !== undefined) {
       fault.times--
       let seen = 0
-      const cut = () => { req.socket.destroy() }
+      const cut = () => {
+        req.socket.destroy()
+      }
       if (fault.resetAfterBytes === 0) return cut()
-      req.on('data', (c: Buffer) => { seen += c.length; if (seen >= fault.resetAfterBytes!) cut() })
+      req.on('data', (c: Buffer) => {
+        seen += c.length
+        if (seen >= fault.resetAfterBytes!) cut()
+      })
       return
     }
     const chunks: Buffer[] = []
@@ -254,7 +311,13 @@ export class FakeAzure {
     res.setHeader('x-ms-request-id', randomUUID())
     const origEnd = res.end.bind(res)
     res.end = ((...args: Parameters<ServerResponse['end']>) => {
-      this.requests.push({method: req.method ?? '', host: this.kindOf(req), path: url.pathname + url.search, status: res.statusCode, bytes: body.length})
+      this.requests.push({
+        method: req.method ?? '',
+        host: this.kindOf(req),
+        path: url.pathname + url.search,
+        status: res.statusCode,
+        bytes: body.length,
+      })
       return origEnd(...args)
     }) as ServerResponse['end']
     if (fault?.delayMs !== undefined) {
@@ -263,7 +326,10 @@ export class FakeAzure {
     } else if (fault) {
       fault.times--
       res.writeHead(fault.status ?? 500, {'content-type': 'application/json', ...fault.headers})
-      res.end(fault.body ?? JSON.stringify({error: {code: 'InjectedFault', message: `Injected fault ${fault.status ?? 500}`}}))
+      res.end(
+        fault.body ??
+          JSON.stringify({error: {code: 'InjectedFault', message: `Injected fault ${fault.status ?? 500}`}}),
+      )
       return
     }
     try {
@@ -286,8 +352,18 @@ export class FakeAzure {
   private authorized(req: IncomingMessage, res: ServerResponse): boolean {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (token && this.tokens.has(token)) return true
-    res.setHeader('WWW-Authenticate', 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"')
-    json(res, 401, {error: {code: token ? 'ExpiredAuthenticationToken' : 'AuthenticationFailed', message: token ? 'The access token expiry UTC time is earlier than current UTC time.' : 'Authentication failed. The Authorization header is missing.'}})
+    res.setHeader(
+      'WWW-Authenticate',
+      'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
+    )
+    json(res, 401, {
+      error: {
+        code: token ? 'ExpiredAuthenticationToken' : 'AuthenticationFailed',
+        message: token
+          ? 'The access token expiry UTC time is earlier than current UTC time.'
+          : 'Authentication failed. The Authorization header is missing.',
+      },
+    })
     return false
   }
 
@@ -299,38 +375,71 @@ export class FakeAzure {
       const doc = JSON.parse(body.toString() || '{}') as {query?: string}
       // cloud_RoleName: WebJobsRoleEnvironmentTelemetryInitializer (WEBSITE_CLOUD_ROLENAME, else site[-slot]).
       const role = (s: FakeSite) => s.settings.WEBSITE_CLOUD_ROLENAME || (s.slot ? `${s.name}-${s.slot}` : s.name)
-      const r = query(doc.query ?? '', this.allSites().map((s) => ({name: role(s), records: s.logs.records})), Date.now() - this.ingestionDelayMs)
+      const r = query(
+        doc.query ?? '',
+        this.allSites().map((s) => ({name: role(s), records: s.logs.records})),
+        Date.now() - this.ingestionDelayMs,
+      )
       return json(res, r.status, r.body)
     }
-    if (req.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Insights\/components$/i.test(url.pathname)) {
-      return json(res, 200, {value: [{
-        id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/components/demo-insights`,
-        name: 'demo-insights',
-        type: 'microsoft.insights/components',
-        location: 'westeurope',
-        properties: {InstrumentationKey: INSTRUMENTATION_KEY, AppId: '11111111-1111-1111-1111-111111111111', ConnectionString: `InstrumentationKey=${INSTRUMENTATION_KEY}`},
-      }]})
+    if (
+      req.method === 'GET' &&
+      /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Insights\/components$/i.test(url.pathname)
+    ) {
+      return json(res, 200, {
+        value: [
+          {
+            id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/components/demo-insights`,
+            name: 'demo-insights',
+            type: 'microsoft.insights/components',
+            location: 'westeurope',
+            properties: {
+              InstrumentationKey: INSTRUMENTATION_KEY,
+              AppId: '11111111-1111-1111-1111-111111111111',
+              ConnectionString: `InstrumentationKey=${INSTRUMENTATION_KEY}`,
+            },
+          },
+        ],
+      })
     }
     const apiVersion = url.searchParams.get('api-version')
     if (!apiVersion || !API_VERSIONS.has(apiVersion)) {
-      return json(res, 400, {error: {code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is invalid. The supported versions are '${[...API_VERSIONS].join(',')}'.`}})
+      return json(res, 400, {
+        error: {
+          code: 'InvalidApiVersionParameter',
+          message: `The api-version '${apiVersion}' is invalid. The supported versions are '${[...API_VERSIONS].join(',')}'.`,
+        },
+      })
     }
     const p = url.pathname
     const sub = `/subscriptions/${SUBSCRIPTION}`
-    if (!p.toLowerCase().startsWith(sub)) return json(res, 404, {error: {code: 'SubscriptionNotFound', message: `The subscription '${p.split('/')[2]}' could not be found.`}})
+    if (!p.toLowerCase().startsWith(sub))
+      return json(res, 404, {
+        error: {code: 'SubscriptionNotFound', message: `The subscription '${p.split('/')[2]}' could not be found.`},
+      })
     if (req.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Web\/sites$/i.test(p)) {
       return json(res, 200, {value: [...this.sites.values()].map((s) => this.siteJson(s))})
     }
-    const m = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/(sites|serverfarms)(?:\/([^/]+))?(\/.*)?$/i.exec(p)
+    const m =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/(sites|serverfarms)(?:\/([^/]+))?(\/.*)?$/i.exec(
+        p,
+      )
     if (!m) return json(res, 404, {error: {code: 'NotFound', message: `No route for ${req.method} ${p}`}})
     const [, rg, type, name, rest = ''] = m
     if (type.toLowerCase() === 'serverfarms') {
-      const site = [...this.sites.values()].find((s) => s.planName.toLowerCase() === name?.toLowerCase() && s.resourceGroup.toLowerCase() === rg.toLowerCase())
+      const site = [...this.sites.values()].find(
+        (s) => s.planName.toLowerCase() === name?.toLowerCase() && s.resourceGroup.toLowerCase() === rg.toLowerCase(),
+      )
       if (!site) return notFound(res, 'serverfarms', name ?? '', rg)
       return json(res, 200, this.planJson(site))
     }
     if (!name) {
-      if (req.method === 'GET') return json(res, 200, {value: [...this.sites.values()].filter((s) => s.resourceGroup.toLowerCase() === rg.toLowerCase()).map((s) => this.siteJson(s))})
+      if (req.method === 'GET')
+        return json(res, 200, {
+          value: [...this.sites.values()]
+            .filter((s) => s.resourceGroup.toLowerCase() === rg.toLowerCase())
+            .map((s) => this.siteJson(s)),
+        })
       return json(res, 405, {error: {code: 'MethodNotAllowed', message: 'Method not allowed'}})
     }
     const prod = this.sites.get(`${rg}/${name}`.toLowerCase())
@@ -359,7 +468,8 @@ export class FakeAzure {
     const pick = (name: string) => (name.toLowerCase() === 'production' ? prod : prod.slots.get(name.toLowerCase()))
     const a = source ?? prod
     const b = pick(target)
-    if (!target || !b || a === b) return json(res, 400, {Code: 'BadRequest', Message: `Cannot swap with target slot '${target}'.`})
+    if (!target || !b || a === b)
+      return json(res, 400, {Code: 'BadRequest', Message: `Cannot swap with target slot '${target}'.`})
     const sticky = new Set(prod.slotConfigNames.appSettingNames)
     const moving = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => !sticky.has(k)))
     const staying = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => sticky.has(k)))
@@ -368,16 +478,26 @@ export class FakeAzure {
     b.settings = {...aMoving, ...staying(b)}
     // Connection strings swap the same way, minus their own sticky names.
     const stickyStrings = new Set(prod.slotConfigNames.connectionStringNames)
-    const part = (s: FakeSite, stay: boolean) => Object.fromEntries(Object.entries(s.connectionStrings)
-      .filter(([k]) => stickyStrings.has(k) === stay))
+    const part = (s: FakeSite, stay: boolean) =>
+      Object.fromEntries(Object.entries(s.connectionStrings).filter(([k]) => stickyStrings.has(k) === stay))
     const [aStrings, bStrings] = [part(a, false), part(b, false)]
     a.connectionStrings = {...bStrings, ...part(a, true)}
     b.connectionStrings = {...aStrings, ...part(b, true)}
-    const content = (s: FakeSite) => ({contentDir: s.contentDir, packageZip: s.packageZip, packageUrl: s.packageUrl, functions: s.functions})
+    const content = (s: FakeSite) => ({
+      contentDir: s.contentDir,
+      packageZip: s.packageZip,
+      packageUrl: s.packageUrl,
+      functions: s.functions,
+    })
     const [aContent, bContent] = [content(a), content(b)]
     Object.assign(a, bContent)
     Object.assign(b, aContent)
-    await Promise.all([a, b].map(async (s) => { await s.host.stop(); if (s.contentDir && this.runApps) await s.host.start(s.contentDir).catch(() => {}) }))
+    await Promise.all(
+      [a, b].map(async (s) => {
+        await s.host.stop()
+        if (s.contentDir && this.runApps) await s.host.start(s.contentDir).catch(() => {})
+      }),
+    )
     res.writeHead(200)
     res.end()
   }
@@ -414,16 +534,33 @@ export class FakeAzure {
     const identity = site.identity
     const has = system ? identity?.system : identity?.userAssigned.some((u) => u.id.toLowerCase() === mi.toLowerCase())
     if (new URL(url).searchParams.has('sig') || (plain.status !== 403 && plain.status !== 401)) {
-      site.logs.write('Error', 'Host.Startup', `Failed to download package from ${url.replace(/\?.*$/, '')}. Status: ${plain.status}`)
+      site.logs.write(
+        'Error',
+        'Host.Startup',
+        `Failed to download package from ${url.replace(/\?.*$/, '')}. Status: ${plain.status}`,
+      )
       return undefined
     }
     if (!has) {
-      site.logs.write('Error', 'Host.Startup', system ? 'MSI is not enabled on the app. Failed to acquire ManagedIdentity token' : `The identity ${mi} is not assigned to the app. Failed to acquire ManagedIdentity token`)
+      site.logs.write(
+        'Error',
+        'Host.Startup',
+        system
+          ? 'MSI is not enabled on the app. Failed to acquire ManagedIdentity token'
+          : `The identity ${mi} is not assigned to the app. Failed to acquire ManagedIdentity token`,
+      )
       return undefined
     }
-    const withToken = await httpsGet(url, this.tls.caPem, {authorization: `Bearer ${FAKE_TOKEN}`, 'x-ms-version': '2023-11-03'})
+    const withToken = await httpsGet(url, this.tls.caPem, {
+      authorization: `Bearer ${FAKE_TOKEN}`,
+      'x-ms-version': '2023-11-03',
+    })
     if (withToken.status === 200) return withToken.body
-    site.logs.write('Error', 'Host.Startup', `Failed to download package with the managed identity. Status: ${withToken.status}`)
+    site.logs.write(
+      'Error',
+      'Host.Startup',
+      `Failed to download package with the managed identity. Status: ${withToken.status}`,
+    )
     return undefined
   }
 
@@ -438,7 +575,13 @@ export class FakeAzure {
     site.functions = (await functionFolders(dir)).map((f) => f.name)
   }
 
-  private async siteRoute(site: FakeSite, req: IncomingMessage, res: ServerResponse, rest: string, body: Buffer): Promise<void> {
+  private async siteRoute(
+    site: FakeSite,
+    req: IncomingMessage,
+    res: ServerResponse,
+    rest: string,
+    body: Buffer,
+  ): Promise<void> {
     const route = `${req.method} ${rest.toLowerCase()}`
     switch (route) {
       case 'GET ':
@@ -453,9 +596,12 @@ export class FakeAzure {
         return json(res, 200, this.settingsJson(site))
       case 'PUT /config/appsettings': {
         const doc = JSON.parse(body.toString() || '{}')
-        if (!doc || typeof doc.properties !== 'object') return json(res, 400, {Code: 'BadRequest', Message: 'The request body must contain a properties object.'})
+        if (!doc || typeof doc.properties !== 'object')
+          return json(res, 400, {Code: 'BadRequest', Message: 'The request body must contain a properties object.'})
         // The real API replaces every setting with the body: the trap chd must not fall into.
-        site.settings = Object.fromEntries(Object.entries(doc.properties as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+        site.settings = Object.fromEntries(
+          Object.entries(doc.properties as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+        )
         site.settingsWrites++
         // A settings change restarts the app (App Service), on the new settings.
         void this.restartHost(site)
@@ -468,8 +614,8 @@ export class FakeAzure {
         // listConnectionStrings' POST …/list): "Replaces the connection strings of an app" (docs/platform.md §6).
         const doc = JSON.parse(body.toString() || '{}')
         const entries = Object.entries((doc?.properties ?? {}) as Record<string, {value?: unknown; type?: unknown}>)
-        const valid = (v: {value?: unknown; type?: unknown}) => typeof v?.value === 'string'
-          && CONNECTION_STRING_TYPES.includes(String(v?.type))
+        const valid = (v: {value?: unknown; type?: unknown}) =>
+          typeof v?.value === 'string' && CONNECTION_STRING_TYPES.includes(String(v?.type))
         const bad = entries.find(([, v]) => !valid(v))
         if (!doc || typeof doc.properties !== 'object' || bad) {
           const types = CONNECTION_STRING_TYPES.join(', ')
@@ -484,11 +630,22 @@ export class FakeAzure {
       case 'GET /config/slotconfignames':
       case 'PUT /config/slotconfignames': {
         if (site.slot) return notFound(res, 'sites/slots/config', 'slotConfigNames', site.resourceGroup)
-        if (req.method === 'PUT') Object.assign(site.slotConfigNames, JSON.parse(body.toString() || '{}').properties ?? {})
-        return json(res, 200, {id: `${this.siteId(site)}/config/slotConfigNames`, name: 'slotConfigNames', type: 'Microsoft.Web/sites/config', properties: site.slotConfigNames})
+        if (req.method === 'PUT')
+          Object.assign(site.slotConfigNames, JSON.parse(body.toString() || '{}').properties ?? {})
+        return json(res, 200, {
+          id: `${this.siteId(site)}/config/slotConfigNames`,
+          name: 'slotConfigNames',
+          type: 'Microsoft.Web/sites/config',
+          properties: site.slotConfigNames,
+        })
       }
       case 'GET /config/web':
-        return json(res, 200, {id: `${this.siteId(site)}/config/web`, name: 'web', type: 'Microsoft.Web/sites/config', properties: this.siteConfig(site)})
+        return json(res, 200, {
+          id: `${this.siteId(site)}/config/web`,
+          name: 'web',
+          type: 'Microsoft.Web/sites/config',
+          properties: this.siteConfig(site),
+        })
       case 'POST /host/default/listkeys':
         return json(res, 200, {masterKey: site.masterKey, functionKeys: {default: site.functionKey}, systemKeys: {}})
       case 'POST /syncfunctiontriggers':
@@ -507,12 +664,20 @@ export class FakeAzure {
         return void res.end()
       case 'GET /functions':
         // A URL for every function, whatever its trigger: chd must not take the listing's word that it answers HTTP.
-        return json(res, 200, {value: site.functions.map((fn) => ({
-          id: `${this.siteId(site)}/functions/${fn}`,
-          name: `${site.name}/${fn}`,
-          type: 'Microsoft.Web/sites/functions',
-          properties: {name: fn, invoke_url_template: `https://127.0.0.1:${site.sitePort}/api/${fn.toLowerCase()}`, language: 'custom', isDisabled: false, config: {}},
-        }))})
+        return json(res, 200, {
+          value: site.functions.map((fn) => ({
+            id: `${this.siteId(site)}/functions/${fn}`,
+            name: `${site.name}/${fn}`,
+            type: 'Microsoft.Web/sites/functions',
+            properties: {
+              name: fn,
+              invoke_url_template: `https://127.0.0.1:${site.sitePort}/api/${fn.toLowerCase()}`,
+              language: 'custom',
+              isDisabled: false,
+              config: {},
+            },
+          })),
+        })
       default:
         return json(res, 404, {error: {code: 'NotFound', message: `No route for ${req.method} ${rest}`}})
     }
@@ -527,9 +692,19 @@ export class FakeAzure {
     const doc = JSON.parse(body.toString() || '{}')
     const runtime = doc?.properties?.functionAppConfig?.runtime
     if (site.plan === 'flex' && runtime) {
-      const versions: Record<string, string[]> = {custom: ['1.0'], node: ['20', '22'], python: ['3.11', '3.12'], 'dotnet-isolated': ['8.0', '9.0'], java: ['17', '21'], powershell: ['7.4']}
+      const versions: Record<string, string[]> = {
+        custom: ['1.0'],
+        node: ['20', '22'],
+        python: ['3.11', '3.12'],
+        'dotnet-isolated': ['8.0', '9.0'],
+        java: ['17', '21'],
+        powershell: ['7.4'],
+      }
       if (!versions[runtime.name]?.includes(String(runtime.version))) {
-        return json(res, 400, {Code: 'BadRequest', Message: `Invalid version ${runtime.version} for runtime ${runtime.name} for function apps on the Flex Consumption plan.`})
+        return json(res, 400, {
+          Code: 'BadRequest',
+          Message: `Invalid version ${runtime.version} for runtime ${runtime.name} for function apps on the Flex Consumption plan.`,
+        })
       }
       site.runtimeName = runtime.name
       site.runtimeVersion = runtime.version
@@ -542,7 +717,7 @@ export class FakeAzure {
   }
 
   private siteConfig(site: FakeSite) {
-    const fx = site.linux && site.plan !== 'flex' ? site.linuxFxVersion ?? 'DOTNET-ISOLATED|8.0' : ''
+    const fx = site.linux && site.plan !== 'flex' ? (site.linuxFxVersion ?? 'DOTNET-ISOLATED|8.0') : ''
     return {linuxFxVersion: fx, alwaysOn: site.plan === 'dedicated', appSettings: null}
   }
 
@@ -556,27 +731,61 @@ export class FakeAzure {
       type: site.slot ? 'Microsoft.Web/sites/slots' : 'Microsoft.Web/sites',
       kind: site.linux ? 'functionapp,linux' : 'functionapp',
       location: 'West Europe',
-      ...(site.identity ? {identity: {
-        type: [site.identity.system ? 'SystemAssigned' : '', site.identity.userAssigned.length ? 'UserAssigned' : ''].filter(Boolean).join(', ') || 'None',
-        ...(site.identity.system ? {principalId: '00000000-0000-0000-0000-00000000000a', tenantId: '00000000-0000-0000-0000-0000000000ad'} : {}),
-        ...(site.identity.userAssigned.length ? {userAssignedIdentities: Object.fromEntries(site.identity.userAssigned.map((u) => [u.id, {clientId: u.clientId, principalId: '00000000-0000-0000-0000-00000000000b'}]))} : {}),
-      }} : {}),
+      ...(site.identity
+        ? {
+            identity: {
+              type:
+                [site.identity.system ? 'SystemAssigned' : '', site.identity.userAssigned.length ? 'UserAssigned' : '']
+                  .filter(Boolean)
+                  .join(', ') || 'None',
+              ...(site.identity.system
+                ? {
+                    principalId: '00000000-0000-0000-0000-00000000000a',
+                    tenantId: '00000000-0000-0000-0000-0000000000ad',
+                  }
+                : {}),
+              ...(site.identity.userAssigned.length
+                ? {
+                    userAssignedIdentities: Object.fromEntries(
+                      site.identity.userAssigned.map((u) => [
+                        u.id,
+                        {clientId: u.clientId, principalId: '00000000-0000-0000-0000-00000000000b'},
+                      ]),
+                    ),
+                  }
+                : {}),
+            },
+          }
+        : {}),
       properties: {
         state: 'Running',
         hostNames: [host],
         enabledHostNames: [host, scm],
-        hostNameSslStates: [{name: host, sslState: 'Disabled', hostType: 'Standard'}, {name: scm, sslState: 'Disabled', hostType: 'Repository'}],
+        hostNameSslStates: [
+          {name: host, sslState: 'Disabled', hostType: 'Standard'},
+          {name: scm, sslState: 'Disabled', hostType: 'Repository'},
+        ],
         serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/${site.planName}`,
         // The Flex example in the REST spec returns null here.
         reserved: site.plan === 'flex' ? null : site.linux,
         defaultHostName: host,
         sku: sku.siteSku,
         siteConfig: this.siteConfig(site),
-        ...(site.plan === 'flex' ? {functionAppConfig: {
-          deployment: {storage: {type: 'blobContainer', value: `${this.blobEndpoint}/app-package-${site.name}`, authentication: {type: 'SystemAssignedIdentity'}}},
-          runtime: {name: site.runtimeName, version: site.runtimeVersion ?? '20'},
-          scaleAndConcurrency: {maximumInstanceCount: 100, instanceMemoryMB: 2048},
-        }} : {}),
+        ...(site.plan === 'flex'
+          ? {
+              functionAppConfig: {
+                deployment: {
+                  storage: {
+                    type: 'blobContainer',
+                    value: `${this.blobEndpoint}/app-package-${site.name}`,
+                    authentication: {type: 'SystemAssignedIdentity'},
+                  },
+                },
+                runtime: {name: site.runtimeName, version: site.runtimeVersion ?? '20'},
+                scaleAndConcurrency: {maximumInstanceCount: 100, instanceMemoryMB: 2048},
+              },
+            }
+          : {}),
       },
     }
   }
@@ -600,7 +809,12 @@ export class FakeAzure {
   }
 
   private settingsJson(site: FakeSite) {
-    return {id: `${this.siteId(site)}/config/appsettings`, name: 'appsettings', type: 'Microsoft.Web/sites/config', properties: {...site.settings}}
+    return {
+      id: `${this.siteId(site)}/config/appsettings`,
+      name: 'appsettings',
+      type: 'Microsoft.Web/sites/config',
+      properties: {...site.settings},
+    }
   }
 
   // ---- Kudu (SCM) ----
@@ -614,21 +828,34 @@ export class FakeAzure {
     const p = url.pathname.toLowerCase()
     // Kudu.Services/Settings/SettingsController.cs: the merged settings.
     if (req.method === 'GET' && p === '/api/settings') return json(res, 200, {...site.settings})
-    if ((req.method === 'POST' || req.method === 'PUT') && (p === '/api/zipdeploy' || p === '/api/publish')) return this.push(site, req, res, url, body)
+    if ((req.method === 'POST' || req.method === 'PUT') && (p === '/api/zipdeploy' || p === '/api/publish'))
+      return this.push(site, req, res, url, body)
     if (req.method === 'GET' && /^\/(api\/)?logstream(\/|$)/.test(p)) {
       return logstream(site, req, res, url, {
         heartbeatMs: this.heartbeatMs,
         timeoutMs: this.logstreamTimeoutMs,
-        onConnect: () => { this.logstreamConnections++ },
+        onConnect: () => {
+          this.logstreamConnections++
+        },
         dropAfter: () => this.dropStreamAfter,
-        dropped: () => { this.dropStreamAfter = undefined },
+        dropped: () => {
+          this.dropStreamAfter = undefined
+        },
       })
     }
     // Kudu.Services/Deployment/DeploymentController.cs: list, one, latest (202 while pending), log.
     const dm = /^\/api\/deployments(?:\/([^/]+))?(\/log)?$/.exec(p)
     if (req.method === 'GET' && dm) {
-      if (!dm[1]) return json(res, 200, site.deployments.map((d) => deploymentJson(site, d)))
-      const dep = dm[1] === 'latest' ? site.deployments.find((d) => !d.complete) ?? site.deployments[0] : site.deployments.find((d) => d.id === dm[1])
+      if (!dm[1])
+        return json(
+          res,
+          200,
+          site.deployments.map((d) => deploymentJson(site, d)),
+        )
+      const dep =
+        dm[1] === 'latest'
+          ? (site.deployments.find((d) => !d.complete) ?? site.deployments[0])
+          : site.deployments.find((d) => d.id === dm[1])
       if (!dep) return text(res, 404, `Deployment '${dm[1]}' not found.`)
       if (dm[2]) return json(res, 200, dep.log)
       return json(res, dm[1] === 'latest' && !dep.complete ? 202 : 200, deploymentJson(site, dep))
@@ -643,13 +870,24 @@ export class FakeAzure {
    */
   private push(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
     const p = url.pathname.toLowerCase()
-    if (p === '/api/zipdeploy' && site.plan === 'flex') return json(res, 404, {Message: 'zipdeploy is not supported on Flex Consumption; use /api/publish'})
-    if (p === '/api/publish' && site.plan !== 'flex') return text(res, 400, 'OneDeploy for zips is served here only for Flex in this fake')
-    if (site.deployments.some((d) => !d.complete)) return text(res, 409, 'There is a deployment currently in progress. Please try again when it completes.')
+    if (p === '/api/zipdeploy' && site.plan === 'flex')
+      return json(res, 404, {Message: 'zipdeploy is not supported on Flex Consumption; use /api/publish'})
+    if (p === '/api/publish' && site.plan !== 'flex')
+      return text(res, 400, 'OneDeploy for zips is served here only for Flex in this fake')
+    if (site.deployments.some((d) => !d.complete))
+      return text(res, 409, 'There is a deployment currently in progress. Please try again when it completes.')
     if (p === '/api/zipdeploy' && /^https?:/.test(site.settings.WEBSITE_RUN_FROM_PACKAGE ?? '')) {
-      return text(res, 409, 'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.')
+      return text(
+        res,
+        409,
+        'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.',
+      )
     }
-    const dep = newDeployment(url.searchParams.get('deployer') ?? url.searchParams.get('Deployer') ?? (p === '/api/publish' ? 'OneDeploy' : 'ZipDeploy'))
+    const dep = newDeployment(
+      url.searchParams.get('deployer') ??
+        url.searchParams.get('Deployer') ??
+        (p === '/api/publish' ? 'OneDeploy' : 'ZipDeploy'),
+    )
     dep.message = url.searchParams.get('message') ?? dep.message
     site.deployments.unshift(dep)
     setTimeout(() => void this.finishDeployment(site, dep, body), this.deployMs)
@@ -673,18 +911,27 @@ export class FakeAzure {
     return dep
   }
 
-  /** Ends a pending Flex deployment with the status its deployment service gives a conflict (5), a partial success (6) or a cancel (-1). */
+  /**
+   * Ends a pending Flex deployment with the status its deployment service gives a conflict (5), a partial success (6)
+   * or a cancel (-1).
+   */
   flexOutcome?: {status: 5 | 6 | -1; text: string}
 
   private async finishDeployment(site: FakeSite, dep: FakeDeployment, zip: Buffer): Promise<void> {
-    const log = (message: string, type = 0) => dep.log.push({log_time: new Date().toISOString(), id: randomUUID(), message, type})
+    const log = (message: string, type = 0) =>
+      dep.log.push({log_time: new Date().toISOString(), id: randomUUID(), message, type})
     log('Updating submodules.')
     log(`Fetching changes. Received ${zip.length} bytes.`)
     if (site.plan === 'flex' && this.flexOutcome) {
       const {status, text: statusText} = this.flexOutcome
       this.flexOutcome = undefined
       log(statusText, status === 6 ? 1 : 2)
-      return void Object.assign(dep, {status, status_text: statusText, complete: true, end_time: new Date().toISOString()})
+      return void Object.assign(dep, {
+        status,
+        status_text: statusText,
+        complete: true,
+        end_time: new Date().toISOString(),
+      })
     }
     try {
       const names = await zipNames(zip)
@@ -704,13 +951,24 @@ export class FakeAzure {
       if (this.runApps) void site.host.start(site.contentDir!).catch(() => {})
     } catch (error) {
       log(`Deployment Failed. ${(error as Error).message}`, 2)
-      Object.assign(dep, {status: 3, status_text: (error as Error).message, complete: true, end_time: new Date().toISOString()})
+      Object.assign(dep, {
+        status: 3,
+        status_text: (error as Error).message,
+        complete: true,
+        end_time: new Date().toISOString(),
+      })
     }
   }
 
   // ---- the site host: admin API ----
 
-  private async siteHost(site: FakeSite, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+  private async siteHost(
+    site: FakeSite,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+  ): Promise<void> {
     const p = url.pathname.toLowerCase()
     const host = site.host
     if (p === '/admin/host/status' || p === '/admin/host/debug') {
@@ -720,7 +978,18 @@ export class FakeAzure {
       if (host.state === 'Stopping' || host.state === 'Stopped') return text(res, 503, 'Function host is not running.')
       site.logs.debugNotify = Date.now()
       if (p === '/admin/host/debug') return text(res, 501, '')
-      const status = {id: site.name, state: host.state, version: '4.1037.0.0', versionDetails: '4.1037.0.0', platformVersion: '', instanceId: 'fakeinst00', computerName: 'fake', processUptime: 1000, functionAppContentEditingState: 'NotAllowed', ...(host.state === 'Error' ? {errors: host.errors} : {})}
+      const status = {
+        id: site.name,
+        state: host.state,
+        version: '4.1037.0.0',
+        versionDetails: '4.1037.0.0',
+        platformVersion: '',
+        instanceId: 'fakeinst00',
+        computerName: 'fake',
+        processUptime: 1000,
+        functionAppContentEditingState: 'NotAllowed',
+        ...(host.state === 'Error' ? {errors: host.errors} : {}),
+      }
       site.logs.write('Information', 'Host.Controllers.Host', `Host Status: ${JSON.stringify(status, null, 2)}`)
       return json(res, 200, status)
     }
@@ -731,8 +1000,17 @@ export class FakeAzure {
 
 /** ConnectionStringType (REST spec, docs/platform.md §6). */
 const CONNECTION_STRING_TYPES = [
-  'MySql', 'SQLServer', 'SQLAzure', 'Custom', 'NotificationHub', 'ServiceBus', 'EventHub', 'ApiHub', 'DocDb',
-  'RedisCache', 'PostgreSQL',
+  'MySql',
+  'SQLServer',
+  'SQLAzure',
+  'Custom',
+  'NotificationHub',
+  'ServiceBus',
+  'EventHub',
+  'ApiHub',
+  'DocDb',
+  'RedisCache',
+  'PostgreSQL',
 ]
 
 /**
@@ -758,15 +1036,26 @@ function text(res: ServerResponse, status: number, body: string): void {
 }
 
 function notFound(res: ServerResponse, type: string, name: string, rg: string): void {
-  json(res, 404, {error: {code: 'ResourceNotFound', message: `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`}})
+  json(res, 404, {
+    error: {
+      code: 'ResourceNotFound',
+      message: `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    },
+  })
 }
 
-function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{status: number; body: Buffer}> {
+function httpsGet(
+  url: string,
+  ca: string,
+  headers: Record<string, string> = {},
+): Promise<{status: number; body: Buffer}> {
   return new Promise((resolve) => {
-    https.get(url, {ca, headers}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
-    }).on('error', () => resolve({status: 0, body: Buffer.alloc(0)}))
+    https
+      .get(url, {ca, headers}, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
+      })
+      .on('error', () => resolve({status: 0, body: Buffer.alloc(0)}))
   })
 }

@@ -68,7 +68,16 @@ export function planSku(plan: PlanKind) {
   return SKU[plan]
 }
 
-export function newSite(init: {name: string; resourceGroup: string; linux: boolean; plan: PlanKind; settings: Record<string, string>; runtimeName?: string; linuxFxVersion?: string; slot?: string}): Omit<FakeSite, 'host' | 'logs'> {
+export function newSite(init: {
+  name: string
+  resourceGroup: string
+  linux: boolean
+  plan: PlanKind
+  settings: Record<string, string>
+  runtimeName?: string
+  linuxFxVersion?: string
+  slot?: string
+}): Omit<FakeSite, 'host' | 'logs'> {
   return {
     ...init,
     slots: new Map(),
@@ -88,5 +97,17 @@ export function newSite(init: {name: string; resourceGroup: string; linux: boole
 
 export function newDeployment(deployer: string): FakeDeployment {
   const now = new Date().toISOString()
-  return {id: randomUUID().replaceAll('-', ''), status: 0, status_text: 'Receiving changes.', message: 'Created via a push deployment', deployer, received_time: now, start_time: now, end_time: null, complete: false, active: false, log: []}
+  return {
+    id: randomUUID().replaceAll('-', ''),
+    status: 0,
+    status_text: 'Receiving changes.',
+    message: 'Created via a push deployment',
+    deployer,
+    received_time: now,
+    start_time: now,
+    end_time: null,
+    complete: false,
+    active: false,
+    log: [],
+  }
 }

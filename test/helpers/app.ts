@@ -3,7 +3,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {after} from 'node:test'
 
-export type FileSpec = string | Buffer | object | {copy: string; mode?: number} | {content: string | Buffer; mode?: number} | {symlink: string}
+export type FileSpec =
+  | string
+  | Buffer
+  | object
+  | {copy: string; mode?: number}
+  | {content: string | Buffer; mode?: number}
+  | {symlink: string}
 
 const roots: string[] = []
 after(async () => {
@@ -42,7 +48,11 @@ export const HTTP_FUNCTION = {
   ],
 }
 
-export function hostJson(description: Record<string, unknown> = {defaultExecutablePath: 'handler'}, customHandler: Record<string, unknown> = {}, top: Record<string, unknown> = {}): object {
+export function hostJson(
+  description: Record<string, unknown> = {defaultExecutablePath: 'handler'},
+  customHandler: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): object {
   return {version: '2.0', customHandler: {description, ...customHandler}, ...top}
 }
 

@@ -41,8 +41,12 @@ export function chd(args: string[], options: CliOptions = {}): Promise<CliResult
     let stdout = ''
     let stderr = ''
     let peakRssMb: number | undefined
-    child.stdout!.on('data', (d) => { stdout += d })
-    child.stderr!.on('data', (d) => { stderr += d })
+    child.stdout!.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr!.on('data', (d) => {
+      stderr += d
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     const sampler = setInterval(() => {
       peakRssMb = peakRss(child.pid) ?? peakRssMb
@@ -52,13 +56,20 @@ export function chd(args: string[], options: CliOptions = {}): Promise<CliResult
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       clearInterval(sampler)
-      resolve({code, signal, stdout, stderr, peakRssMb, json: () => {
-        try {
-          return JSON.parse(stdout)
-        } catch {
-          throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
-        }
-      }})
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        peakRssMb,
+        json: () => {
+          try {
+            return JSON.parse(stdout)
+          } catch {
+            throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
+          }
+        },
+      })
     })
   })
 }

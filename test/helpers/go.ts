@@ -9,7 +9,8 @@ import {promisify} from 'node:util'
 const run = promisify(execFile)
 const SRC = path.resolve(import.meta.dirname, '../fixtures/go-handler')
 
-export type GoVariant = 'linux-amd64' | 'linux-arm64' | 'windows-amd64' | 'darwin-arm64' | 'linux-amd64-cgo' | 'linux-amd64-cshared'
+export type GoVariant =
+  'linux-amd64' | 'linux-arm64' | 'windows-amd64' | 'darwin-arm64' | 'linux-amd64-cgo' | 'linux-amd64-cshared'
 
 const VARIANTS: Record<GoVariant, {GOOS: string; GOARCH: string; CGO_ENABLED: string; out: string; mode?: string}> = {
   'linux-amd64': {GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0', out: 'handler'},
@@ -23,7 +24,9 @@ const VARIANTS: Record<GoVariant, {GOOS: string; GOARCH: string; CGO_ENABLED: st
 
 export function goAvailable(): boolean {
   try {
-    return existsSync('/usr/bin/go') || process.env.PATH!.split(path.delimiter).some((d) => existsSync(path.join(d, 'go')))
+    return (
+      existsSync('/usr/bin/go') || process.env.PATH!.split(path.delimiter).some((d) => existsSync(path.join(d, 'go')))
+    )
   } catch {
     return false
   }
@@ -60,11 +63,23 @@ async function build(variant: GoVariant): Promise<string> {
   if (existsSync(out)) return out
   await mkdir(dir, {recursive: true})
   const tmp = `${out}.${process.pid}.tmp`
-  await run('go', ['build', ...(v.mode ? [`-buildmode=${v.mode}`] : []), '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], {
-    cwd: SRC,
-    env: {...process.env, GOOS: v.GOOS, GOARCH: v.GOARCH, CGO_ENABLED: v.CGO_ENABLED, GOFLAGS: '-mod=mod', GO111MODULE: 'on', GOCACHE: process.env.GOCACHE ?? path.join(os.tmpdir(), 'chd-test-gocache')},
-    timeout: 300_000,
-  })
+  await run(
+    'go',
+    ['build', ...(v.mode ? [`-buildmode=${v.mode}`] : []), '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'],
+    {
+      cwd: SRC,
+      env: {
+        ...process.env,
+        GOOS: v.GOOS,
+        GOARCH: v.GOARCH,
+        CGO_ENABLED: v.CGO_ENABLED,
+        GOFLAGS: '-mod=mod',
+        GO111MODULE: 'on',
+        GOCACHE: process.env.GOCACHE ?? path.join(os.tmpdir(), 'chd-test-gocache'),
+      },
+      timeout: 300_000,
+    },
+  )
   await rename(tmp, out)
   return out
 }

@@ -4,7 +4,10 @@ import {type FileSpec, hostJson, HTTP_FUNCTION} from './app.js'
  * Node script handlers, started by the local host exactly like a binary would be (#! line, exec
  * bit). `body` is the server's request handler; the rest is the boilerplate every handler has.
  */
-export function nodeHandler(body: string, listen = "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')"): FileSpec {
+export function nodeHandler(
+  body: string,
+  listen = "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')",
+): FileSpec {
   return {
     mode: 0o755,
     content: `#!/usr/bin/env node

@@ -10,7 +10,9 @@ export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../schemas')
 export function loadSchemas(): {names: string[]; validator(name: string): ValidateFunction} {
   const ajv = new Ajv2020({allErrors: true, strict: true})
   addFormats.default(ajv)
-  const names = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort()
+  const names = readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort()
   for (const f of names) ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, f), 'utf8')) as object)
   return {
     names,
@@ -24,5 +26,7 @@ export function loadSchemas(): {names: string[]; validator(name: string): Valida
 
 /** Human-readable errors: where in the document, and what the schema wanted. */
 export function schemaErrors(v: ValidateFunction): string {
-  return (v.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n')
+  return (v.errors ?? [])
+    .map((e) => `  ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n')
 }

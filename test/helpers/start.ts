@@ -15,13 +15,19 @@ export interface Started {
 /** Runs `chd start DIR --json` on a free port, collecting its NDJSON events; resolves once it is ready. */
 export async function startServer(dir: string): Promise<Started> {
   const port = await unusedPort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', String(port), '--json'], {
-    cwd: path.resolve(import.meta.dirname, '../..'), env: {...process.env, NODE_ENV: 'test'}, stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', String(port), '--json'],
+    {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: {...process.env, NODE_ENV: 'test'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const events: any[] = []
   const waiters: Array<{pred: (e: any) => boolean; resolve: (e: any) => void}> = []
   let buf = ''
-  child.stdout!.on('data', (d) => {
+  child.stdout.on('data', (d) => {
     buf += d
     let nl
     while ((nl = buf.indexOf('\n')) !== -1) {
@@ -33,13 +39,17 @@ export async function startServer(dir: string): Promise<Started> {
   })
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
   // A failed assertion must not leave the server (and its handler) running.
-  after(() => { if (child.exitCode === null) child.kill('SIGINT') })
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGINT')
+  })
   const waitFor = (pred: (e: any) => boolean) => {
     const hit = events.find(pred)
     if (hit) return Promise.resolve(hit)
     return Promise.race([
       new Promise((resolve) => waiters.push({pred, resolve})),
-      new Promise((_r, reject) => setTimeout(() => reject(new Error(`timed out; events: ${JSON.stringify(events)}`)), 15_000)),
+      new Promise((_r, reject) =>
+        setTimeout(() => reject(new Error(`timed out; events: ${JSON.stringify(events)}`)), 15_000),
+      ),
     ])
   }
   await waitFor((e) => e.type === 'ready')

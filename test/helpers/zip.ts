@@ -30,7 +30,9 @@ export async function testZip(file: string): Promise<void> {
 
 /** A zip as Windows tools write it: MS-DOS "made by", so no Unix modes at all (Python's zipfile). */
 export async function dosZip(srcDir: string, names: string[], out: string): Promise<void> {
-  await run('python3', ['-c', `
+  await run('python3', [
+    '-c',
+    `
 import zipfile, os, sys
 src, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
@@ -39,7 +41,11 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
         info.create_system = 0
         info.compress_type = zipfile.ZIP_DEFLATED
         with open(os.path.join(src, name), 'rb') as f: z.writestr(info, f.read())
-`, srcDir, out, ...names])
+`,
+    srcDir,
+    out,
+    ...names,
+  ])
 }
 
 export interface RawZipEntry {
@@ -79,7 +85,8 @@ export async function writeRawZip(file: string, entries: RawZipEntry[]): Promise
   for (const e of entries) {
     const name = Buffer.isBuffer(e.name) ? e.name : Buffer.from(e.name)
     const raw = e.data ?? Buffer.alloc(0)
-    const body = e.zeroMiB ? deflatedZeros(e.zeroMiB)
+    const body = e.zeroMiB
+      ? deflatedZeros(e.zeroMiB)
       : {data: zlib.deflateRawSync(raw), crc: zlib.crc32(raw), size: raw.length}
     if (e.corrupt) body.data[0] |= 0x06 // block type 3, which does not exist
     const usize = e.declaredSize ?? body.size
