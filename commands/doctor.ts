@@ -9,7 +9,6 @@ import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
-import type {Plan} from '../src/platform/targets.js'
 import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../src/ui/findings.js'
 
 export default class Doctor extends ChdCommand {
@@ -66,7 +65,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
         path: args.path,
         target: flags.target,
         glibc: flags.glibc,
-        plan: flags.plan as Plan | undefined,
+        plan: flags.plan,
         start: flags.start,
         startupTimeoutMs: secondsToMs(flags['startup-timeout']),
       },

@@ -30,7 +30,11 @@ export default class Logs extends ChdCommand {
       default: 'information',
     }),
     since: Flags.string({summary: 'History to show, e.g. 30m, 2h, 1d (App Insights).', helpValue: 'DURATION'}),
-    source: Flags.string({summary: 'Where to read from.', options: ['auto', 'stream', 'insights'], default: 'auto'}),
+    source: Flags.option({
+      summary: 'Where to read from.',
+      options: ['auto', 'stream', 'insights'] as const,
+      default: 'auto' as const,
+    })(),
   }
 
   async run(): Promise<void> {
@@ -58,7 +62,7 @@ export default class Logs extends ChdCommand {
       invocation: flags.invocation,
       level: level,
       since: flags.since,
-      source: flags.source as 'auto' | 'stream' | 'insights',
+      source: flags.source,
       onEvent: write,
       onNotice: this.jsonEnabled() ? () => {} : notice,
       ...azureOptions(flags),

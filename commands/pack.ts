@@ -4,7 +4,6 @@ import * as Flags from '@oclif/core/flags'
 import {ChdCommand} from '../src/base-command.js'
 import {targetFlags} from '../src/flags.js'
 import {pack, type PackResult} from '../src/pack/index.js'
-import type {Plan} from '../src/platform/targets.js'
 import {renderFindings} from '../src/ui/findings.js'
 
 export default class Pack extends ChdCommand {
@@ -43,7 +42,7 @@ Always left out: .git, .vscode, .funcignore, .gitignore, project.lock.json and l
         output: flags.output,
         target: flags.target,
         glibc: flags.glibc,
-        plan: flags.plan as Plan | undefined,
+        plan: flags.plan,
         force: flags.force,
         includeSecrets: flags['include-secrets'],
         level: flags.level,

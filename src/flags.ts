@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {AuthMode} from './azure/credential.js'
-import {TARGET_NAMES} from './platform/targets.js'
+import {AUTH_MODES, type AuthMode} from './azure/credential.js'
+import {PLANS, TARGET_NAMES} from './platform/targets.js'
 
 /** Flags that say which platform the app is judged against; shared by doctor, pack and deploy. */
 export const targetFlags = {
@@ -15,10 +15,10 @@ export const targetFlags = {
     summary: "Highest glibc version the Linux platform provides (default 2.31, Azure Functions' Debian 11 images).",
     helpValue: 'X.Y',
   }),
-  plan: Flags.string({
+  plan: Flags.option({
     summary: 'Hosting plan, when known: Consumption and Flex add the execute bit to the executable themselves.',
-    options: ['consumption', 'flex', 'premium', 'dedicated'],
-  }),
+    options: PLANS,
+  })(),
 }
 
 /** The host's readiness window, overridable; undefined keeps host.json initializationTimeout, else 30 s. */
@@ -52,22 +52,22 @@ export const azureFlags = {
     summary: 'ARM endpoint for other clouds (Azure Stack) or the local fake.',
     env: 'CHD_ARM_ENDPOINT',
   }),
-  auth: Flags.string({
+  auth: Flags.option({
     summary:
       'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.',
-    options: ['default', 'cli', 'env', 'device', 'managed-identity', 'token'],
-    default: 'default',
-  }),
+    options: AUTH_MODES,
+    default: 'default' as const,
+  })(),
 }
 
 /** The Azure options every Azure command passes down; the environment is read here, not in src/. */
-export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: string}) {
+export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: AuthMode}) {
   const settle = process.env.CHD_SETTINGS_SETTLE_MS
   return {
     subscription: flags.subscription,
     cloud: flags.cloud,
     armEndpoint: flags['arm-endpoint'],
-    auth: flags.auth as AuthMode,
+    auth: flags.auth,
     ...(settle === undefined ? {} : {settleMs: Number(settle)}),
   }
 }

@@ -2,8 +2,8 @@ import type {AccessToken, TokenCredential} from '@azure/core-auth'
 
 import {ChdError, ExitCode} from '../errors.js'
 
-export type AuthMode = 'default' | 'cli' | 'env' | 'device' | 'managed-identity' | 'token'
-export const AUTH_MODES: AuthMode[] = ['default', 'cli', 'env', 'device', 'managed-identity', 'token']
+export const AUTH_MODES = ['default', 'cli', 'env', 'device', 'managed-identity', 'token'] as const
+export type AuthMode = (typeof AUTH_MODES)[number]
 
 /**
  * A token handed to chd (CHD_ACCESS_TOKEN), used for every audience: for CI systems that already

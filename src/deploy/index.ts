@@ -16,11 +16,11 @@ import {hasStream, HostLogWatch} from '../remote/watch.js'
 import {activate, connectionsPlan} from './activate.js'
 import {type LocalSettings, readLocalSettings} from './local-settings.js'
 import {startFailure, verifyDeploy} from './outcome.js'
-import {preparePackage} from './package.js'
+import {type PreparedPackage, preparePackage} from './package.js'
 import {type DeployRoute, deployRoute, type PackageFile, routeFor} from './routes.js'
 import {Steps} from './steps.js'
 import type {DeployOptions, DeployResult} from './types.js'
-import {validateLocal, validateRemote} from './validate.js'
+import {type LocalState, type RemoteState, validateLocal, validateRemote} from './validate.js'
 
 export {routeFor} from './routes.js'
 export type {DeployOptions, DeployResult, Route} from './types.js'
@@ -142,7 +142,26 @@ async function prepare(ctx: AzureContext, site: SiteInfo, context: RunContext, s
     return {value: {...prepared, same}, detail}
   })
 
-  const result: DeployResult = {
+  const result = planned(site, route, options, {local, remote, pkg, desired, connections}, steps)
+  return {route, app, desired, connections, keepRuntime: local.runtime.keep, pkg, current: remote.current, result}
+}
+
+/** The result as a dry run reports it: what would be uploaded and written, before any write. */
+function planned(
+  site: SiteInfo,
+  route: DeployRoute,
+  options: DeployOptions,
+  parts: {
+    local: LocalState
+    remote: RemoteState
+    pkg: PreparedPackage & {same: boolean}
+    desired: Record<string, string>
+    connections: Record<string, ConnectionString>
+  },
+  steps: Steps,
+): DeployResult {
+  const {local, remote, pkg, desired, connections} = parts
+  return {
     app: site.name,
     resourceGroup: site.resourceGroup,
     ...(site.slot ? {slot: site.slot} : {}),
@@ -167,7 +186,6 @@ async function prepare(ctx: AzureContext, site: SiteInfo, context: RunContext, s
     },
     steps: steps.done,
   }
-  return {route, app, desired, connections, keepRuntime: local.runtime.keep, pkg, current: remote.current, result}
 }
 
 /** upload, activate and verify: the writes, then the evidence that the handler started. */

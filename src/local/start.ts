@@ -63,104 +63,144 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
  */
 export async function runStart(options: StartOptions, progress: Progress): Promise<void> {
   const emitLine = (l: HostLine) => options.onEvent({type: 'handler', ...l})
-  const {
-    value: {app, host, report},
-  } = await runStep(progress, `Starting the handler in ${options.dir}`, async () => {
-    const started = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: emitLine})
-    return {value: started, detail: `ready in ${started.report.ms} ms`}
+  const {value: started} = await runStep(progress, `Starting the handler in ${options.dir}`, async () => {
+    const value = await startLocal(options.dir, {startupTimeoutMs: options.startupTimeoutMs, onLine: emitLine})
+    return {value, detail: `ready in ${value.report.ms} ms`}
   })
-  let running = true
-  const launches = [Date.now()]
-  let shutdown: ((error: Error) => void) | undefined
-  const stopped = new Promise<void>((_resolve, reject) => {
-    shutdown = reject
-  })
+  const session = new StartSession(started.app, started.host, options)
+  try {
+    const port = await session.listen()
+    options.onEvent({
+      type: 'ready',
+      port,
+      handlerPort: started.report.port,
+      startupMs: started.report.ms,
+      urls: session.routes.map((r) => ({
+        function: r.fn.name,
+        methods: r.methods ?? ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
+        url: `http://localhost:${port}/${r.template}`,
+      })),
+      other: started.app.functions.filter((f) => !session.routes.some((r) => r.fn === f)).map((f) => f.name),
+    })
+    await session.stopped
+  } finally {
+    session.close()
+    await started.host.stop()
+  }
+}
 
-  const watch = (h: LocalHost) => {
-    void h.exited?.then(async (exit) => {
-      running = false
-      if (exit.code === 0) {
-        options.onEvent({
-          type: 'exit',
-          ...exit,
-          action: 'none',
-          message: 'The handler exited with code 0; the host does not restart it, so invocations now fail',
-        })
-        return
-      }
-      const now = Date.now()
-      const recent = launches.filter((t) => now - t < RESTART_WINDOW_MS)
-      if (exit.code !== 200 && recent.length >= MAX_LAUNCHES) {
-        options.onEvent({
-          type: 'exit',
-          ...exit,
-          action: 'shutdown',
-          message: 'Exceeded http worker restart retry count. Shutting down Functions Host',
-        })
-        shutdown?.(
-          new ChdError(
-            'HANDLER_RESTARTS_EXCEEDED',
-            `The handler exited ${recent.length} times within 30 minutes; the host stops here`,
-            {exit: ExitCode.failed},
-          ),
-        )
-        return
-      }
-      options.onEvent({
-        type: 'exit',
-        ...exit,
-        action: 'restart',
-        message:
-          exit.code === 200
-            ? 'Exit code 200: restarting (not counted)'
-            : `Restarting (${recent.length} of ${MAX_LAUNCHES} launches in 30 minutes used)`,
-      })
-      if (exit.code !== 200) launches.push(now)
-      const again = await h.start()
-      if (again.ok) {
-        running = true
-        options.onEvent({type: 'restarted', handlerPort: again.port, startupMs: again.ms})
-        watch(h)
-      } else {
-        options.onEvent({type: 'exit', code: null, signal: null, action: 'shutdown', message: again.failure!.message})
-        shutdown?.(
-          new ChdError(again.failure!.code, again.failure!.message, {
-            exit: ExitCode.failed,
-            suggestions: [again.failure!.fix],
+type Reply = (status: number, text: string) => void
+type InvocationEvent = Extract<StartEvent, {type: 'invocation'}>
+
+/** One `chd start`: the handler under the host's restart budget, and the server in front of it. */
+class StartSession {
+  readonly routes: ReturnType<typeof httpRoutes>
+  /** Rejects when the host would shut down (restart budget spent, or a restart that fails). */
+  readonly stopped: Promise<void>
+  private running = true
+  private readonly launches = [Date.now()]
+  private shutdown: (error: Error) => void = () => {}
+  private server?: http.Server
+
+  constructor(
+    private readonly app: FunctionApp,
+    private readonly host: LocalHost,
+    private readonly options: StartOptions,
+  ) {
+    this.routes = httpRoutes(app)
+    this.stopped = new Promise<void>((_resolve, reject) => {
+      this.shutdown = reject
+    })
+    this.supervise()
+  }
+
+  /** Listens on 127.0.0.1; resolves with the port. */
+  async listen(): Promise<number> {
+    // Fire and forget: Node ignores the promise a request listener returns.
+    const server = http.createServer((req, res) => void this.serve(req, res))
+    this.server = server
+    const {port} = this.options
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE') return reject(error)
+        reject(
+          new ChdError('PORT_IN_USE', `Port ${port} is already in use`, {
+            exit: ExitCode.usage,
+            suggestions: [`chd start --port ${port + 1}`],
           }),
         )
+      })
+      server.listen(port, '127.0.0.1', () => resolve())
+    })
+    return (server.address() as {port: number}).port
+  }
+
+  close(): void {
+    this.server?.close()
+  }
+
+  private emit(event: StartEvent): void {
+    this.options.onEvent(event)
+  }
+
+  /** Restarts the handler as the host does: exit 0 is the end, 200 is free, 3 launches per 30 minutes. */
+  private supervise(): void {
+    void this.host.exited?.then(async (exit) => {
+      this.running = false
+      if (exit.code === 0) {
+        const message = 'The handler exited with code 0; the host does not restart it, so invocations now fail'
+        return this.emit({type: 'exit', ...exit, action: 'none', message})
       }
+      const now = Date.now()
+      const recent = this.launches.filter((t) => now - t < RESTART_WINDOW_MS)
+      if (exit.code !== 200 && recent.length >= MAX_LAUNCHES) {
+        const message = 'Exceeded http worker restart retry count. Shutting down Functions Host'
+        this.emit({type: 'exit', ...exit, action: 'shutdown', message})
+        const why = `The handler exited ${recent.length} times within 30 minutes; the host stops here`
+        return this.shutdown(new ChdError('HANDLER_RESTARTS_EXCEEDED', why, {exit: ExitCode.failed}))
+      }
+      const message =
+        exit.code === 200
+          ? 'Exit code 200: restarting (not counted)'
+          : `Restarting (${recent.length} of ${MAX_LAUNCHES} launches in 30 minutes used)`
+      this.emit({type: 'exit', ...exit, action: 'restart', message})
+      if (exit.code !== 200) this.launches.push(now)
+      const again = await this.host.start()
+      if (again.ok) {
+        this.running = true
+        this.emit({type: 'restarted', handlerPort: again.port, startupMs: again.ms})
+        return this.supervise()
+      }
+      const {code, message: failed, fix} = again.failure!
+      this.emit({type: 'exit', code: null, signal: null, action: 'shutdown', message: failed})
+      this.shutdown(new ChdError(code, failed, {exit: ExitCode.failed, suggestions: [fix]}))
     })
   }
-  watch(host)
 
-  const routes = httpRoutes(app)
-  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const start = Date.now()
     const url = new URL(req.url ?? '/', 'http://localhost')
     const body = await readBody(req)
-    const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {'Content-Type': 'text/plain; charset=utf-8', ...headers})
+    const reply: Reply = (status, text) => {
+      res.writeHead(status, {'Content-Type': 'text/plain; charset=utf-8'})
       res.end(text)
     }
+    const event = {method: String(req.method), path: url.pathname, logs: []}
     try {
       const admin = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname)
-      if (admin && req.method === 'POST')
-        return await invokeAdmin(app, host, admin[1], body, start, options, reply, running)
-      const route = routes.find((r) => r.regex.test(url.pathname))
+      if (admin && req.method === 'POST') return await this.invokeAdmin(admin[1], body, start, reply)
+      const route = this.routes.find((r) => r.regex.test(url.pathname))
       if (!route || (route.methods && !route.methods.includes(String(req.method)))) return reply(404, 'Not Found')
-      const fn = route.fn
-      if (!running) {
-        options.onEvent({
+      if (!this.running) {
+        const error = 'the handler is not running'
+        this.emit({
           type: 'invocation',
-          function: fn.name,
-          method: String(req.method),
-          path: url.pathname,
+          ...event,
+          function: route.fn.name,
           status: 500,
           ms: Date.now() - start,
           ok: false,
-          error: 'the handler is not running',
-          logs: [],
+          error,
         })
         return reply(500, 'The handler is not running')
       }
@@ -172,134 +212,81 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
         body,
         params,
       }
-      const forwarding = host.forwards(fn)
-      if (forwarding) {
-        const invocationId = randomUUID()
-        const raw = await host.forward(input, invocationId, forwarding)
-        const headers = Object.fromEntries(
-          Object.entries(raw.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)),
-        ) as http.OutgoingHttpHeaders
-        res.writeHead(raw.status, headers)
-        res.end(raw.body)
-        options.onEvent({
-          type: 'invocation',
-          function: fn.name,
-          method: input.method,
-          path: url.pathname,
-          status: raw.status,
-          ms: Date.now() - start,
-          invocationId,
-          ok: true,
-          logs: [],
-        })
-        return
-      }
-      const r = await host.invoke(fn, {http: input})
-      const out = r.result.http
-      if (r.result.ok) {
-        res.writeHead(out?.status ?? 200, out?.headers ?? {})
-        res.end(out?.body ?? '')
-      } else {
-        reply(500, 'Internal Server Error')
-      }
-      options.onEvent({
-        type: 'invocation',
-        function: fn.name,
-        method: input.method,
-        path: url.pathname,
-        status: r.result.ok ? (out?.status ?? 200) : 500,
-        ms: Date.now() - start,
-        invocationId: r.invocationId,
-        ok: r.result.ok,
-        error: r.result.error,
-        logs: r.result.logs,
-      })
+      this.emit(await this.invokeHttp(route.fn, input, url.pathname, res, start))
     } catch (error) {
       if (error instanceof ChdError && error.exit === ExitCode.notFound) return reply(404, error.message)
       reply(500, 'Internal Server Error')
-      options.onEvent({
+      const message = (error as Error).message
+      this.emit({
         type: 'invocation',
+        ...event,
         function: url.pathname,
-        method: String(req.method),
-        path: url.pathname,
         status: 500,
         ms: Date.now() - start,
         ok: false,
-        error: (error as Error).message,
-        logs: [],
+        error: message,
       })
     }
   }
-  // Fire and forget, as before: Node ignores the promise a request listener returns.
-  const server = http.createServer((req, res) => void serve(req, res))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new ChdError('PORT_IN_USE', `Port ${options.port} is already in use`, {
-              exit: ExitCode.usage,
-              suggestions: [`chd start --port ${options.port + 1}`],
-            })
-          : error,
-      ),
-    )
-    server.listen(options.port, '127.0.0.1', () => resolve())
-  }).catch(async (error) => {
-    await host.stop()
-    throw error
-  })
-  const port = (server.address() as {port: number}).port
-  options.onEvent({
-    type: 'ready',
-    port,
-    handlerPort: report.port,
-    startupMs: report.ms,
-    urls: routes.map((r) => ({
-      function: r.fn.name,
-      methods: r.methods ?? ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
-      url: `http://localhost:${port}/${r.template}`,
-    })),
-    other: app.functions.filter((f) => !routes.some((r) => r.fn === f)).map((f) => f.name),
-  })
-  try {
-    await stopped
-  } finally {
-    server.close()
-    await host.stop()
-  }
-}
 
-async function invokeAdmin(
-  app: FunctionApp,
-  host: LocalHost,
-  name: string,
-  body: Buffer,
-  start: number,
-  options: StartOptions,
-  reply: (s: number, t: string) => void,
-  running: boolean,
-): Promise<void> {
-  const fn = findFunction(app, decodeURIComponent(name))
-  if (!running) return reply(500, 'The handler is not running')
-  let value: unknown = body.toString('utf8')
-  try {
-    const doc: unknown = JSON.parse(String(value))
-    value = isObject(doc) && 'input' in doc ? doc.input : doc
-  } catch {
-    // Not JSON: the body goes to the function as the plain string, as the host's admin endpoint does.
+  /** An HTTP function: forwarded as it came, or sent as the host's invocation payload. */
+  private async invokeHttp(
+    fn: FunctionApp['functions'][number],
+    input: HttpRequestInput,
+    path: string,
+    res: http.ServerResponse,
+    start: number,
+  ): Promise<InvocationEvent> {
+    const event = {type: 'invocation' as const, function: fn.name, method: input.method, path}
+    const forwarding = this.host.forwards(fn)
+    if (forwarding) {
+      const invocationId = randomUUID()
+      const raw = await this.host.forward(input, invocationId, forwarding)
+      const hopByHop = ['transfer-encoding', 'connection', 'keep-alive']
+      const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k]) => !hopByHop.includes(k)))
+      res.writeHead(raw.status, headers as http.OutgoingHttpHeaders)
+      res.end(raw.body)
+      return {...event, status: raw.status, ms: Date.now() - start, invocationId, ok: true, logs: []}
+    }
+    const r = await this.host.invoke(fn, {http: input})
+    const out = r.result.http
+    if (r.result.ok) {
+      res.writeHead(out?.status ?? 200, out?.headers ?? {})
+      res.end(out?.body ?? '')
+    } else {
+      res.writeHead(500, {'Content-Type': 'text/plain; charset=utf-8'})
+      res.end('Internal Server Error')
+    }
+    const status = r.result.ok ? (out?.status ?? 200) : 500
+    const {ok, error, logs} = r.result
+    return {...event, status, ms: Date.now() - start, invocationId: r.invocationId, ok, error, logs}
   }
-  reply(202, '')
-  const r = await host.invoke(fn, {value})
-  options.onEvent({
-    type: 'invocation',
-    function: fn.name,
-    method: 'POST',
-    path: `/admin/functions/${fn.name}`,
-    status: r.raw?.status ?? 0,
-    ms: Date.now() - start,
-    invocationId: r.invocationId,
-    ok: r.result.ok,
-    error: r.result.error,
-    logs: r.result.logs,
-  })
+
+  /** POST /admin/functions/<name>: a non-HTTP trigger, answered 202 at once as the host does. */
+  private async invokeAdmin(name: string, body: Buffer, start: number, reply: Reply): Promise<void> {
+    const fn = findFunction(this.app, decodeURIComponent(name))
+    if (!this.running) return reply(500, 'The handler is not running')
+    let value: unknown = body.toString('utf8')
+    try {
+      const doc: unknown = JSON.parse(String(value))
+      value = isObject(doc) && 'input' in doc ? doc.input : doc
+    } catch {
+      // Not JSON: the body goes to the function as the plain string, as the host's admin endpoint does.
+    }
+    reply(202, '')
+    const r = await this.host.invoke(fn, {value})
+    const {ok, error, logs} = r.result
+    this.emit({
+      type: 'invocation',
+      function: fn.name,
+      method: 'POST',
+      path: `/admin/functions/${fn.name}`,
+      status: r.raw?.status ?? 0,
+      ms: Date.now() - start,
+      invocationId: r.invocationId,
+      ok,
+      error,
+      logs,
+    })
+  }
 }

@@ -2,7 +2,8 @@ import {ChdError, ExitCode} from '../errors.js'
 import {linuxStackGlibc, type Os, type Stack} from './stacks.js'
 
 export type {Os} from './stacks.js'
-export type Plan = 'consumption' | 'flex' | 'premium' | 'dedicated'
+export const PLANS = ['consumption', 'flex', 'premium', 'dedicated'] as const
+export type Plan = (typeof PLANS)[number]
 
 export interface Target {
   name: string
