@@ -24,3 +24,8 @@ export function sortFindings(findings: Finding[]): Finding[] {
 export function hasErrors(findings: Finding[]): boolean {
   return findings.some((f) => f.severity === 'error')
 }
+
+/** Findings as an error message lists them: one indented line each, its fix on the next. */
+export function findingLines(findings: Finding[]): string {
+  return findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
+}

@@ -6,7 +6,7 @@ import {argumentFileRules} from './arguments.js'
 import {bundledRules, readableRules} from './bundled.js'
 import {buildContext, type CheckContext, type Rule} from './context.js'
 import {executableRules, scriptRules} from './executable.js'
-import {type Finding, sortFindings} from './finding.js'
+import {type Finding, findingLines, sortFindings} from './finding.js'
 import {functionRules} from './functions.js'
 import {customHandlerRules, hostJsonRules, settingsRules} from './host.js'
 import {hostKeyRules} from './keys.js'
@@ -57,8 +57,7 @@ export async function runStaticChecks(
  */
 export function checksFailed(findings: Finding[], doing: string, suggestion: string): ChdError {
   const errors = findings.filter((f) => f.severity === 'error')
-  const list = errors.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
-  return new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed${doing}:\n${list}`, {
+  return new ChdError('CHECKS_FAILED', `${errors.length} check(s) failed${doing}:\n${findingLines(errors)}`, {
     exit: ExitCode.failed,
     suggestions: [suggestion],
     details: {findings},

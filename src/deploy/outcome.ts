@@ -1,5 +1,6 @@
 import type {AzureContext} from '../azure/arm.js'
 import type {SiteInfo} from '../azure/site.js'
+import {findingLines} from '../checks/finding.js'
 import {ChdError, ExitCode} from '../errors.js'
 import {verifyApp, type VerifyOptions, type VerifyResult} from '../remote/verify.js'
 import type {DeployResult} from './types.js'
@@ -35,7 +36,7 @@ export function startFailure(result: DeployResult): ChdError {
   const code = first?.code ?? (v.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
   const why =
     v.findings.length > 0
-      ? v.findings.map((f) => `  ${f.code}: ${f.message}${f.fix ? `\n    fix: ${f.fix}` : ''}`).join('\n')
+      ? findingLines(v.findings)
       : v.hostState === 'Error'
         ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
         : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
