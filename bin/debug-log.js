@@ -4,8 +4,9 @@
 // it prints, before formatting, so quoting or escaping cannot let one through.
 import {createRequire} from 'node:module'
 
-// The `debug` oclif itself uses (it is oclif's dependency, not ours).
-const createDebug = createRequire(import.meta.resolve('@oclif/core'))('debug')
+// The `debug` oclif itself uses (it is oclif's dependency, not ours), found and loaded only when
+// DEBUG asks for output: finding it costs more than the rest of chd's start-up.
+const createDebug = process.env.DEBUG ? createRequire(import.meta.resolve('@oclif/core'))('debug') : undefined
 
 const secrets = process.argv
   .slice(2)
@@ -22,9 +23,9 @@ function redact(value, depth = 0) {
 }
 
 export function redactingLogger(namespace = 'oclif') {
-  const debug = createDebug(namespace)
+  const debug = createDebug?.(namespace)
   const log = (...args) => {
-    if (debug.enabled) debug(...args.map((a) => redact(a)))
+    if (debug?.enabled) debug(...args.map((a) => redact(a)))
   }
   return {
     child: (ns, delimiter = ':') => redactingLogger(`${namespace}${delimiter}${ns}`),

@@ -6,6 +6,11 @@ import {redactingLogger} from './debug-log.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 
+/** Run from TypeScript sources (see below), not from the bundle in dist/. */
+export function fromSources() {
+  return ['development', 'test'].includes(process.env.NODE_ENV ?? '') && existsSync(path.join(root, 'tsconfig.json'))
+}
+
 /**
  * Built (the usual case): oclif reads oclif.manifest.json, which every build writes beside dist/,
  * so `chd --help` imports no command. From TypeScript sources (bin/dev.js; the tests run bin/run.js
@@ -17,9 +22,7 @@ export async function loadOptions({development = false} = {}) {
   // oclif reads sources only outside production; bin/dev.js says so before oclif loads anything.
   if (development) process.env.NODE_ENV = 'development'
   const logger = redactingLogger()
-  const fromSources =
-    ['development', 'test'].includes(process.env.NODE_ENV ?? '') && existsSync(path.join(root, 'tsconfig.json'))
-  if (!fromSources) return {root, logger}
+  if (!fromSources()) return {root, logger}
   const [{Config, Plugin}, {setLogger}] = await Promise.all([import('@oclif/core'), import('@oclif/core/logger')])
   // oclif keeps the first logger anything asks for: the plugin below would install its own,
   // which prints KEY=VALUE arguments as they are.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core/execute'
+import {fromSources, loadOptions} from './options.js'
 
-import {loadOptions} from './options.js'
-
-await execute({loadOptions: await loadOptions()})
+const options = await loadOptions()
+// Built, oclif and the commands are bundled ES modules in dist/ (scripts/build.js): a command loads a few
+// files, not ~150.
+const {execute} = await (fromSources() ? import('@oclif/core/execute') : import('../dist/oclif.js'))
+await execute({loadOptions: options})

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'

@@ -9,7 +9,7 @@ import path from 'node:path'
 process.env.NODE_ENV = 'production'
 const {Plugin} = await import('@oclif/core')
 
-const root = path.resolve(import.meta.dirname, '..')
+const root = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '..'))
 const plugin = new Plugin({
   root,
   type: 'core',

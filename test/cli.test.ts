@@ -134,7 +134,7 @@ describe('doctor and pack through the CLI', {skip: goSkip()}, () => {
 })
 
 describe('interrupting chd pack', {skip: goSkip()}, () => {
-  // tsx relays SIGINT itself, so this runs the built CLI (bin/run.js on dist/) as users do. It is
+  // tsx relays SIGINT itself, so this runs the built CLI (bin/run.js on the bundle in dist/) as users do. It is
   // built into a folder of its own: rebuilding the clone's dist/ would pull files from under other
   // test files that run at the same time and load it.
   test('Ctrl-C exits 130 and leaves no partial zip', async () => {
@@ -142,14 +142,10 @@ describe('interrupting chd pack', {skip: goSkip()}, () => {
     const {cp, readdir, symlink, writeFile} = await import('node:fs/promises')
     const root = path.resolve(import.meta.dirname, '..')
     const build = await tempDir()
-    execFileSync(
-      process.execPath,
-      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', path.join(build, 'dist')],
-      {cwd: root},
-    )
     await cp(path.join(root, 'bin'), path.join(build, 'bin'), {recursive: true})
     await cp(path.join(root, 'package.json'), path.join(build, 'package.json'))
     await symlink(path.join(root, 'node_modules'), path.join(build, 'node_modules'))
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.js'), build], {cwd: root})
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
     const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n')
     await writeFile(path.join(dir, 'big.txt'), Buffer.concat(Array.from({length: 1_200_000}, () => line)))

@@ -1,4 +1,4 @@
-import {ux} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
 
 import {type ExplainedCode, GROUPS, groupTitle, reportedAs} from '../explain/index.js'
 import type {LogExplanation} from '../explain/log.js'
