@@ -46,13 +46,28 @@ export interface StartOptions {
 const MAX_LAUNCHES = 3
 const RESTART_WINDOW_MS = 30 * 60 * 1000
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+const NO_BODY = Buffer.alloc(0)
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> | Buffer {
+  // Most requests (GET) declare no body: no stream to wait for. Node discards what is left unread.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return NO_BODY
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/**
+ * Writes a whole answer at once. With its length given, Node sends head and body in one write instead
+ * of chunks, as the host (Kestrel) answers a buffered result; answers that carry no body get no length.
+ */
+function send(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders, body: string | Buffer) {
+  const bodiless = status < 200 || status === 204 || status === 304
+  const framed = Object.keys(headers).some((k) => /^(content-length|transfer-encoding)$/i.test(k))
+  res.writeHead(status, bodiless || framed ? headers : {...headers, 'Content-Length': Buffer.byteLength(body)})
+  res.end(body)
 }
 
 /**
@@ -181,10 +196,7 @@ class StartSession {
     const start = Date.now()
     const url = new URL(req.url ?? '/', 'http://localhost')
     const body = await readBody(req)
-    const reply: Reply = (status, text) => {
-      res.writeHead(status, {'Content-Type': 'text/plain; charset=utf-8'})
-      res.end(text)
-    }
+    const reply: Reply = (status, text) => send(res, status, {'Content-Type': 'text/plain; charset=utf-8'}, text)
     const event = {method: String(req.method), path: url.pathname, logs: []}
     try {
       const admin = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname)
@@ -244,19 +256,13 @@ class StartSession {
       const raw = await this.host.forward(input, invocationId, forwarding)
       const hopByHop = ['transfer-encoding', 'connection', 'keep-alive']
       const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k]) => !hopByHop.includes(k)))
-      res.writeHead(raw.status, headers as http.OutgoingHttpHeaders)
-      res.end(raw.body)
+      send(res, raw.status, headers, raw.body)
       return {...event, status: raw.status, ms: Date.now() - start, invocationId, ok: true, logs: []}
     }
     const r = await this.host.invoke(fn, {http: input})
     const out = r.result.http
-    if (r.result.ok) {
-      res.writeHead(out?.status ?? 200, out?.headers ?? {})
-      res.end(out?.body ?? '')
-    } else {
-      res.writeHead(500, {'Content-Type': 'text/plain; charset=utf-8'})
-      res.end('Internal Server Error')
-    }
+    if (r.result.ok) send(res, out?.status ?? 200, out?.headers ?? {}, out?.body ?? '')
+    else send(res, 500, {'Content-Type': 'text/plain; charset=utf-8'}, 'Internal Server Error')
     const status = r.result.ok ? (out?.status ?? 200) : 500
     const {ok, error, logs} = r.result
     return {...event, status, ms: Date.now() - start, invocationId: r.invocationId, ok, error, logs}
