@@ -69,7 +69,9 @@ export interface SelectOptions {
 export function selectFiles(source: AppSource, options: SelectOptions = {}): FileSelection {
   const builtin = ignore().add(BUILTIN_EXCLUDES)
   if (!options.includeSecrets) builtin.add(LOCAL_SETTINGS)
-  const user = ignore().add(stripBom(options.funcignore ?? ''))
+  // Without rules (no .funcignore) there is nothing to ask: each question costs as much as a real one.
+  const funcignore = stripBom(options.funcignore ?? '')
+  const user = /^\s*[^#\s]/m.test(funcignore) ? ignore().add(funcignore) : undefined
   const secret = ignore().add(SECRET_PATTERNS)
   const selection: FileSelection = {
     included: [],
@@ -88,7 +90,7 @@ export function selectFiles(source: AppSource, options: SelectOptions = {}): Fil
       selection.excluded.push({path: entry.path, reason: 'output'})
     } else if (builtin.ignores(entry.path)) {
       selection.excluded.push({path: entry.path, reason: 'built-in'})
-    } else if (user.ignores(entry.path)) {
+    } else if (user?.ignores(entry.path)) {
       selection.excluded.push({path: entry.path, reason: '.funcignore'})
     } else if (entry.badLink) {
       selection.badLinks.push(entry)
@@ -105,13 +107,18 @@ export function selectFiles(source: AppSource, options: SelectOptions = {}): Fil
 
 /**
  * Sorted by the bytes of the UTF-8 names, so the same folder always yields the same entry order.
- * Each name is encoded once, not once per comparison (2,000 files: 22,000 encodings otherwise).
+ * ASCII names (nearly every app) sort the same as strings; others are encoded once, not once per
+ * comparison (2,000 files: 22,000 encodings otherwise).
  */
 function byNameBytes(entries: AppEntry[]): AppEntry[] {
+  if (entries.every((e) => ASCII.test(e.path)))
+    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const keyed = entries.map((entry) => ({entry, key: Buffer.from(entry.path)}))
   keyed.sort((a, b) => Buffer.compare(a.key, b.key))
   return keyed.map((k) => k.entry)
 }
+
+const ASCII = /^[ -~]*$/
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
