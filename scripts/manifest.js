@@ -1,4 +1,4 @@
-// Writes oclif.manifest.json from dist/ (npm run build runs it after tsc, so every install path
+// Writes oclif.manifest.json from dist/ (npm run build runs it after bundling, so every install path
 // has it and it always describes the build beside it). With it, `chd --help` reads each command's
 // help from one file instead of importing every command. This is what `oclif manifest` does,
 // without starting the oclif tool (2 s) and its npm update check on every build.

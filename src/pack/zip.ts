@@ -90,86 +90,123 @@ const EMPTY: JobResult = {crc: 0, usize: 0, method: 0, data: Buffer.alloc(0), he
 
 export async function writeZip(files: ZipSourceFile[], out: Writable, options: ZipOptions = {}): Promise<ZipResult> {
   const level = options.level ?? 6
-  const maxPieces = Math.max(2, options.inFlight ?? 1024)
   const pool = options.pool ?? new DeflatePool()
-  const hash = createHash('sha256')
-  let offset = 0
-  let inputBytes = 0
-  let queuedBytes = 0
-  let stored = 0
-  let deflated = 0
-  const central: Central[] = []
-  const chunks = new ChunkPool(IN_FLIGHT_BYTES / CHUNK + 4)
-  // `release` runs once the stream is done with `buf`, so a pooled buffer is reused only then.
-  const write = async (buf: Buffer, release?: () => void) => {
-    hash.update(buf)
-    offset += buf.length
-    if (!out.write(buf, release)) await once(out, 'drain')
-  }
-
-  // The entry whose pieces are being written; pieces always arrive in file order.
-  let current: Central | undefined
-  const queue: Piece[] = []
-  const writeNext = async () => {
-    const piece = queue.shift()!
-    queuedBytes -= piece.length
-    const file = files[piece.file]
-    const r = await piece.result.catch((e: JobFailure) => {
-      throw e.changed ? changedWhilePacked(file.name) : e
-    })
-    if (r.usize !== piece.length) throw changedWhilePacked(file.name)
-    inputBytes += r.usize
-    const single = piece.first && piece.last
-    if (piece.first) {
-      const mode = typeof file.mode === 'function' ? file.mode(r.head) : file.mode
-      const sizes = single ? {csize: r.data.length, usize: r.usize} : {csize: 0, usize: 0}
-      current = {...entryName(file), method: r.method, crc: r.crc, ...sizes, offset, mode, descriptor: !single}
-      if (r.method === 8) deflated++
-      else stored++
-      await write(localHeader(current, file.size))
-    } else {
-      current!.crc = crc32Combine(current!.crc, r.crc, r.usize)
-    }
-    if (!single) current!.csize += r.data.length
-    const pooled = piece.pooled
-    await write(r.data, pooled && (() => chunks.release(pooled)))
-    if (piece.last) {
-      const c = current!
-      if (c.descriptor) {
-        c.usize = file.size
-        await write(dataDescriptor(c, file.size))
-      }
-      central.push(c)
-      options.onEntry?.(central.length, files.length, inputBytes)
-    }
-  }
-  const enqueue = async (piece: Piece) => {
-    queue.push(piece)
-    queuedBytes += piece.length
-    while (queue.length >= maxPieces || queuedBytes >= IN_FLIGHT_BYTES) {
-      // What waits in a half-filled batch must go out before this thread waits on it.
-      pool.flush()
-      await writeNext()
-    }
-  }
-
+  const zip = new ZipStream(files, out, pool, options)
   try {
-    for (let i = 0; i < files.length; i++) await addFile(files[i], i, level, {pool, chunks, enqueue})
-    pool.flush()
-    while (queue.length > 0) await writeNext()
+    for (let i = 0; i < files.length; i++) await addFile(files[i], i, level, zip)
+    await zip.drain()
   } catch (error) {
     out.destroy()
     throw error
   } finally {
     if (!options.pool) await pool.close()
   }
+  return zip.finish()
+}
 
-  const cdStart = offset
-  for (const c of central) await write(centralHeader(c))
-  await write(endOfCentralDirectory(central.length, offset - cdStart, cdStart))
-  out.end()
-  await once(out, 'finish')
-  return {entries: central.length, bytes: offset, sha256: hash.digest('hex'), inputBytes, stored, deflated}
+/**
+ * The package as it is written: pieces queue up in file order while the deflate threads work on
+ * them, and each is written once its result is in, as part of its entry (header, data, descriptor).
+ */
+class ZipStream implements Feed {
+  readonly chunks = new ChunkPool(IN_FLIGHT_BYTES / CHUNK + 4)
+  private readonly hash = createHash('sha256')
+  private readonly maxPieces: number
+  private readonly central: Central[] = []
+  private readonly queue: Piece[] = []
+  /** The entry whose pieces are being written. */
+  private current?: Central
+  private offset = 0
+  private inputBytes = 0
+  private queuedBytes = 0
+  private stored = 0
+  private deflated = 0
+
+  constructor(
+    private readonly files: ZipSourceFile[],
+    private readonly out: Writable,
+    readonly pool: DeflatePool,
+    private readonly options: ZipOptions,
+  ) {
+    this.maxPieces = Math.max(2, options.inFlight ?? 1024)
+  }
+
+  async enqueue(piece: Piece): Promise<void> {
+    this.queue.push(piece)
+    this.queuedBytes += piece.length
+    while (this.queue.length >= this.maxPieces || this.queuedBytes >= IN_FLIGHT_BYTES) {
+      // What waits in a half-filled batch must go out before this thread waits on it.
+      this.pool.flush()
+      await this.writeNext()
+    }
+  }
+
+  /** Writes every piece still queued. */
+  async drain(): Promise<void> {
+    this.pool.flush()
+    while (this.queue.length > 0) await this.writeNext()
+  }
+
+  /** The central directory and its end record, after every entry. */
+  async finish(): Promise<ZipResult> {
+    const cdStart = this.offset
+    for (const c of this.central) await this.write(centralHeader(c))
+    await this.write(endOfCentralDirectory(this.central.length, this.offset - cdStart, cdStart))
+    this.out.end()
+    await once(this.out, 'finish')
+    const {central, offset: bytes, inputBytes, stored, deflated} = this
+    return {entries: central.length, bytes, sha256: this.hash.digest('hex'), inputBytes, stored, deflated}
+  }
+
+  /** `release` runs once the stream is done with `buf`, so a pooled buffer is reused only then. */
+  private async write(buf: Buffer, release?: () => void): Promise<void> {
+    this.hash.update(buf)
+    this.offset += buf.length
+    if (!this.out.write(buf, release)) await once(this.out, 'drain')
+  }
+
+  private async writeNext(): Promise<void> {
+    const piece = this.queue.shift()!
+    this.queuedBytes -= piece.length
+    const file = this.files[piece.file]
+    const r = await piece.result.catch((e: JobFailure) => {
+      throw e.changed ? changedWhilePacked(file.name) : e
+    })
+    if (r.usize !== piece.length) throw changedWhilePacked(file.name)
+    this.inputBytes += r.usize
+    const single = piece.first && piece.last
+    if (piece.first) await this.startEntry(file, r, single)
+    else this.current!.crc = crc32Combine(this.current!.crc, r.crc, r.usize)
+    const c = this.current!
+    if (!single) c.csize += r.data.length
+    const pooled = piece.pooled
+    await this.write(r.data, pooled && (() => this.chunks.release(pooled)))
+    if (!piece.last) return
+    if (c.descriptor) {
+      c.usize = file.size
+      await this.write(dataDescriptor(c, file.size))
+    }
+    this.central.push(c)
+    this.options.onEntry?.(this.central.length, this.files.length, this.inputBytes)
+  }
+
+  /** A file's first piece: its local header. A file in one piece has its sizes there; others get a descriptor. */
+  private async startEntry(file: ZipSourceFile, r: JobResult, single: boolean): Promise<void> {
+    const mode = typeof file.mode === 'function' ? file.mode(r.head) : file.mode
+    const sizes = single ? {csize: r.data.length, usize: r.usize} : {csize: 0, usize: 0}
+    this.current = {
+      ...entryName(file),
+      method: r.method,
+      crc: r.crc,
+      ...sizes,
+      offset: this.offset,
+      mode,
+      descriptor: !single,
+    }
+    if (r.method === 8) this.deflated++
+    else this.stored++
+    await this.write(localHeader(this.current, file.size))
+  }
 }
 
 interface Feed {
