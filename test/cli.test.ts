@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import {describe, test} from 'node:test'
+import {before, describe, test} from 'node:test'
 
 import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
+import {unusedPort} from '../src/host/launch.js'
 import {goodApp, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
@@ -133,19 +134,25 @@ describe('doctor and pack through the CLI', {skip: goSkip()}, () => {
   })
 })
 
-describe('interrupting chd pack', {skip: goSkip()}, () => {
-  // tsx relays SIGINT itself, so this runs the built CLI (bin/run.js on the bundle in dist/) as users do. It is
+describe('the built CLI', {skip: goSkip()}, () => {
+  // tsx relays SIGINT itself, so these run the built CLI (bin/run.js on the bundle in dist/) as users do. It is
   // built into a folder of its own: rebuilding the clone's dist/ would pull files from under other
   // test files that run at the same time and load it.
-  test('Ctrl-C exits 130 and leaves no partial zip', async () => {
-    const {spawn, execFileSync} = await import('node:child_process')
-    const {cp, readdir, symlink, writeFile} = await import('node:fs/promises')
-    const root = path.resolve(import.meta.dirname, '..')
-    const build = await tempDir()
+  const root = path.resolve(import.meta.dirname, '..')
+  let build: string
+  before(async () => {
+    const {execFileSync} = await import('node:child_process')
+    const {cp, symlink} = await import('node:fs/promises')
+    build = await tempDir()
     await cp(path.join(root, 'bin'), path.join(build, 'bin'), {recursive: true})
     await cp(path.join(root, 'package.json'), path.join(build, 'package.json'))
     await symlink(path.join(root, 'node_modules'), path.join(build, 'node_modules'))
     execFileSync(process.execPath, [path.join(root, 'scripts/build.js'), build], {cwd: root})
+  })
+
+  test('Ctrl-C exits 130 and leaves no partial zip', async () => {
+    const {spawn} = await import('node:child_process')
+    const {readdir, writeFile} = await import('node:fs/promises')
     const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64')}))
     const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n')
     await writeFile(path.join(dir, 'big.txt'), Buffer.concat(Array.from({length: 1_200_000}, () => line)))
@@ -169,5 +176,28 @@ describe('interrupting chd pack', {skip: goSkip()}, () => {
     })
     assert.equal(code, 130, stderr)
     assert.deepEqual(await readdir(outDir), [])
+  })
+
+  test('DEBUG=* prints the command line through the redacting logger, bundled oclif included', async () => {
+    const {execFile} = await import('node:child_process')
+    // Nothing listens there: the command fails after oclif has printed its debug lines.
+    const env = {
+      ...process.env,
+      NODE_ENV: 'production',
+      DEBUG: '*',
+      CHD_ARM_ENDPOINT: `https://127.0.0.1:${await unusedPort()}`,
+      CHD_ACCESS_TOKEN: 'x',
+      AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000',
+    }
+    const args = [path.join(build, 'bin/run.js'), 'settings', 'set', '--app', 'x', '-g', 'rg', 'K=s3cret-one']
+    const r = await new Promise<{code: number | null; out: string}>((resolve) => {
+      const child = execFile(process.execPath, args, {cwd: build, env, timeout: 60_000}, (_e, stdout, stderr) =>
+        resolve({code: child.exitCode, out: stdout + stderr}),
+      )
+    })
+    assert.notEqual(r.code, 0)
+    assert.match(r.out, /oclif:main process\.argv/, 'debug output is on')
+    assert.match(r.out, /K=\*\*\*/)
+    assert.doesNotMatch(r.out, /s3cret/)
   })
 })
