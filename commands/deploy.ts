@@ -2,29 +2,47 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
-import {deploy, type DeployResult} from '../src/deploy/index.js'
+import {deploy, deployFleet, type DeployResult, type FleetDocument, listApps} from '../src/deploy/index.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
-import {renderFindings} from '../src/ui/findings.js'
-import {renderSettingsDiff} from '../src/ui/remote.js'
+import {renderDeploy, renderFleet} from '../src/ui/deploy.js'
+import {fleetDisplay} from '../src/ui/fleet.js'
 
 export default class Deploy extends ChdCommand {
   static override summary =
     'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
   static override description =
     `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, ` +
-    'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
+    'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses). ' +
+    'With several apps (--app repeated, or --apps-file), the checks run once per distinct target, the package is ' +
+    'built once, and the apps deploy --parallel at a time; the exit is the highest failure class.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
     '<%= config.bin %> <%= command.id %> . --app my-func --dry-run',
     '<%= config.bin %> <%= command.id %> --app my-func --package app.zip --setting LOG_LEVEL=debug --json',
+    '<%= config.bin %> <%= command.id %> examples/hello-go --app func-weu --app func-eus --app func-win --json',
   ]
 
   static override args = {dir: Args.string({description: 'App folder', default: '.'})}
 
   static override flags = {
     ...azureFlags,
+    app: Flags.string({
+      char: 'a',
+      summary: 'Function app name; repeat it to deploy one package to several apps.',
+      env: 'CHD_APP',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    'apps-file': Flags.string({
+      summary: 'Deploy to the apps this file lists, one NAME [RESOURCE_GROUP] [SLOT] a line (# comments).',
+      helpValue: 'FILE',
+    }),
+    parallel: Flags.integer({summary: 'With several apps: how many deploy at once.', default: 4, min: 1}),
+    'fail-fast': Flags.boolean({
+      summary: 'With several apps: after the first failure, start no other app and stop the running ones.',
+    }),
     package: Flags.string({
       summary: 'Deploy this zip instead of packing the folder (a zip without Unix modes gets them).',
       helpValue: 'ZIP',
@@ -48,56 +66,39 @@ export default class Deploy extends ChdCommand {
     }),
   }
 
-  async run(): Promise<DeployResult> {
+  async run(): Promise<DeployResult | FleetDocument> {
     const {args, flags} = await this.parse(Deploy)
-    const result = await deploy(
-      {
-        dir: args.dir,
-        app: flags.app,
-        resourceGroup: flags['resource-group'],
-        slot: flags.slot,
-        package: flags.package,
-        settings: parseAssignments(flags.setting ?? []),
-        settingsFile: flags['settings-file'],
-        force: flags.force,
-        dryRun: flags['dry-run'],
-        noWait: !flags.wait,
-        timeoutMs: flags.timeout * 1000,
-        showKeys: flags['show-keys'],
-        glibc: flags.glibc,
-        smoke: flags.smoke,
-        ...azureOptions(flags),
-      },
-      await this.progress(),
-    )
-    const notable = result.findings.filter((f) => f.severity !== 'info')
-    if (notable.length > 0) this.say(`${renderFindings(notable)}\n`)
-    this.say(
-      `${result.app} (${result.resourceGroup}): ${result.target.os} ${result.target.plan} [${result.target.sku}] via ${result.target.route}`,
-    )
-    this.say(
-      `package: ${result.package.bytes} bytes, sha256 ${result.package.sha256}${result.package.uploaded ? '' : result.dryRun ? ' (dry run: not uploaded)' : ` (${result.package.reason ?? 'not uploaded'})`}`,
-    )
-    this.say(`runtime: ${result.runtime.before ?? '(unset)'} → ${result.runtime.after}`)
-    this.say(renderSettingsDiff(result.settings.diff))
-    const connections = result.connectionStrings
-    if (connections) {
-      const note = (k: string) => {
-        const n = connections.names[k]
-        return n ? `${n.type}, read as ${n.variable}` : ''
-      }
-      this.say(renderSettingsDiff(connections.diff, {noun: 'connection strings', note}))
+    const shared = {
+      dir: args.dir,
+      resourceGroup: flags['resource-group'],
+      slot: flags.slot,
+      package: flags.package,
+      settings: parseAssignments(flags.setting ?? []),
+      settingsFile: flags['settings-file'],
+      force: flags.force,
+      dryRun: flags['dry-run'],
+      noWait: !flags.wait,
+      timeoutMs: flags.timeout * 1000,
+      showKeys: flags['show-keys'],
+      glibc: flags.glibc,
+      smoke: flags.smoke,
+      ...azureOptions(flags),
     }
-    if (result.deployment?.id)
-      this.say(
-        `deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`,
-      )
-    if (result.verify) {
-      const v = result.verify
-      this.say(`host: ${v.hostState ?? 'unknown'}${v.hostVersion ? ` (${v.hostVersion})` : ''}`)
-      this.say(v.worker === 'started' ? `handler: started (${v.evidence})` : `handler: start not confirmed: ${v.note}`)
-      for (const f of v.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
+    // From CHD_APP, oclif gives a multiple flag's one value as a string.
+    const named = ([] as string[]).concat(flags.app ?? [])
+    if (named.length === 1 && !flags['apps-file']) {
+      const result = await deploy({...shared, app: named[0]}, await this.progress())
+      this.say(renderDeploy(result))
+      return result
     }
-    return result
+    const apps = await listApps(named, flags['apps-file'], shared)
+    const display = fleetDisplay({json: this.jsonEnabled()})
+    const {document, exit} = await deployFleet(
+      {...shared, apps, parallel: flags.parallel, failFast: flags['fail-fast']},
+      display,
+    ).finally(() => display.close())
+    this.say(renderFleet(document, exit))
+    process.exitCode = exit
+    return document
   }
 }

@@ -57,20 +57,19 @@ export const silentProgress: Progress = {
   warn() {},
 }
 
-function elapsed(start: number): string {
+export function elapsed(start: number): string {
   const ms = Date.now() - start
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`
 }
 
-function withDetail(title: string, detail: string | undefined, start: number): string {
+export function withDetail(title: string, detail: string | undefined, start: number): string {
   return `${title}${detail ? `: ${detail}` : ''} (${elapsed(start)})`
 }
 
 export async function createProgress(options: ProgressOptions): Promise<Progress> {
   if (options.json) return silentProgress
   const stream = options.stream ?? process.stderr
-  const interactive = Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
-  if (!interactive) return plainProgress(stream)
+  if (!isInteractive(stream)) return plainProgress(stream)
   // ora costs ~60 ms to import: only pay for it when a spinner will actually be drawn.
   const {default: ora} = await import('ora')
   return {
@@ -98,26 +97,25 @@ export async function createProgress(options: ProgressOptions): Promise<Progress
   }
 }
 
-function plainProgress(stream: NodeJS.WriteStream): Progress {
+/** Whether progress may redraw in place: a terminal, not CI, not TERM=dumb. */
+export function isInteractive(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
+}
+
+/** One line per step start and end, for CI logs; `prefix` names whose steps they are (an app of a fleet). */
+export function plainProgress(stream: NodeJS.WriteStream, prefix = ''): Progress {
+  const write = (line: string) => stream.write(`${prefix}${line}\n`)
   return {
     step(title) {
       const start = Date.now()
-      stream.write(`- ${title}\n`)
+      write(`- ${title}`)
       return {
         update() {},
-        succeed: (detail) => {
-          stream.write(`✔ ${withDetail(title, detail, start)}\n`)
-        },
-        fail: (detail) => {
-          stream.write(`✖ ${withDetail(title, detail, start)}\n`)
-        },
+        succeed: (detail) => write(`✔ ${withDetail(title, detail, start)}`),
+        fail: (detail) => write(`✖ ${withDetail(title, detail, start)}`),
       }
     },
-    info: (message) => {
-      stream.write(`  ${message}\n`)
-    },
-    warn: (message) => {
-      stream.write(`⚠ ${message}\n`)
-    },
+    info: (message) => write(`  ${message}`),
+    warn: (message) => write(`⚠ ${message}`),
   }
 }

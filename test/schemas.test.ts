@@ -220,6 +220,23 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
     assertValid('error', failed.json(), 'chd deploy --json, handler did not start')
   })
 
+  test('deploy --app A --app B: the fleet document, a deployed app and a missing one', async () => {
+    const args = ['deploy', appDir, '--app', 'demo-flex', '--app', 'no-such-app', '--dry-run', '--json']
+    const r = await chd(args, {env})
+    assert.equal(r.code, 4, r.stderr)
+    const doc = r.json()
+    assertValid('deploy-fleet', doc, 'chd deploy --app A --app B --json')
+    assert.deepEqual(
+      doc.apps.map((a: {ok: boolean}) => a.ok),
+      [true, false],
+    )
+    const v = schemas.validator('deploy-fleet')
+    const {error: _error, ...noError} = doc.apps[1]
+    assert.equal(v({...doc, apps: [doc.apps[0], noError]}), false, 'a failure without its error passed')
+    const {ok: _ok, ...notOk} = doc.apps[0]
+    assert.equal(v({...doc, apps: [notOk]}), false, 'a fleet entry without ok passed')
+  })
+
   test('doctor --app, with and without the folder', async () => {
     const live = await chd(['doctor', '--app', 'demo-linux-dedicated', '--json'], {env, cwd: await tempDir()})
     assert.ok(live.json().remote, live.stdout)

@@ -41,3 +41,9 @@ export async function preparePackage(
   }
   return {file, bytes, sha256: hash.digest('hex'), repacked: false}
 }
+
+/** The package step's words: entries, size, the start of its sha256, and whether modes were added. */
+export function describePackage(pkg: PreparedPackage): string {
+  const modes = pkg.repacked ? ' (modes added)' : ''
+  return `${pkg.entries ?? '?'} entries, ${pkg.bytes} bytes, sha256 ${pkg.sha256.slice(0, 12)}…${modes}`
+}

@@ -1,7 +1,7 @@
 import type {AzureContext} from '../azure/arm.js'
 import {DeployStatus, type KuduClient} from '../azure/kudu.js'
 import {type SiteInfo, syncTriggers} from '../azure/site.js'
-import {type StorageTarget, uploadRunFromPackage} from './blob.js'
+import {type PackageUrl, type StorageTarget, uploadRunFromPackage} from './blob.js'
 import {setFlexRuntime} from './flex.js'
 import type {Route} from './types.js'
 import {pushPackage, waitForDeployment} from './upload.js'
@@ -34,6 +34,11 @@ export interface RouteContext {
   identity?: string
   deadline: number
   noWait: boolean
+  /**
+   * Run-from-package uploads of this deploy, by storage account and package: the apps of a fleet
+   * that share an account share one upload (the blob is named by the package's sha256).
+   */
+  uploads?: Map<string, Promise<PackageUrl & {by: string}>>
 }
 
 /**
@@ -114,15 +119,18 @@ function runFromPackage(context: RouteContext): DeployRoute {
     route: 'run-from-package',
     liveSha: () => Promise.resolve(/-([0-9a-f]{64})\.zip/.exec(current.WEBSITE_RUN_FROM_PACKAGE ?? '')?.[1]),
     async upload(pkg) {
-      const name = `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`
-      const uploaded = await uploadRunFromPackage(
-        context.storage!,
-        ctx.credential,
-        pkg.file,
-        name,
-        ctx.cloud.storageSuffix,
-        ctx,
-      )
+      const key = JSON.stringify([context.storage, pkg.sha256])
+      let upload = context.uploads?.get(key)
+      const shared = upload !== undefined
+      if (!upload) {
+        const name = `${new Date().toISOString().slice(0, 10)}-${pkg.sha256}.zip`
+        const {storageSuffix} = ctx.cloud
+        upload = uploadRunFromPackage(context.storage!, ctx.credential, pkg.file, name, storageSuffix, ctx).then(
+          (url) => ({...url, by: site.name}),
+        )
+        context.uploads?.set(key, upload)
+      }
+      const uploaded = await upload
       const expiry = uploaded.expiresOn
         ? `, which expires ${uploaded.expiresOn}: the app stops loading its package then`
         : ''
@@ -136,7 +144,8 @@ function runFromPackage(context: RouteContext): DeployRoute {
       const settings: Record<string, string> = {WEBSITE_RUN_FROM_PACKAGE: uploaded.url}
       if (!current.WEBSITE_MOUNT_ENABLED) settings.WEBSITE_MOUNT_ENABLED = '1'
       if (context.identity) settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = context.identity
-      return {detail: `${pkg.bytes} bytes to function-releases (${how})`, settings}
+      const where = shared ? `already in function-releases (uploaded for ${uploaded.by})` : 'to function-releases'
+      return {detail: `${pkg.bytes} bytes ${where} (${how})`, settings}
     },
     async afterSettings({content, settings}) {
       if (!content && !settings) return []

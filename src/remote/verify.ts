@@ -40,6 +40,8 @@ export interface VerifyOptions {
   /** The package's functions with an httpTrigger (lower case): the others get no URL, whatever ARM lists. */
   httpFunctions?: Set<string>
   onStatus?: (s: string) => void
+  /** Stops the wait for evidence (a fleet's --fail-fast); the result is then what was seen so far. */
+  stop?: AbortSignal
 }
 
 /**
@@ -55,7 +57,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
   const end = Math.min(options.deadline, Date.now() + windowMs)
   const result: VerifyResult = {worker: 'unconfirmed', logSource: source, findings: [], functions: []}
   let errorsSeen = 0
-  for (;;) {
+  while (!options.stop?.aborted) {
     // Each status request also keeps the host's debug mode (its file log, the stream) on.
     const status = await admin.status()
     if (status) {
@@ -100,7 +102,7 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       if (result.findings.length > 0 || result.smoke) result.worker = 'failed'
       break
     }
-    await sleep(source === 'insights' ? 5000 : 1000)
+    await sleep(source === 'insights' ? 5000 : 1000, undefined, {signal: options.stop}).catch(() => undefined)
   }
   if (result.worker === 'unconfirmed') {
     result.note =

@@ -11,6 +11,9 @@ import path from 'node:path'
  * on 127.0.0.1 with a port of the system's choosing; no telemetry.
  */
 export class Azurite {
+  /** Azurite's access log ("PUT /account/container/blob …" a line), the newest 10,000 lines. */
+  readonly log: string[] = []
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly dir: string,
@@ -53,10 +56,11 @@ export class Azurite {
     const kill = () => child.kill('SIGKILL')
     process.once('exit', kill)
     child.once('exit', () => process.removeListener('exit', kill))
+    let read: (d: Buffer) => void = () => undefined
     const port = await new Promise<number>((resolve, reject) => {
       let out = ''
       const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${out}`)), 30_000)
-      const read = (d: Buffer) => {
+      read = (d: Buffer) => {
         out += d.toString()
         const m = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out)
         if (m) {
@@ -71,10 +75,15 @@ export class Azurite {
         reject(new Error(`Azurite exited (${code}): ${out}`))
       })
     })
-    // Keep draining its access log so the pipe never fills.
-    child.stdout.resume()
-    child.stderr.resume()
-    return new Azurite(child, dir, port)
+    // Keep draining its access log so the pipe never fills, and keep its newest lines for the tests.
+    const azurite = new Azurite(child, dir, port)
+    child.stdout.off('data', read)
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      azurite.log.push(...d.split('\n').filter(Boolean))
+      azurite.log.splice(0, Math.max(0, azurite.log.length - 10_000))
+    })
+    child.stderr.off('data', read).resume()
+    return azurite
   }
 
   async stop(): Promise<void> {
