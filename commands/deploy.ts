@@ -3,10 +3,11 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, type DeployResult} from '../src/deploy/index.js'
+import {ChdError, ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
 import {renderFindings} from '../src/ui/findings.js'
-import {renderSettingsDiff} from '../src/ui/remote.js'
+import {renderSettingsDiff, renderSwap} from '../src/ui/remote.js'
 
 export default class Deploy extends ChdCommand {
   static override summary =
@@ -41,6 +42,16 @@ export default class Deploy extends ChdCommand {
     timeout: Flags.integer({summary: 'Seconds to wait in all (409 retries, polling).', default: 900, min: 10}),
     'show-keys': Flags.boolean({summary: 'Print function URLs with their key.'}),
     glibc: Flags.string({summary: 'glibc of the Linux platform, if not the default 2.31.', helpValue: 'X.Y'}),
+    swap: Flags.boolean({
+      summary:
+        'After the slot is verified, swap it into --target-slot, verify there, and swap back if that fails (exit 5).',
+      dependsOn: ['slot'],
+    }),
+    'target-slot': Flags.string({
+      summary: 'The slot --swap swaps into (default production).',
+      dependsOn: ['swap'],
+      helpValue: 'SLOT',
+    }),
     smoke: Flags.string({
       summary:
         'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
@@ -50,6 +61,12 @@ export default class Deploy extends ChdCommand {
 
   async run(): Promise<DeployResult> {
     const {args, flags} = await this.parse(Deploy)
+    if (flags.swap && !flags.wait) {
+      throw new ChdError('USAGE', '--swap needs the verify that --no-wait skips', {
+        exit: ExitCode.usage,
+        suggestions: ['Drop --no-wait'],
+      })
+    }
     const result = await deploy(
       {
         dir: args.dir,
@@ -66,6 +83,8 @@ export default class Deploy extends ChdCommand {
         showKeys: flags['show-keys'],
         glibc: flags.glibc,
         smoke: flags.smoke,
+        swap: flags.swap,
+        targetSlot: flags['target-slot'],
         ...azureOptions(flags),
       },
       await this.progress(),
@@ -98,6 +117,7 @@ export default class Deploy extends ChdCommand {
       this.say(v.worker === 'started' ? `handler: started (${v.evidence})` : `handler: start not confirmed: ${v.note}`)
       for (const f of v.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
     }
+    if (result.swap) this.say(renderSwap(result.swap))
     return result
   }
 }

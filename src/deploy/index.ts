@@ -19,6 +19,7 @@ import {startFailure, verifyDeploy} from './outcome.js'
 import {type PreparedPackage, preparePackage} from './package.js'
 import {type DeployRoute, deployRoute, type PackageFile, routeFor} from './routes.js'
 import {Steps} from './steps.js'
+import {planSwap, releaseSwap, type SwapPlan} from './swap.js'
 import type {DeployOptions, DeployResult} from './types.js'
 import {type LocalState, type RemoteState, validateLocal, validateRemote} from './validate.js'
 
@@ -35,6 +36,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
   const deadline = Date.now() + timeoutMs
   const ctx = await connect({...options, timeoutMs})
   const site = await resolveSite(ctx, options.app, options.resourceGroup, options.slot)
+  const swap = options.swap ? await planSwap(ctx, site, options.targetSlot) : undefined
   const work = await mkdtemp(path.join(os.tmpdir(), 'chd-deploy-'))
   // Ctrl-C and SIGTERM end in process.exit, which skips the finally below.
   const removeWork = () => rmSync(work, {recursive: true, force: true})
@@ -46,6 +48,7 @@ export async function deploy(options: DeployOptions, progress: Progress): Promis
       progress,
       deadline,
       work,
+      swap,
       watching: (w) => {
         watch = w
       },
@@ -65,6 +68,8 @@ interface RunContext {
   work: string
   /** Hands the log watch to the caller, which stops it. */
   watching: (watch: HostLogWatch) => void
+  /** --swap: the slot and the slot it goes to after its verify. */
+  swap?: SwapPlan
 }
 
 /** What the steps up to the upload settled: the route, the settings to write, the package, the result so far. */
@@ -237,20 +242,14 @@ async function release(ctx: AzureContext, site: SiteInfo, context: RunContext, s
   if (options.noWait) return result
 
   result.verify = await steps.run('verify', (update) =>
-    verifyDeploy(
-      ctx,
-      site,
-      since,
-      {
-        showKeys: Boolean(options.showKeys),
-        deadline,
-        watch,
-        smoke: options.smoke,
-        httpFunctions: new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
-      },
-      update,
-    ),
+    verifyDeploy(ctx, site, since, {...verifyOptions(options, plan, deadline), watch}, update),
   )
   if (result.verify.worker === 'failed') throw startFailure(result)
+  if (context.swap) await releaseSwap(ctx, context.swap, result, verifyOptions(options, plan, deadline), steps)
   return result
+}
+
+function verifyOptions(options: DeployOptions, plan: Plan, deadline: number) {
+  const httpFunctions = new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase()))
+  return {showKeys: Boolean(options.showKeys), deadline, smoke: options.smoke, httpFunctions}
 }
