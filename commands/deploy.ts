@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, deployFleet, type DeployResult, type FleetDocument, listApps} from '../src/deploy/index.js'
+import {ChdError, ExitCode} from '../src/errors.js'
 import {azureFlags, azureOptions} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
 import {renderDeploy, renderFleet} from '../src/ui/deploy.js'
@@ -59,6 +60,16 @@ export default class Deploy extends ChdCommand {
     timeout: Flags.integer({summary: 'Seconds to wait in all (409 retries, polling).', default: 900, min: 10}),
     'show-keys': Flags.boolean({summary: 'Print function URLs with their key.'}),
     glibc: Flags.string({summary: 'glibc of the Linux platform, if not the default 2.31.', helpValue: 'X.Y'}),
+    swap: Flags.boolean({
+      summary:
+        'After the slot is verified, swap it into --target-slot, verify there, and swap back if that fails (exit 5).',
+      dependsOn: ['slot'],
+    }),
+    'target-slot': Flags.string({
+      summary: 'The slot --swap swaps into (default production).',
+      dependsOn: ['swap'],
+      helpValue: 'SLOT',
+    }),
     smoke: Flags.string({
       summary:
         'After the deploy, GET this path on the app (e.g. /api/hello) and expect a 2xx: proof the handler serves.',
@@ -68,6 +79,12 @@ export default class Deploy extends ChdCommand {
 
   async run(): Promise<DeployResult | FleetDocument> {
     const {args, flags} = await this.parse(Deploy)
+    if (flags.swap && !flags.wait) {
+      throw new ChdError('USAGE', '--swap needs the verify that --no-wait skips', {
+        exit: ExitCode.usage,
+        suggestions: ['Drop --no-wait'],
+      })
+    }
     const shared = {
       dir: args.dir,
       resourceGroup: flags['resource-group'],
@@ -82,6 +99,8 @@ export default class Deploy extends ChdCommand {
       showKeys: flags['show-keys'],
       glibc: flags.glibc,
       smoke: flags.smoke,
+      swap: flags.swap,
+      targetSlot: flags['target-slot'],
       ...azureOptions(flags),
     }
     // From CHD_APP, oclif gives a multiple flag's one value as a string.

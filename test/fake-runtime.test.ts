@@ -199,7 +199,15 @@ describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManag
 })
 
 describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goSkip()}, () => {
-  function arm(method: string, p: string, body?: object): Promise<{status: number; json: any}> {
+  async function arm(method: string, p: string, body?: object): Promise<{status: number; json: any}> {
+    const r = await armRaw(method, p, body)
+    return {status: r.status, json: r.text ? JSON.parse(r.text) : undefined}
+  }
+  function armRaw(
+    method: string,
+    p: string,
+    body?: object,
+  ): Promise<{status: number; text: string; headers: import('node:http').IncomingHttpHeaders}> {
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
@@ -215,7 +223,7 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
           res.on('data', (d) => {
             text += d
           })
-          res.on('end', () => resolve({status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined}))
+          res.on('end', () => resolve({status: res.statusCode ?? 0, text, headers: res.headers}))
         },
       )
       req.on('error', reject)
@@ -239,18 +247,79 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
     assert.equal((await arm('GET', 'demo-linux-premium/slots/staging/config/slotConfigNames')).status, 404)
   })
 
-  test('slotsswap: content and settings change places, sticky settings stay with their slot', async () => {
+  /** A swap is a long-running operation: 202, then its Location answers 202 until it is done. */
+  async function swap(p: string, targetSlot: string): Promise<void> {
+    const r = await armRaw('POST', `${p}/slotsswap`, {targetSlot, preserveVnet: true})
+    assert.equal(r.status, 202)
+    const location = new URL(r.headers.location as string)
+    for (let i = 0; i < 200; i++) {
+      const poll = await new Promise<number>((resolve, reject) => {
+        https
+          .get(
+            {
+              host: '127.0.0.1',
+              port: location.port,
+              path: location.pathname + location.search,
+              ca: fake.tls.caPem,
+              headers: {authorization: `Bearer ${FAKE_TOKEN}`},
+            },
+            (res) => {
+              res.resume()
+              resolve(res.statusCode ?? 0)
+            },
+          )
+          .on('error', reject)
+      })
+      if (poll === 200) return
+      assert.equal(poll, 202)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.fail('the swap did not finish')
+  }
+
+  // azure-docs deploy-staging-slots.md "Swap operation steps"; host HostNameProvider.cs.
+  test('slotsswap: content, deployments, non-sticky settings and the running host change places', async () => {
     const prod = fake.site('demo-windows')
     const staging = prod.slots.get('staging')!
     prod.settings.ONLY_IN_PROD = '1'
+    staging.settings.FUNCTIONS_EXTENSION_VERSION = '~3'
     const zip = await zipOf(goodApp({copy: await goHandler('linux-amd64')}))
-    await fake.deployPackage(staging, zip)
-    const r = await arm('POST', 'demo-windows/slots/staging/slotsswap', {targetSlot: 'production', preserveVnet: true})
-    assert.equal(r.status, 200)
+    const dep = await fake.deployPackage(staging, zip)
+    const stagingHost = staging.host
+    await swap('demo-windows/slots/staging', 'production')
     assert.equal(prod.packageZip, zip, 'production runs what staging had')
+    assert.equal(prod.deployments[0].id, dep.id, "Kudu's deployments are in the site's file system: they move too")
+    assert.equal(prod.host, stagingHost, 'the instances that were staging serve production (HostNameProvider.cs)')
     assert.equal(staging.settings.ONLY_IN_PROD, '1')
     assert.equal(prod.settings.ONLY_IN_PROD, undefined)
     assert.deepEqual([prod.settings.SLOT_ROLE, staging.settings.SLOT_ROLE], ['production', 'staging'])
+    // Settings ending in _EXTENSION_VERSION stay with their slot (app-service-deployment-slots-settings.md).
+    assert.deepEqual(
+      [prod.settings.FUNCTIONS_EXTENSION_VERSION, staging.settings.FUNCTIONS_EXTENSION_VERSION],
+      ['~4', '~3'],
+    )
+    await swap('demo-windows/slots/staging', 'production')
+    assert.notEqual(prod.packageZip, zip, 'swapping again gives production its content back')
+    assert.equal(prod.settings.ONLY_IN_PROD, '1')
+    staging.settings.FUNCTIONS_EXTENSION_VERSION = '~4'
+    delete prod.settings.ONLY_IN_PROD
+  })
+
+  test("applySlotConfig gives the source the target's sticky settings; resetSlotConfig its own", async () => {
+    const prod = fake.site('demo-linux-premium')
+    const staging = prod.slots.get('staging')!
+    const body = {targetSlot: 'production', preserveVnet: true}
+    assert.equal((await arm('POST', 'demo-linux-premium/slots/staging/applySlotConfig', body)).status, 200)
+    assert.equal(staging.settings.SLOT_ROLE, 'production')
+    assert.equal(prod.settings.SLOT_ROLE, 'production', 'the target is not touched in phase 1')
+    assert.equal((await arm('POST', 'demo-linux-premium/slots/staging/resetSlotConfig')).status, 200)
+    assert.equal(staging.settings.SLOT_ROLE, 'staging')
+    assert.equal((await arm('POST', 'demo-linux-premium/slots/staging/applySlotConfig', body)).status, 200)
+    const stagingContent = staging.contentDir
+    await swap('demo-linux-premium/slots/staging', 'production')
+    assert.equal(prod.contentDir, stagingContent)
+    assert.deepEqual([prod.settings.SLOT_ROLE, staging.settings.SLOT_ROLE], ['production', 'staging'])
+    await swap('demo-linux-premium/slots/staging', 'production')
   })
 
   test('config/connectionstrings (docs/platform.md §6): full replace, types checked, per slot, sticky', async () => {
@@ -270,8 +339,7 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
     prod.slotConfigNames.connectionStringNames.push('Pinned')
     prod.connectionStrings.Pinned = {value: 'p', type: 'Custom'}
     try {
-      const swapped = await arm('POST', 'demo-linux-premium/slots/staging/slotsswap', {targetSlot: 'production'})
-      assert.equal(swapped.status, 200)
+      await swap('demo-linux-premium/slots/staging', 'production')
       assert.deepEqual([prod.connectionStrings.Pinned.value, staging.connectionStrings.Pinned.value], ['p', 's'])
       assert.deepEqual([prod.connectionStrings.Main, staging.connectionStrings.Main?.value], [undefined, 'Server=b'])
     } finally {

@@ -237,6 +237,27 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
     assert.equal(v({...doc, apps: [notOk]}), false, 'a fleet entry without ok passed')
   })
 
+  test('deploy --slot --swap (swap under deploy.schema.json), and chd swap back (swap.schema.json)', async () => {
+    const base = ['--app', 'demo-linux-premium', '--slot', 'staging', '--smoke', '/api/hello', '--json']
+    const deployed = await chd(['deploy', appDir, ...base, '--swap'], {env})
+    assert.equal(deployed.code, 0, deployed.stdout)
+    assert.equal(deployed.json().swap.verify.worker, 'started')
+    assertValid('deploy', deployed.json(), 'chd deploy --slot --swap --json')
+    // Production had the arm64 build of the test above: swapping back brings it back, and it fails there.
+    const back = await chd(['swap', ...base], {env})
+    assert.equal(back.code, 5, back.stdout)
+    assert.equal(back.json().error.code, 'SWAP_VERIFY_FAILED')
+    assertValid('error', back.json(), 'chd swap --json, the target failed its verify (error.swap)')
+    const again = await chd(['swap', ...base], {env})
+    assert.equal(again.code, 0, again.stdout)
+    assertValid('swap', again.json(), 'chd swap --json')
+    // Staging now holds the arm64 build: the preview is not verified.
+    const preview = await chd(['swap', ...base, '--preview', '--no-verify'], {env})
+    assertValid('swap', preview.json(), 'chd swap --preview --json')
+    const cancel = await chd(['swap', ...base, '--cancel'], {env})
+    assertValid('swap', cancel.json(), 'chd swap --cancel --json')
+  })
+
   test('doctor --app, with and without the folder', async () => {
     const live = await chd(['doctor', '--app', 'demo-linux-dedicated', '--json'], {env, cwd: await tempDir()})
     assert.ok(live.json().remote, live.stdout)

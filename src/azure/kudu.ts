@@ -203,6 +203,13 @@ export class KuduClient {
     return r.status === 200 ? (JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]) : undefined
   }
 
+  /** The deployment the site runs: the active successful one, else the newest successful one. */
+  async activeDeployment(): Promise<KuduDeployment | undefined> {
+    const list = await this.deployments()
+    const succeeded = (d: KuduDeployment) => d.status === DeployStatus.Success
+    return list?.find((d) => d.active && succeeded(d)) ?? list?.find((d) => d.complete && succeeded(d))
+  }
+
   async deploymentLog(id: string): Promise<KuduLogEntry[]> {
     const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
     if (r.status !== 200) return []

@@ -25,6 +25,55 @@ export interface SiteInfo extends SiteRef {
   site: Site
 }
 
+/** The name ARM's swap operations give the production slot (CsmSlotEntity.targetSlot). */
+export const PRODUCTION = 'production'
+
+/** `--slot production` (any case) is the app itself. */
+export function slotOrProduction(slot: string | undefined): string | undefined {
+  return slot === undefined || slot.toLowerCase() === PRODUCTION ? undefined : slot
+}
+
+/**
+ * Linux Consumption and Flex Consumption have no deployment slots; Windows Consumption has one
+ * besides production (docs/platform.md §8).
+ */
+export function checkSlotsSupported(site: {name: string; linux: boolean; plan: string}, slot: string): void {
+  const plan =
+    site.plan === 'flex' ? 'Flex Consumption' : site.linux && site.plan === 'consumption' ? 'Linux Consumption' : ''
+  if (!plan) return
+  throw new ChdError(
+    'SLOTS_UNSUPPORTED',
+    `${site.name} is on ${plan}, which has no deployment slots (asked: ${slot})`,
+    {
+      exit: ExitCode.usage,
+      suggestions: [
+        `Deploy to ${site.name} itself (without --slot)`,
+        'For zero-downtime releases use a Premium or Dedicated (Standard or higher) plan, which have slots',
+      ],
+    },
+  )
+}
+
+/** The slots of an app besides production, for a message naming the ones that exist. */
+export async function listSlots(ctx: AzureContext, resourceGroup: string, name: string): Promise<string[]> {
+  const names: string[] = []
+  try {
+    for await (const s of ctx.arm.webApps.listSlots(resourceGroup, name)) names.push((s.name ?? '').split('/').pop()!)
+  } catch (error) {
+    throw azureError(error, `listing the slots of ${name}`, ctx)
+  }
+  return names
+}
+
+export function slotNotFound(name: string, slot: string, slots: string[]): ChdError {
+  return new ChdError('SLOT_NOT_FOUND', `${name} has no slot named ${slot}`, {
+    exit: ExitCode.notFound,
+    suggestions: slots.length
+      ? [`Its slots: ${slots.join(', ')} (and production)`]
+      : [`${name} has no slots yet: az functionapp deployment slot create --name ${name} --slot ${slot}`],
+  })
+}
+
 function planOf(sku: string): Plan {
   switch (sku.toLowerCase()) {
     case 'dynamic':
@@ -74,12 +123,7 @@ export async function resolveSite(
       )
     rg = matches[0]
   }
-  let site: Site
-  try {
-    site = slot ? await ctx.arm.webApps.getSlot(rg, name, slot) : await ctx.arm.webApps.get(rg, name)
-  } catch (error) {
-    throw azureError(error, `reading ${name}${slot ? `/${slot}` : ''} in ${rg}`, ctx)
-  }
+  const site = await readSite(ctx, rg, name, slotOrProduction(slot))
   const kind = (site.kind ?? '').toLowerCase()
   if (!kind.includes('functionapp'))
     throw new ChdError('NOT_A_FUNCTION_APP', `${name} is a ${site.kind ?? 'web'} app, not a function app`, {
@@ -94,7 +138,7 @@ export async function resolveSite(
   return {
     name,
     resourceGroup: rg,
-    slot,
+    slot: slotOrProduction(slot),
     linux: kind.includes('linux'),
     plan: planOf(sku),
     sku,
@@ -102,6 +146,28 @@ export async function resolveSite(
     defaultHostName: site.defaultHostName ?? '',
     flexRuntime: site.functionAppConfig?.runtime?.name,
     site,
+  }
+}
+
+/** The site, or its slot once the app is known to have slots and that one (before anything is written). */
+async function readSite(ctx: AzureContext, rg: string, name: string, slot: string | undefined): Promise<Site> {
+  let site: Site
+  try {
+    site = await ctx.arm.webApps.get(rg, name)
+  } catch (error) {
+    throw azureError(error, `reading ${name} in ${rg}`, ctx)
+  }
+  if (!slot) return site
+  checkSlotsSupported(
+    {name, linux: (site.kind ?? '').toLowerCase().includes('linux'), plan: planOf(site.sku ?? '')},
+    slot,
+  )
+  try {
+    return await ctx.arm.webApps.getSlot(rg, name, slot)
+  } catch (error) {
+    if ((error as {statusCode?: number}).statusCode === 404)
+      throw slotNotFound(name, slot, await listSlots(ctx, rg, name))
+    throw azureError(error, `reading ${name}/${slot} in ${rg}`, ctx)
   }
 }
 

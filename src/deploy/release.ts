@@ -11,6 +11,7 @@ import {describePackage, type PreparedPackage} from './package.js'
 import {type DeployRoute, deployRoute, type PackageFile, routeFor} from './routes.js'
 import type {DeploySession} from './session.js'
 import type {Steps} from './steps.js'
+import {planSwap, releaseSwap, type SwapPlan} from './swap.js'
 import type {DeployResult} from './types.js'
 import {type LocalState, type RemoteState, validateLocal, validateRemote} from './validate.js'
 
@@ -29,6 +30,8 @@ export interface Resolved {
   target: Target
   desired: Record<string, string>
   connections: Record<string, ConnectionString>
+  /** --swap: the slot and the slot it goes to after its verify, both checked before anything is written. */
+  swap?: SwapPlan
 }
 
 /** What the steps up to the upload settled: the route, the settings to write, the package, the result so far. */
@@ -41,12 +44,14 @@ export interface Plan {
   pkg: PackageFile & {same: boolean}
   current: Record<string, string>
   result: DeployResult
+  swap?: SwapPlan
 }
 
 /** The site, then validate-remote: its settings, stack and storage, the route and the platform to judge for. */
 export async function resolveApp(session: DeploySession, ref: AppRef, steps: Steps): Promise<Resolved> {
   const {ctx, options, deadline} = session
   const site = await resolveSite(ctx, ref.name, ref.resourceGroup ?? options.resourceGroup, ref.slot ?? options.slot)
+  const swap = options.swap ? await planSwap(ctx, site, options.targetSlot) : undefined
   const fromFile = await session.localSettings()
   const connections = fromFile.connectionStrings
   checkSettingNames(Object.keys(connections), {linux: site.linux})
@@ -74,7 +79,7 @@ export async function resolveApp(session: DeploySession, ref: AppRef, steps: Ste
   const desired: Record<string, string> = {...fromFile.values, ...options.settings}
   delete desired.FUNCTIONS_WORKER_RUNTIME
   checkSettingNames(Object.keys(desired), {linux: site.linux})
-  return {site, remote, route, target, desired, connections}
+  return {site, remote, route, target, desired, connections, swap}
 }
 
 /**
@@ -117,7 +122,7 @@ export async function packageApp(
   steps: Steps,
 ): Promise<Plan> {
   const {options} = session
-  const {site, route, remote, desired, connections} = app
+  const {site, route, remote, desired, connections, swap} = app
   const pkg = await steps.run('package', async () => {
     const prepared = await session.package([local], site.linux, site.name)
     const same = !options.force && (await route.liveSha()) === prepared.sha256
@@ -127,7 +132,7 @@ export async function packageApp(
   const {app: model} = await session.app()
   const result = planned(app, session, {local, pkg}, steps)
   const keepRuntime = local.runtime.keep
-  return {route, app: model, desired, connections, keepRuntime, pkg, current: remote.current, result}
+  return {route, app: model, desired, connections, keepRuntime, pkg, current: remote.current, result, swap}
 }
 
 /** The result as a dry run reports it: what would be uploaded and written, before any write. */
@@ -221,22 +226,16 @@ export async function release(
   })
   if (options.noWait) return result
 
+  const verifying = {
+    showKeys: Boolean(options.showKeys),
+    deadline,
+    smoke: options.smoke,
+    httpFunctions: new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
+  }
   result.verify = await steps.run('verify', (update) =>
-    verifyDeploy(
-      ctx,
-      site,
-      since,
-      {
-        showKeys: Boolean(options.showKeys),
-        deadline,
-        watch,
-        smoke: options.smoke,
-        stop: steps.stop,
-        httpFunctions: new Set(plan.app.functions.filter(httpTriggered).map((f) => f.name.toLowerCase())),
-      },
-      update,
-    ),
+    verifyDeploy(ctx, site, since, {...verifying, watch, stop: steps.stop}, update),
   )
   if (result.verify.worker === 'failed') throw startFailure(result)
+  if (plan.swap) await releaseSwap(ctx, plan.swap, result, verifying, steps)
   return result
 }

@@ -1,5 +1,5 @@
 import type {AzureContext} from '../azure/arm.js'
-import {DeployStatus, type KuduClient} from '../azure/kudu.js'
+import type {KuduClient} from '../azure/kudu.js'
 import {type SiteInfo, syncTriggers} from '../azure/site.js'
 import {type PackageUrl, type StorageTarget, uploadRunFromPackage} from './blob.js'
 import {setFlexRuntime} from './flex.js'
@@ -68,16 +68,18 @@ export function deployRoute(context: RouteContext): DeployRoute {
 
 const shaMarker = (sha: string) => `chd sha256=${sha}`
 
+/** The sha256 of the package a Kudu deployment came from, when chd made it (its message says). */
+export function shaOf(deployment: {message?: string} | undefined): string | undefined {
+  return /chd sha256=([0-9a-f]{64})/.exec(deployment?.message ?? '')?.[1]
+}
+
 /** Kudu zip deploy (Windows, Linux Dedicated and Premium) and OneDeploy (Flex). */
 function kuduPush(context: RouteContext, route: 'zipdeploy' | 'publish'): DeployRoute {
   const {kudu, deadline} = context
   return {
     route,
     async liveSha() {
-      const list = await kudu.deployments()
-      const succeeded = (d: {status: number}) => d.status === DeployStatus.Success
-      const active = list?.find((d) => d.active && succeeded(d)) ?? list?.find((d) => d.complete && succeeded(d))
-      return /chd sha256=([0-9a-f]{64})/.exec(active?.message ?? '')?.[1]
+      return shaOf(await kudu.activeDeployment())
     },
     async upload(pkg, update) {
       const started = Date.now()

@@ -20,6 +20,9 @@ export interface DeployOptions extends AzureOptions {
   glibc?: string
   /** A path on the app's host to GET after the deploy; a 2xx proves the handler serves. */
   smoke?: string
+  /** After the slot's verify, swap it into `targetSlot` (default production), verify there, swap back on failure. */
+  swap?: boolean
+  targetSlot?: string
 }
 
 /** How the package reaches the app: Kudu zip deploy, OneDeploy (Flex), or a blob the app runs from. */
@@ -53,5 +56,27 @@ export interface DeployResult {
   connectionStrings?: {diff: SettingsDiff; writes: number; names: Record<string, {type: string; variable: string}>}
   runtime: {before?: string; after: string; reason?: string}
   verify?: VerifyResult
+  swap?: SwapResult
   steps: StepRecord[]
 }
+
+/** What a slot runs: Kudu's active deployment, and the package's sha256 when chd deployed it. */
+export interface SlotContent {
+  deployment?: string
+  sha256?: string
+}
+
+export interface SwapResult {
+  source: string
+  target: string
+  action: SwapAction
+  /** Slot settings whose values differ: phase 1 applies the target's to the source, whose instances restart. */
+  slotSettingsApplied: string[]
+  /** What the target runs after the swap (the source after a preview or a cancel). */
+  content?: SlotContent
+  verify?: VerifyResult
+  /** The target's verify failed, so the slots were swapped back: what the target runs again, and its verify. */
+  rolledBack?: {content?: SlotContent; verify: VerifyResult}
+}
+
+export type SwapAction = 'swap' | 'preview' | 'complete' | 'cancel'

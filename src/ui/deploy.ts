@@ -1,6 +1,6 @@
 import type {AppFailure, DeployResult, FleetDocument} from '../deploy/index.js'
 import {renderFindings} from './findings.js'
-import {renderSettingsDiff} from './remote.js'
+import {renderSettingsDiff, renderSwap} from './remote.js'
 
 /** What one app's deploy did, for people: target, package, runtime, settings, handler and URLs. */
 export function renderDeploy(result: DeployResult): string {
@@ -32,6 +32,7 @@ export function renderDeploy(result: DeployResult): string {
     lines.push(v.worker === 'started' ? `handler: started (${v.evidence})` : `handler: start not confirmed: ${v.note}`)
     for (const f of v.functions) lines.push(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
   }
+  if (result.swap) lines.push(renderSwap(result.swap))
   return lines.join('\n')
 }
 

@@ -13,6 +13,7 @@ import {FakeHost} from './host.js'
 import {query} from './insights.js'
 import {deploymentJson, logstream} from './kudu.js'
 import {SiteLogs} from './logs.js'
+import {applySticky, ownOf, switchRouting} from './slots.js'
 import {type FakeDeployment, type FakeSite, newDeployment, newSite, type PlanKind, planSku} from './state.js'
 
 /**
@@ -184,20 +185,25 @@ export class FakeAzure {
     slot?: string
   }): Promise<FakeSite> {
     const site = newSite({resourceGroup: RESOURCE_GROUP, ...init}) as FakeSite
-    site.logs = new SiteLogs(
+    // The host and its logs move between sites in a swap: each reads the settings of the site it is now.
+    const logs: SiteLogs = new SiteLogs(
       () => this.debugWindowMs,
-      () => Boolean(site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING),
+      () => Boolean(this.holding((s) => s.logs === logs, site).settings.APPLICATIONINSIGHTS_CONNECTION_STRING),
     )
-    site.host = new FakeHost(
+    const host: FakeHost = new FakeHost(
       {
         os: site.linux ? 'linux' : 'windows',
         plan: site.plan,
-        settings: () => ({...connectionStringVariables(site), ...site.settings}),
+        settings: () => {
+          const holder = this.holding((s) => s.host === host, site)
+          return {...connectionStringVariables(holder), ...holder.settings}
+        },
         initTimeoutMs: () => this.hostTimeoutMs,
         restartDelayMs: () => this.restartDelayMs,
       },
-      site.logs,
+      logs,
     )
+    Object.assign(site, {logs, host})
     if (!site.slot) this.sites.set(`${site.resourceGroup}/${site.name}`.toLowerCase(), site)
     site.scmPort = await this.listen(0, (req, res, url, body) => this.scm(site, req, res, url, body))
     site.sitePort = await this.listen(0, (req, res, url, body) => this.siteHost(site, req, res, url, body))
@@ -224,6 +230,10 @@ export class FakeAzure {
     })
     parent.slots.set(slot.toLowerCase(), s)
     return s
+  }
+
+  private holding(which: (s: FakeSite) => boolean, fallback: FakeSite): FakeSite {
+    return this.allSites().find(which) ?? fallback
   }
 
   /** A site by name (in demo-rg unless another group is named). */
@@ -450,56 +460,83 @@ export class FakeAzure {
       if (!slotPath[1]) return json(res, 200, {value: [...prod.slots.values()].map((s) => this.siteJson(s))})
       const slot = prod.slots.get(slotPath[1].toLowerCase())
       if (!slot) return notFound(res, 'sites/slots', `${name}/${slotPath[1]}`, rg)
-      if (req.method === 'POST' && /^\/slotsswap$/i.test(slotPath[2] ?? '')) return this.swap(prod, slot, res, body)
+      const action = /^\/(slotsswap|applyslotconfig|resetslotconfig)$/i.exec(slotPath[2] ?? '')?.[1]
+      if (req.method === 'POST' && action) return this.slotAction(prod, slot, action.toLowerCase(), res, body)
       return this.siteRoute(slot, req, res, slotPath[2] ?? '', body)
     }
-    if (req.method === 'POST' && /^\/slotsswap$/i.test(rest)) return this.swap(prod, undefined, res, body)
+    const action = /^\/(slotsswap|applyslotconfig|resetslotconfig)$/i.exec(rest)?.[1]
+    if (req.method === 'POST' && action) return this.slotAction(prod, prod, action.toLowerCase(), res, body)
+    const operation = /^\/operationresults\/([^/]+)$/i.exec(rest)?.[1]
+    if (req.method === 'GET' && operation) {
+      const op = this.operations.get(operation)
+      if (!op) return notFound(res, 'sites/operationresults', operation, rg)
+      res.writeHead(
+        op.done ? 200 : 202,
+        op.done ? {} : {location: `${this.armEndpoint}${p}${url.search}`, 'retry-after': '1'},
+      )
+      return void res.end()
+    }
     return this.siteRoute(prod, req, res, rest, body)
   }
 
+  /** Swaps in progress (the long-running operation a swap's Location header points at). */
+  private readonly operations = new Map<string, {done: boolean}>()
+
   /**
-   * Swap (WebApps_SwapSlot / SwapSlotWithProduction, body CsmSlotEntity {targetSlot,
-   * preserveVnet}): content and settings change places, except the sticky ones
-   * (config/slotConfigNames), which stay with their slot; both hosts restart
-   * (learn.microsoft.com functions-deployment-slots). Answered 200 at once, not as a long operation.
+   * slotsswap (WebApps_SwapSlot / SwapSlotWithProduction: a long-running operation, 202 with a
+   * Location to poll), applySlotConfig (phase 1 of a swap with preview, 200) and resetSlotConfig
+   * (cancels it, 200), all with body CsmSlotEntity {targetSlot, preserveVnet} but the reset
+   * (Microsoft.Web WebApps.json; az webapp deployment slot swap --action swap|preview|reset).
+   * The model of the swap itself is in slots.ts.
    */
-  private async swap(prod: FakeSite, source: FakeSite | undefined, res: ServerResponse, body: Buffer): Promise<void> {
+  private async slotAction(
+    prod: FakeSite,
+    source: FakeSite,
+    action: string,
+    res: ServerResponse,
+    body: Buffer,
+  ): Promise<void> {
+    if (action === 'resetslotconfig') {
+      const pending = source.preview
+      delete source.preview
+      if (pending && applySticky(prod, source, pending.own)) await this.restartHost(source)
+      res.writeHead(200)
+      return void res.end()
+    }
     const target = String(JSON.parse(body.toString() || '{}').targetSlot ?? '')
-    const pick = (name: string) => (name.toLowerCase() === 'production' ? prod : prod.slots.get(name.toLowerCase()))
-    const a = source ?? prod
-    const b = pick(target)
-    if (!target || !b || a === b)
+    const b = target.toLowerCase() === 'production' ? prod : prod.slots.get(target.toLowerCase())
+    if (!target || !b || b === source)
       return json(res, 400, {Code: 'BadRequest', Message: `Cannot swap with target slot '${target}'.`})
-    const sticky = new Set(prod.slotConfigNames.appSettingNames)
-    const moving = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => !sticky.has(k)))
-    const staying = (s: FakeSite) => Object.fromEntries(Object.entries(s.settings).filter(([k]) => sticky.has(k)))
-    const [aMoving, bMoving] = [moving(a), moving(b)]
-    a.settings = {...bMoving, ...staying(a)}
-    b.settings = {...aMoving, ...staying(b)}
-    // Connection strings swap the same way, minus their own sticky names.
-    const stickyStrings = new Set(prod.slotConfigNames.connectionStringNames)
-    const part = (s: FakeSite, stay: boolean) =>
-      Object.fromEntries(Object.entries(s.connectionStrings).filter(([k]) => stickyStrings.has(k) === stay))
-    const [aStrings, bStrings] = [part(a, false), part(b, false)]
-    a.connectionStrings = {...bStrings, ...part(a, true)}
-    b.connectionStrings = {...aStrings, ...part(b, true)}
-    const content = (s: FakeSite) => ({
-      contentDir: s.contentDir,
-      packageZip: s.packageZip,
-      packageUrl: s.packageUrl,
-      functions: s.functions,
+    if (source.preview && source.preview.target !== b)
+      return json(res, 400, {
+        Code: 'BadRequest',
+        Message: `A swap with preview to another slot is pending on this slot.`,
+      })
+    if (action === 'applyslotconfig') {
+      const own = source.preview?.own ?? ownOf(prod, source)
+      source.preview = {target: b, own}
+      if (applySticky(prod, source, ownOf(prod, b))) await this.restartHost(source)
+      res.writeHead(200)
+      return void res.end()
+    }
+    const id = randomUUID()
+    const operation = {done: false}
+    this.operations.set(id, operation)
+    void this.swap(prod, source, b).finally(() => {
+      operation.done = true
     })
-    const [aContent, bContent] = [content(a), content(b)]
-    Object.assign(a, bContent)
-    Object.assign(b, aContent)
-    await Promise.all(
-      [a, b].map(async (s) => {
-        await s.host.stop()
-        if (s.contentDir && this.runApps) await s.host.start(s.contentDir).catch(() => {})
-      }),
-    )
-    res.writeHead(200)
+    const location = `${this.siteId(prod)}/operationresults/${id}?api-version=2025-05-01`
+    res.writeHead(202, {location: `${this.armEndpoint}${location}`, 'retry-after': '1'})
     res.end()
+  }
+
+  /** Phase 1 (unless a preview did it), the routing switch, then the other side's own settings back. */
+  private async swap(prod: FakeSite, a: FakeSite, b: FakeSite): Promise<void> {
+    const own = a.preview?.own ?? ownOf(prod, a)
+    if (!a.preview && applySticky(prod, a, ownOf(prod, b))) await this.restartHost(a)
+    delete a.preview
+    switchRouting(a, b)
+    if (applySticky(prod, a, own)) await this.restartHost(a)
   }
 
   /**

@@ -53,6 +53,8 @@ export interface FakeSite {
   /** A deployment slot: its own site with its own content, settings, hosts and keys. */
   slot?: string
   slots: Map<string, FakeSite>
+  /** Phase 1 of a swap with preview, done on this (source) slot and not yet completed or reset. */
+  preview?: import('./slots.js').PendingPreview
   /** Site-level sticky setting names (config/slotConfigNames); production only. */
   slotConfigNames: {appSettingNames: string[]; connectionStringNames: string[]; azureStorageConfigNames: string[]}
 }
