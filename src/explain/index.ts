@@ -6,6 +6,7 @@ import {CONFIG_CODES} from './codes-config.js'
 import {EXECUTABLE_CODES} from './codes-executable.js'
 import {ERROR_CODES, REMOTE_CODES} from './codes-remote.js'
 import {RUNTIME_CODES} from './codes-runtime.js'
+import {FLEET_CODES} from './codes-fleet.js'
 import {SLOT_CODES} from './codes-slots.js'
 import {GROUPS} from './groups.js'
 import type {Explanation} from './types.js'
@@ -24,10 +25,15 @@ export interface ExplainedCode extends Omit<Explanation, 'error'> {
 }
 
 const BY_CODE = new Map<string, Explanation>(
-  [...CONFIG_CODES, ...EXECUTABLE_CODES, ...RUNTIME_CODES, ...REMOTE_CODES, ...ERROR_CODES, ...SLOT_CODES].map((e) => [
-    e.code,
-    e,
-  ]),
+  [
+    ...CONFIG_CODES,
+    ...EXECUTABLE_CODES,
+    ...RUNTIME_CODES,
+    ...REMOTE_CODES,
+    ...ERROR_CODES,
+    ...SLOT_CODES,
+    ...FLEET_CODES,
+  ].map((e) => [e.code, e]),
 )
 
 function resolve(e: Explanation): ExplainedCode {
