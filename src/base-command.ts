@@ -35,7 +35,8 @@ export abstract class ChdCommand extends Command {
   }
 
   protected progress(): Promise<Progress> {
-    this.progressPromise ??= createProgress({json: this.jsonEnabled()})
+    const plain = Boolean(process.env.CI) || process.env.TERM === 'dumb'
+    this.progressPromise ??= createProgress({json: this.jsonEnabled(), plain})
     return this.progressPromise
   }
 

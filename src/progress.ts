@@ -17,6 +17,8 @@ export interface Progress {
 export interface ProgressOptions {
   json: boolean
   stream?: NodeJS.WriteStream
+  /** Plain lines even on a terminal: CI logs and TERM=dumb do not redraw a spinner. */
+  plain?: boolean
 }
 
 /** What a step's work gives back: its value, the detail its line ends with, and whether it failed anyway. */
@@ -69,7 +71,7 @@ function withDetail(title: string, detail: string | undefined, start: number): s
 export async function createProgress(options: ProgressOptions): Promise<Progress> {
   if (options.json) return silentProgress
   const stream = options.stream ?? process.stderr
-  const interactive = Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
+  const interactive = Boolean(stream.isTTY) && !options.plain
   if (!interactive) return plainProgress(stream)
   // ora costs ~60 ms to import: only pay for it when a spinner will actually be drawn.
   const {default: ora} = await import('ora')

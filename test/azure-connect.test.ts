@@ -9,6 +9,7 @@ import {connect} from '../src/azure/arm.js'
 import {resolveCloud} from '../src/azure/cloud.js'
 import {KuduClient} from '../src/azure/kudu.js'
 import {resolveSubscription} from '../src/azure/subscription.js'
+import {azureOptions} from '../src/flags.js'
 import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 import {tempDir} from './helpers/app.js'
 
@@ -24,33 +25,54 @@ describe('connecting', () => {
   })
 
   test('subscription: flag, then AZURE_SUBSCRIPTION_ID, then the az CLI profile (with its BOM)', async () => {
-    const saved = {sub: process.env.AZURE_SUBSCRIPTION_ID, dir: process.env.AZURE_CONFIG_DIR}
-    try {
-      const dir = await tempDir()
-      process.env.AZURE_CONFIG_DIR = dir
-      delete process.env.AZURE_SUBSCRIPTION_ID
-      await assert.rejects(resolveSubscription(), {code: 'SUBSCRIPTION_UNKNOWN'})
-      await mkdir(dir, {recursive: true})
-      await writeFile(
-        path.join(dir, 'azureProfile.json'),
-        '\uFEFF' +
-          JSON.stringify({
-            subscriptions: [
-              {id: 'other', isDefault: false},
-              {id: 'from-profile', isDefault: true},
-            ],
-          }),
-      )
-      assert.equal(await resolveSubscription(), 'from-profile')
-      process.env.AZURE_SUBSCRIPTION_ID = 'from-env'
-      assert.equal(await resolveSubscription(), 'from-env')
-      assert.equal(await resolveSubscription('from-flag'), 'from-flag')
-    } finally {
-      if (saved.sub === undefined) delete process.env.AZURE_SUBSCRIPTION_ID
-      else process.env.AZURE_SUBSCRIPTION_ID = saved.sub
-      if (saved.dir === undefined) delete process.env.AZURE_CONFIG_DIR
-      else process.env.AZURE_CONFIG_DIR = saved.dir
+    const dir = await tempDir()
+    await assert.rejects(resolveSubscription(undefined, dir), {code: 'SUBSCRIPTION_UNKNOWN'})
+    await mkdir(dir, {recursive: true})
+    await writeFile(
+      path.join(dir, 'azureProfile.json'),
+      '\uFEFF' +
+        JSON.stringify({
+          subscriptions: [
+            {id: 'other', isDefault: false},
+            {id: 'from-profile', isDefault: true},
+          ],
+        }),
+    )
+    const fromEnv = azureOptions({}, {AZURE_SUBSCRIPTION_ID: 'from-env', AZURE_CONFIG_DIR: dir})
+    assert.equal(
+      await resolveSubscription(undefined, azureOptions({}, {AZURE_CONFIG_DIR: dir}).azureConfigDir),
+      'from-profile',
+    )
+    assert.equal(await resolveSubscription(fromEnv.subscription, fromEnv.azureConfigDir), 'from-env')
+    const fromFlag = azureOptions({subscription: 'from-flag'}, {AZURE_SUBSCRIPTION_ID: 'from-env'})
+    assert.equal(await resolveSubscription(fromFlag.subscription), 'from-flag')
+  })
+
+  test('the environment is read in src/flags.ts: tokens, endpoints and the waits tests shorten', () => {
+    const env = {
+      CHD_ACCESS_TOKEN: 't',
+      AZURE_CLIENT_ID: 'c',
+      CHD_LOGS_ENDPOINT: 'https://127.0.0.1:1/v1',
+      CHD_SETTINGS_SETTLE_MS: '0',
+      CHD_VERIFY_WINDOW_MS: '2000',
+      CHD_INSIGHTS_POLL_MS: 'soon',
     }
+    assert.deepEqual(azureOptions({auth: 'token'}, env), {
+      subscription: undefined,
+      azureConfigDir: undefined,
+      cloud: undefined,
+      armEndpoint: undefined,
+      logsEndpoint: 'https://127.0.0.1:1/v1',
+      auth: 'token',
+      accessToken: 't',
+      clientId: 'c',
+      settleMs: 0,
+      verifyWindowMs: 2000,
+      insightsPollMs: undefined,
+      debugRenewMs: undefined,
+    })
+    const cloud = resolveCloud('AzureCloud', undefined, 'https://127.0.0.1:1/v1')
+    assert.equal(cloud.logsEndpoint, 'https://127.0.0.1:1/v1')
   })
 })
 

@@ -36,7 +36,7 @@ async function keepDebugMode(ctx: AzureContext, site: SiteInfo, notice: (text: s
   )
   if (!site.linux)
     notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')
-  const every = Number(process.env.CHD_DEBUG_RENEW_MS ?? DEBUG_RENEW_MS)
+  const every = ctx.debugRenewMs ?? DEBUG_RENEW_MS
   const timer = setInterval(() => void ping(), every)
   timer.unref()
   return () => clearInterval(timer)

@@ -50,8 +50,7 @@ export interface VerifyOptions {
 export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: VerifyOptions): Promise<VerifyResult> {
   const admin = await HostAdmin.connect(ctx, site)
   const source = options.watch?.source ?? 'none'
-  const envWindow = Number(process.env.CHD_VERIFY_WINDOW_MS)
-  const windowMs = options.windowMs ?? (envWindow > 0 ? envWindow : source === 'insights' ? 300_000 : 120_000)
+  const windowMs = options.windowMs ?? ctx.verifyWindowMs ?? (source === 'insights' ? 300_000 : 120_000)
   const end = Math.min(options.deadline, Date.now() + windowMs)
   const result: VerifyResult = {worker: 'unconfirmed', logSource: source, findings: [], functions: []}
   let errorsSeen = 0
