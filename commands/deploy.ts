@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, type DeployResult} from '../src/deploy/index.js'
-import {azureFlags, azureOptions} from '../src/flags.js'
+import {azureFlags, azureTarget} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
 import {renderFindings} from '../src/ui/findings.js'
 import {renderSettingsDiff} from '../src/ui/remote.js'
@@ -52,10 +52,8 @@ export default class Deploy extends ChdCommand {
     const {args, flags} = await this.parse(Deploy)
     const result = await deploy(
       {
+        ...azureTarget(flags),
         dir: args.dir,
-        app: flags.app,
-        resourceGroup: flags['resource-group'],
-        slot: flags.slot,
         package: flags.package,
         settings: parseAssignments(flags.setting ?? []),
         settingsFile: flags['settings-file'],
@@ -66,7 +64,6 @@ export default class Deploy extends ChdCommand {
         showKeys: flags['show-keys'],
         glibc: flags.glibc,
         smoke: flags.smoke,
-        ...azureOptions(flags),
       },
       await this.progress(),
     )

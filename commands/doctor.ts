@@ -8,7 +8,7 @@ import {ChdCommand} from '../src/base-command.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
-import {azureFlags, azureOptions, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
+import {azureFlags, azureTarget, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../src/ui/findings.js'
 
 export default class Doctor extends ChdCommand {
@@ -57,10 +57,7 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     }
     const result = await runDoctor(
       {
-        ...azureOptions(flags),
-        app: flags.app,
-        resourceGroup: flags['resource-group'],
-        slot: flags.slot,
+        ...azureTarget(flags),
         local: !flags.app || pathGiven || existsSync(path.join(args.path, 'host.json')),
         path: args.path,
         target: flags.target,

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'
-import {azureFlags, azureOptions} from '../src/flags.js'
+import {azureFlags, azureTarget} from '../src/flags.js'
 import {type LogEvent, parseLevel} from '../src/logs/event.js'
 import {jsonLine, prettyLine} from '../src/logs/format.js'
 import {runLogs} from '../src/remote/logs.js'
@@ -54,9 +54,7 @@ export default class Logs extends ChdCommand {
     const write = (e: LogEvent) => process.stdout.write(`${pretty ? prettyLine(e) : jsonLine(e)}\n`)
     const notice = (text: string) => process.stderr.write(`${text}\n`)
     await runLogs({
-      app: flags.app,
-      resourceGroup: flags['resource-group'],
-      slot: flags.slot,
+      ...azureTarget(flags),
       follow: flags.follow,
       function: flags.function,
       invocation: flags.invocation,
@@ -65,7 +63,6 @@ export default class Logs extends ChdCommand {
       source: flags.source,
       onEvent: write,
       onNotice: this.jsonEnabled() ? () => {} : notice,
-      ...azureOptions(flags),
     })
   }
 }

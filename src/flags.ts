@@ -93,6 +93,14 @@ export function azureOptions(flags: AzureFlagValues, env = process.env): AzureOp
   }
 }
 
+/** Which app (and slot) a command acts on, with the Azure options: what every Azure command passes down. */
+export function azureTarget<F extends AzureFlagValues>(
+  flags: F,
+  env = process.env,
+): AzureOptions & {app: F['app']; resourceGroup?: string; slot?: string} {
+  return {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags, env)}
+}
+
 /** A wait from the environment: a number of ms at least `min` (else 1), or undefined for the default. */
 function milliseconds(text: string | undefined, min = 1): number | undefined {
   const ms = Number(text)
