@@ -199,22 +199,22 @@ export class KuduClient {
 
   /** Kudu's deployment records, newest first; none when Kudu keeps no list (404) or cannot be read. */
   async deployments(): Promise<KuduDeployment[] | undefined> {
-    const r = await this.send('GET', '/api/deployments')
-    return r.status === 200 ? (JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]) : undefined
+    const response = await this.send('GET', '/api/deployments')
+    return response.status === 200 ? (JSON.parse(response.bodyAsText || '[]') as KuduDeployment[]) : undefined
   }
 
   async deploymentLog(id: string): Promise<KuduLogEntry[]> {
-    const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
-    if (r.status !== 200) return []
-    const entries = JSON.parse(r.bodyAsText || '[]') as KuduLogEntry[]
+    const response = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
+    if (response.status !== 200) return []
+    const entries = JSON.parse(response.bodyAsText || '[]') as KuduLogEntry[]
     const out: KuduLogEntry[] = []
-    for (const e of entries) {
-      out.push(e)
+    for (const entry of entries) {
+      out.push(entry)
       // Build output hides behind details_url.
-      if (e.details_url) {
-        const path = new URL(e.details_url, this.baseUrl).pathname
-        const d = await this.send('GET', path)
-        if (d.status === 200) out.push(...(JSON.parse(d.bodyAsText || '[]') as KuduLogEntry[]))
+      if (entry.details_url) {
+        const path = new URL(entry.details_url, this.baseUrl).pathname
+        const details = await this.send('GET', path)
+        if (details.status === 200) out.push(...(JSON.parse(details.bodyAsText || '[]') as KuduLogEntry[]))
       }
     }
     return out

@@ -8,11 +8,11 @@ import type {Finding} from './finding.js'
 
 export function executableRules(ctx: CheckContext): Finding[] {
   const {app, target, exe} = ctx
-  const ch = app.customHandler
-  if (!ch?.hasDescription || exe.kind === 'empty') return []
-  const line = lineOf(app.hostJson, [ch.section, 'description', 'defaultExecutablePath'])
+  const {customHandler} = app
+  if (!customHandler?.hasDescription || exe.kind === 'empty') return []
+  const line = lineOf(app.hostJson, [customHandler.section, 'description', 'defaultExecutablePath'])
   const where = {file: 'host.json', line}
-  const written = ch.defaultExecutablePath ?? ''
+  const written = customHandler.defaultExecutablePath ?? ''
 
   if (exe.kind === 'missing') {
     return [

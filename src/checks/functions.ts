@@ -78,9 +78,9 @@ export function functionRules(ctx: CheckContext): Finding[] {
     }
   }
 
-  const ch = app.customHandler
-  if (ch && (ch.enableForwardingHttpRequest || ch.enableProxyingHttpRequest)) {
-    const flag = ch.enableProxyingHttpRequest ? 'enableProxyingHttpRequest' : 'enableForwardingHttpRequest'
+  const {customHandler} = app
+  if (customHandler && (customHandler.enableForwardingHttpRequest || customHandler.enableProxyingHttpRequest)) {
+    const flag = customHandler.enableProxyingHttpRequest ? 'enableProxyingHttpRequest' : 'enableForwardingHttpRequest'
     for (const fn of app.functions) {
       if (fn.doc.error || fn.bindings.length === 0 || isHttpInAndOut(fn)) continue
       out.push(

@@ -99,26 +99,33 @@ async function diagnoseLive(options: DoctorOptions, name: string, progress: Prog
     ])
     const ctx = await connect(options)
     const site = await resolveSite(ctx, name, options.resourceGroup, options.slot)
-    const d = await diagnoseRemote(ctx, site)
-    const {stack, container} = await siteStack(ctx, site, d.settings)
+    const diagnosis = await diagnoseRemote(ctx, site)
+    const {stack, container} = await siteStack(ctx, site, diagnosis.settings)
     const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {
       glibc: options.glibc,
       plan: site.plan,
       stack,
     })
-    target.addsExecBit = addsExecBit(site, d.settings)
+    target.addsExecBit = addsExecBit(site, diagnosis.settings)
     const remote = {
       app: site.name,
       resourceGroup: site.resourceGroup,
       os: site.linux ? 'linux' : 'windows',
       plan: site.plan,
-      hostState: d.hostState,
-      ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
-      ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
+      hostState: diagnosis.hostState,
+      ...(diagnosis.lastDeployment ? {lastDeployment: diagnosis.lastDeployment} : {}),
+      ...(diagnosis.deployedAt ? {deployedAt: diagnosis.deployedAt} : {}),
     }
-    const runtime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
-    const value: Live = {target, remote, settings: d.settings, runtime, findings: d.findings, history: d.history}
-    const detail = `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`
+    const runtime = site.plan === 'flex' ? site.flexRuntime : diagnosis.settings.FUNCTIONS_WORKER_RUNTIME
+    const value: Live = {
+      target,
+      remote,
+      settings: diagnosis.settings,
+      runtime,
+      findings: diagnosis.findings,
+      history: diagnosis.history,
+    }
+    const detail = `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${diagnosis.hostState ?? 'unknown'}, ${diagnosis.findings.length} finding(s)`
     return {value, detail}
   })
   return value

@@ -26,9 +26,9 @@ const BY_CODE = new Map<string, Explanation>(
   [...CONFIG_CODES, ...EXECUTABLE_CODES, ...RUNTIME_CODES, ...REMOTE_CODES, ...ERROR_CODES].map((e) => [e.code, e]),
 )
 
-function resolve(e: Explanation): ExplainedCode {
-  const {error, ...rest} = e
-  const info = CHECKS[e.code]
+function resolve(explanation: Explanation): ExplainedCode {
+  const {error, ...rest} = explanation
+  const info = CHECKS[explanation.code]
   if (info) return {kind: 'finding', summary: info.summary, severity: info.severity, ...rest}
   return {kind: 'error', summary: error?.summary ?? '', exit: error?.exit, ...rest}
 }

@@ -235,10 +235,10 @@ export class LocalHost {
    * when both are set. Only HTTP in-and-out functions qualify. False: the JSON payload.
    */
   forwards(fn: FunctionDef): 'proxy' | 'forward' | false {
-    const ch = this.app.customHandler
-    if (!ch || !isHttpInAndOut(fn)) return false
-    if (ch.enableProxyingHttpRequest) return 'proxy'
-    return ch.enableForwardingHttpRequest || ch.section === 'httpWorker' ? 'forward' : false
+    const {customHandler} = this.app
+    if (!customHandler || !isHttpInAndOut(fn)) return false
+    if (customHandler.enableProxyingHttpRequest) return 'proxy'
+    return customHandler.enableForwardingHttpRequest || customHandler.section === 'httpWorker' ? 'forward' : false
   }
 
   /** Sends the original request to the handler and returns its answer as it is (forwarding or proxying). */

@@ -317,16 +317,20 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
     returnValue,
     missing: [],
   }
-  const outBindings = fn.bindings.filter((b: Binding) => b.direction === 'out' || b.direction === 'inout')
-  const hasReturn = outBindings.some((b) => b.name === '$return')
+  const outBindings = fn.bindings.filter(
+    (binding: Binding) => binding.direction === 'out' || binding.direction === 'inout',
+  )
+  const hasReturn = outBindings.some((binding) => binding.name === '$return')
   const merged: Record<string, unknown> = {...outputs}
   if (!hasReturn && isObject(returnValue)) Object.assign(merged, returnValue)
-  for (const b of outBindings) {
-    const present = b.name === '$return' ? returnValue !== undefined : b.name in merged
-    if (!present) result.missing.push(b.name)
+  for (const binding of outBindings) {
+    const present = binding.name === '$return' ? returnValue !== undefined : binding.name in merged
+    if (!present) result.missing.push(binding.name)
   }
-  const httpBinding = outBindings.find((b) => b.type.toLowerCase() === 'http')
-  const isHttp = fn.bindings.some((b) => b.direction === 'in' && b.type.toLowerCase() === 'httptrigger')
+  const httpBinding = outBindings.find((binding) => binding.type.toLowerCase() === 'http')
+  const isHttp = fn.bindings.some(
+    (binding) => binding.direction === 'in' && binding.type.toLowerCase() === 'httptrigger',
+  )
   if (httpBinding || isHttp) return withHttpResponse(result, {httpBinding, outputs, merged, returnValue, hasReturn})
   return result
 }

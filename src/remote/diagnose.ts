@@ -172,8 +172,8 @@ export function matchLine(message: string): string[] {
   return hit ? [hit.pattern.code] : []
 }
 
-function quote(e: LogEvent): string {
-  return `(host log ${e.time}: "${e.message.replaceAll('\n', ' ').replaceAll(/\s+/g, ' ').slice(0, 300)}")`
+function quote(event: LogEvent): string {
+  return `(host log ${event.time}: "${event.message.replaceAll('\n', ' ').replaceAll(/\s+/g, ' ').slice(0, 300)}")`
 }
 
 /** Turns host log lines into findings; the first line per code wins, quoted as evidence. */
@@ -203,10 +203,10 @@ interface Run {
 /** Lines → host starts; the `since` boundary (a deployment) also begins one. */
 function splitRuns(events: LogEvent[], since?: number): Run[] {
   const runs: Run[] = [{lines: [], current: since === undefined}]
-  for (const e of events) {
-    const crossing = !runs.at(-1)!.current && Date.parse(e.time) >= since!
-    if (HOST_START.test(e.message) || crossing) runs.push({lines: [], current: runs.at(-1)!.current || crossing})
-    runs.at(-1)!.lines.push(e)
+  for (const event of events) {
+    const crossing = !runs.at(-1)!.current && Date.parse(event.time) >= since!
+    if (HOST_START.test(event.message) || crossing) runs.push({lines: [], current: runs.at(-1)!.current || crossing})
+    runs.at(-1)!.lines.push(event)
   }
   return runs.filter((r) => r.lines.length > 0)
 }
@@ -232,10 +232,10 @@ export function judgeLogs(events: LogEvent[], options: {since?: number} = {}): V
   const history: Finding[] = []
   for (const run of [...runs].reverse()) {
     if (run === judged || (!judged && episode.includes(run))) continue
-    for (const f of judgeRun(run.lines).findings) {
-      if (seen.has(f.code) || history.length >= 10) continue
-      seen.add(f.code)
-      history.push(f)
+    for (const finding of judgeRun(run.lines).findings) {
+      if (seen.has(finding.code) || history.length >= 10) continue
+      seen.add(finding.code)
+      history.push(finding)
     }
   }
   const {started, findings, final} = verdict
@@ -248,18 +248,18 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   let final = false
   let shutdown = false
   const weak = (p: LogPattern) => Boolean(p.generic || p.outcome)
-  for (const e of events) {
-    if (WORKER_STARTED.test(e.message) && e.level === 'Information') {
-      started = e
+  for (const event of events) {
+    if (WORKER_STARTED.test(event.message) && event.level === 'Information') {
+      started = event
       final = false
       continue
     }
-    const hit = patternFor(e.message)
+    const hit = patternFor(event.message)
     if (!hit) continue
     const {pattern: p, match: m} = hit
     const seen = out.get(p.code)
     if (!seen || (weak(seen.pattern) && !weak(p))) {
-      out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), pattern: p})
+      out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(event)}`, {fix: p.fix}), pattern: p})
     }
     final ||= Boolean(p.final)
     shutdown ||= Boolean(p.shutdown)
@@ -273,7 +273,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   const handler = (f: Finding) => f.code.startsWith('HANDLER_')
   const findings = [...kept.filter((f) => !handler(f)), ...kept.filter(handler)]
   if (findings.length === 0) {
-    const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
+    const line = events.find((event) => (event.level === 'Error' || event.level === 'Critical') && event.startup)
     if (line) {
       findings.push(
         finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {
@@ -488,7 +488,7 @@ async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: numbe
     ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {}),
   })
   try {
-    const r = await pipeline.sendRequest(
+    const response = await pipeline.sendRequest(
       sdk.createDefaultHttpClient(),
       sdk.createPipelineRequest({
         url,
@@ -497,8 +497,8 @@ async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: numbe
         abortSignal: AbortSignal.timeout(15_000),
       }),
     )
-    const modified = Date.parse(r.headers.get('last-modified') ?? '')
-    return {status: r.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
+    const modified = Date.parse(response.headers.get('last-modified') ?? '')
+    return {status: response.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
   } catch {
     return {}
   }

@@ -86,10 +86,10 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       break
     }
     if (options.smoke && status?.state === 'Running') {
-      const r = await admin.get(options.smoke, 'function', 30_000)
-      result.smoke = {path: options.smoke, status: r.status}
-      if (r.status >= 200 && r.status < 300) {
-        Object.assign(result, {worker: 'started', evidence: `GET ${options.smoke} answered ${r.status}`})
+      const response = await admin.get(options.smoke, 'function', 30_000)
+      result.smoke = {path: options.smoke, status: response.status}
+      if (response.status >= 200 && response.status < 300) {
+        Object.assign(result, {worker: 'started', evidence: `GET ${options.smoke} answered ${response.status}`})
         break
       }
     }

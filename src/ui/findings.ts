@@ -25,7 +25,7 @@ export function renderFindings(findings: Finding[]): string {
 /** Findings from before the current host start or deployment: dim, after the real ones, never counted. */
 export function renderHistory(history: Finding[]): string {
   const lines = ['earlier (before the current host start or the last deployment; not counted):']
-  for (const f of history) lines.push(`  ${f.code}: ${f.message}`)
+  for (const finding of history) lines.push(`  ${finding.code}: ${finding.message}`)
   return ux.colorize('dim', lines.join('\n'))
 }
 
