@@ -5,9 +5,9 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
-import {CATALOGUE} from '../src/checks/catalogue.js'
 import {type DoctorResult, runDoctor} from '../src/doctor/index.js'
 import {ExitCode} from '../src/errors.js'
+import type {codeCatalogue} from '../src/explain/index.js'
 import {azureFlags, azureTarget, secondsToMs, startupTimeoutFlag, targetFlags} from '../src/flags.js'
 import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../src/ui/findings.js'
 
@@ -48,12 +48,15 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     'list-checks': Flags.boolean({summary: 'Print the catalogue of finding codes and exit.'}),
   }
 
-  async run(): Promise<DoctorResult | {checks: typeof CATALOGUE}> {
+  async run(): Promise<DoctorResult | ReturnType<typeof codeCatalogue>> {
     const {args, flags, raw} = await this.parse(Doctor)
     const pathGiven = raw.some((r) => r.type === 'arg')
     if (flags['list-checks']) {
-      this.say(renderCatalogue())
-      return {checks: CATALOGUE}
+      // The explanations load only here: a doctor run does not need them.
+      const {codeCatalogue} = await import('../src/explain/index.js')
+      const catalogue = codeCatalogue({findingsOnly: true})
+      this.say(renderCatalogue(catalogue.codes))
+      return catalogue
     }
     const result = await runDoctor(
       {

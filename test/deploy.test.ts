@@ -285,6 +285,7 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     const r = await chd(['deploy', '--app', 'demo-linux-dedicated', '--package', zip, '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json().package.repacked, true)
+    assert.equal(r.json().package.path, zip, 'the zip given, not the repacked copy chd removes')
     const modes = await deployedModes(fake.site('demo-linux-dedicated').packageZip!)
     assert.equal(modes.handler, '-rwxr-xr-x')
     assert.equal(modes['host.json'], '-rw-r--r--')

@@ -160,7 +160,7 @@ describe('doctor startup probe against real processes', () => {
     )
     assert.equal(r.probe?.ready, true)
     const {readFile} = await import('node:fs/promises')
-    const pid = Number(await readFile(path.join(r.app, 'pids'), 'utf8'))
+    const pid = Number(await readFile(path.join(r.app!, 'pids'), 'utf8'))
     const alive = (p: number) => {
       try {
         process.kill(p, 0)

@@ -46,6 +46,11 @@ export const DEPLOY_STATUS: Record<number, string> = Object.fromEntries(
   Object.entries(DeployStatus).map(([name, n]) => [n, name]),
 )
 
+/** A deployment's status for --json: Kudu's number (kept for scripts that match it) and its name. */
+export function namedStatus(status: number): {status: number; statusName: string} {
+  return {status, statusName: DEPLOY_STATUS[status] ?? 'Unknown'}
+}
+
 /** The statuses a deployment ends in. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set([
   DeployStatus.Failed,

@@ -1,4 +1,11 @@
-import {DEPLOY_STATUS, DeployStatus, FINAL_STATUSES, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
+import {
+  DEPLOY_STATUS,
+  DeployStatus,
+  FINAL_STATUSES,
+  type KuduClient,
+  type KuduDeployment,
+  namedStatus,
+} from '../azure/kudu.js'
 import {ChdError, ExitCode} from '../errors.js'
 
 export interface UploadOutcome {
@@ -122,7 +129,7 @@ export async function waitForDeployment(
             {
               exit: ExitCode.remoteFailed,
               suggestions: hint ? [hint] : [],
-              details: {deploymentId: deployment.id, status: deployment.status, log: log.map((e) => e.message)},
+              details: {deploymentId: deployment.id, ...namedStatus(deployment.status), log: log.map((e) => e.message)},
             },
           )
         }

@@ -40,6 +40,17 @@ export function allExplanations(): ExplainedCode[] {
   return [...findings, ...errors].map(resolve)
 }
 
+/** A code as the catalogue lists it, without its explanation. */
+export type ListedCode = Pick<ExplainedCode, 'code' | 'kind' | 'severity' | 'exit' | 'summary' | 'groups'>
+
+/** What `chd explain` and `chd doctor --list-checks` list, in one shape: codes (doctor: the findings) and symptoms. */
+export function codeCatalogue(options: {findingsOnly?: boolean} = {}): {codes: ListedCode[]; groups: typeof GROUPS} {
+  const codes = allExplanations()
+    .filter((explained) => !options.findingsOnly || explained.kind === 'finding')
+    .map(({code, kind, severity, exit, summary, groups}): ListedCode => ({code, kind, severity, exit, summary, groups}))
+  return {codes, groups: GROUPS}
+}
+
 /** The other findings `chd doctor --app` reports as `code`: causes the host's lines do not tell apart. */
 export function reportedAs(code: string): string[] {
   return [...BY_CODE.values()]

@@ -22,6 +22,8 @@ export function prettyLine(event: LogEvent): string {
   return `${time} ${level} ${where}${mark}${event.message}`
 }
 
+/** A JSON line: the event with type log, as the error line that may end the output has type error. */
 export function jsonLine(event: LogEvent): string {
-  return JSON.stringify(event)
+  const {time, ...rest} = event
+  return JSON.stringify({time, type: 'log', ...rest})
 }

@@ -1,6 +1,6 @@
 import type {AzureContext} from '../azure/arm.js'
 import {HostAdmin} from '../azure/functions-host.js'
-import {DeployStatus, KuduClient} from '../azure/kudu.js'
+import {DeployStatus, KuduClient, namedStatus} from '../azure/kudu.js'
 import {readSettings} from '../azure/settings.js'
 import type {SiteInfo} from '../azure/site.js'
 import {finding} from '../checks/context.js'
@@ -323,7 +323,7 @@ export interface RemoteDiagnosis {
   /** The live app settings, to judge the local folder against what Azure really has. */
   settings: Record<string, string>
   hostState?: string
-  lastDeployment?: {id: string; status: number}
+  lastDeployment?: {id: string; status: number; statusName: string}
   /** When the running content went live (Kudu's last successful deployment, or the package blob's upload). */
   deployedAt?: string
 }
@@ -425,7 +425,7 @@ interface Deployed {
 async function lastDeployment(
   ctx: AzureContext,
   site: SiteInfo,
-): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
+): Promise<{last?: RemoteDiagnosis['lastDeployment']; failure?: Finding; deployed?: Deployed} | undefined> {
   const kudu = new KuduClient(ctx, site.scmHost)
   const list = await kudu.deployments()
   if (!list) return undefined
@@ -445,7 +445,11 @@ async function lastDeployment(
       fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)',
     })
   }
-  return {last: {id: last.id, status: last.status}, ...(failure ? {failure} : {}), ...(deployed ? {deployed} : {})}
+  return {
+    last: {id: last.id, ...namedStatus(last.status)},
+    ...(failure ? {failure} : {}),
+    ...(deployed ? {deployed} : {}),
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import {ux} from '@oclif/core'
 
-import {type ExplainedCode, GROUPS, groupTitle, reportedAs} from '../explain/index.js'
+import {type ExplainedCode, GROUPS, groupTitle, type ListedCode, reportedAs} from '../explain/index.js'
 import type {LogExplanation} from '../explain/log.js'
 
 const heading = (text: string) => ux.colorize('bold', text)
@@ -53,7 +53,7 @@ export function renderExplanation(explained: ExplainedCode): string {
 }
 
 /** Every code, grouped by the symptom it first belongs to. */
-export function renderCodeList(codes: ExplainedCode[]): string {
+export function renderCodeList(codes: ListedCode[]): string {
   const width = Math.max(...codes.map((c) => c.code.length))
   const out: string[] = []
   for (const group of GROUPS) {

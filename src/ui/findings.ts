@@ -1,8 +1,8 @@
 import {ux} from '@oclif/core/ux'
 
-import {CATALOGUE} from '../checks/catalogue.js'
 import type {Finding} from '../checks/finding.js'
 import type {ProbeResult} from '../doctor/probe.js'
+import type {ListedCode} from '../explain/index.js'
 
 const MARK = {
   error: ux.colorize('red', '✖ error  '),
@@ -29,9 +29,12 @@ export function renderHistory(history: Finding[]): string {
   return ux.colorize('dim', lines.join('\n'))
 }
 
-export function renderCatalogue(): string {
-  const width = Math.max(...CATALOGUE.map((c) => c.code.length))
-  return CATALOGUE.map((c) => `${c.code.padEnd(width)}  ${c.severity.padEnd(7)}  ${c.summary}`).join('\n')
+/** doctor --list-checks: one line a finding, with its usual severity. */
+export function renderCatalogue(codes: ListedCode[]): string {
+  const width = Math.max(...codes.map((listed) => listed.code.length))
+  return codes
+    .map((listed) => `${listed.code.padEnd(width)}  ${(listed.severity ?? '').padEnd(7)}  ${listed.summary}`)
+    .join('\n')
 }
 
 export function renderProbe(probe: ProbeResult): string {

@@ -65,7 +65,7 @@ export function renderStartEvent(event: StartEvent): string {
     case 'invocation': {
       const mark = event.ok ? ux.colorize('green', String(event.status)) : ux.colorize('red', String(event.status))
       const lines = [
-        `${time} ${event.function} ${event.method} ${event.path} → ${mark} ${event.ms} ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
+        `${time} ${event.function ?? '(no function)'} ${event.method} ${event.path} → ${mark} ${event.ms} ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
       ]
       if (event.error) lines.push(`${time}   ${ux.colorize('red', event.error)}`)
       for (const log of event.logs) lines.push(`${time}   log: ${log}`)
