@@ -11,9 +11,17 @@ import {renderSettingsDiff} from '../src/ui/remote.js'
 export default class Deploy extends ChdCommand {
   static override summary =
     'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description =
-    `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, ` +
-    'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses).'
+  static override description = [
+    'Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium,',
+    "Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with",
+    'WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and',
+    "stack), validate-local (the doctor's checks against that platform), package (skipped upload when the",
+    'sha256 matches the live package), upload, activate (app settings merged: existing +',
+    "FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) +",
+    "--setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's",
+    '"Worker process started and initialized." since this deployment, or a 2xx from --smoke; a failure',
+    'exits 5 with the code chd doctor uses).',
+  ].join(' ')
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
@@ -69,12 +77,10 @@ export default class Deploy extends ChdCommand {
     )
     const notable = result.findings.filter((f) => f.severity !== 'info')
     if (notable.length > 0) this.say(`${renderFindings(notable)}\n`)
-    this.say(
-      `${result.app} (${result.resourceGroup}): ${result.target.os} ${result.target.plan} [${result.target.sku}] via ${result.target.route}`,
-    )
-    this.say(
-      `package: ${result.package.bytes} bytes, sha256 ${result.package.sha256}${result.package.uploaded ? '' : result.dryRun ? ' (dry run: not uploaded)' : ` (${result.package.reason ?? 'not uploaded'})`}`,
-    )
+    const {target, package: pkg} = result
+    this.say(`${result.app} (${result.resourceGroup}): ${target.os} ${target.plan} [${target.sku}] via ${target.route}`)
+    const notUploaded = result.dryRun ? ' (dry run: not uploaded)' : ` (${pkg.reason ?? 'not uploaded'})`
+    this.say(`package: ${pkg.bytes} bytes, sha256 ${pkg.sha256}${pkg.uploaded ? '' : notUploaded}`)
     this.say(`runtime: ${result.runtime.before ?? '(unset)'} → ${result.runtime.after}`)
     this.say(renderSettingsDiff(result.settings.diff))
     const connections = result.connectionStrings
@@ -85,15 +91,18 @@ export default class Deploy extends ChdCommand {
       }
       this.say(renderSettingsDiff(connections.diff, {noun: 'connection strings', note}))
     }
-    if (result.deployment?.id)
-      this.say(
-        `deployment: ${result.deployment.id}${result.deployment.status === undefined ? ' (accepted; not waiting)' : ''}`,
-      )
+    const {deployment} = result
+    if (deployment?.id)
+      this.say(`deployment: ${deployment.id}${deployment.status === undefined ? ' (accepted; not waiting)' : ''}`)
     if (result.verify) {
-      const v = result.verify
-      this.say(`host: ${v.hostState ?? 'unknown'}${v.hostVersion ? ` (${v.hostVersion})` : ''}`)
-      this.say(v.worker === 'started' ? `handler: started (${v.evidence})` : `handler: start not confirmed: ${v.note}`)
-      for (const f of v.functions) this.say(`  ${f.name}: ${f.url ?? '(no HTTP trigger)'}`)
+      const verified = result.verify
+      this.say(`host: ${verified.hostState ?? 'unknown'}${verified.hostVersion ? ` (${verified.hostVersion})` : ''}`)
+      this.say(
+        verified.worker === 'started'
+          ? `handler: started (${verified.evidence})`
+          : `handler: start not confirmed: ${verified.note}`,
+      )
+      for (const fn of verified.functions) this.say(`  ${fn.name}: ${fn.url ?? '(no HTTP trigger)'}`)
     }
     return result
   }

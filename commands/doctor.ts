@@ -13,7 +13,10 @@ import {renderCatalogue, renderFindings, renderHistory, renderProbe} from '../sr
 
 export default class Doctor extends ChdCommand {
   static override summary = 'Judge a function app folder or .zip package before it is deployed.'
-  static override description = `Reads host.json, every function.json and local.settings.json, inspects the handler executable's own bytes (format, OS, CPU, glibc needs, execute bit, #! line and CRLF) and reports each problem with its file, line and fix.
+  static override description =
+    `Reads host.json, every function.json and local.settings.json, inspects the handler executable's own ` +
+    `bytes (format, OS, CPU, glibc needs, execute bit, #! line and CRLF) and reports each problem with its ` +
+    `file, line and fix.
 
 Exits 1 when any error-severity finding is reported. Finding codes are stable: see --list-checks.`
 
@@ -36,7 +39,8 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     app: Flags.string({
       char: 'a',
       summary:
-        'Also diagnose this live function app (its settings, last deployment, host status and recent host log lines); its platform replaces --target.',
+        'Also diagnose this live function app (its settings, last deployment, host status and recent host ' +
+        'log lines); its platform replaces --target.',
       env: 'CHD_APP',
     }),
     start: Flags.boolean({
@@ -75,7 +79,9 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
       this.say(`Executable: ${result.executable.resolved} — ${result.executable.description}`)
     if (result.remote)
       this.say(
-        `Live app: ${result.remote.app} (${result.remote.resourceGroup}), ${result.remote.os} ${result.remote.plan}, host ${result.remote.hostState ?? 'unknown'}`,
+        `Live app: ${result.remote.app} ` +
+          `(${result.remote.resourceGroup}), ${result.remote.os} ${result.remote.plan}, ` +
+          `host ${result.remote.hostState ?? 'unknown'}`,
       )
     if (!result.remote || result.functions.length > 0)
       this.say(`Functions: ${result.functions.length > 0 ? result.functions.join(', ') : '(none)'}`)
@@ -85,7 +91,8 @@ Exits 1 when any error-severity finding is reported. Finding codes are stable: s
     this.say()
     if (result.history?.length) this.say(`${renderHistory(result.history)}\n`)
     this.say(
-      `${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} info for ${result.target.name}`,
+      `${result.summary.errors} error(s), ${result.summary.warnings} warning(s), ${result.summary.info} ` +
+        `info for ${result.target.name}`,
     )
     if (!result.ok) process.exitCode = ExitCode.failed
     return result

@@ -9,7 +9,11 @@ import {runLogs} from '../src/remote/logs.js'
 
 export default class Logs extends ChdCommand {
   static override summary = 'Invocation and startup logs in the terminal, on every plan.'
-  static override description = `Follows Kudu's log stream where the plan has one (Windows, Linux Dedicated and Premium) and queries Application Insights where it has none (Linux Consumption, Flex) or for history (--since, or without --follow). Pretty lines on a terminal, with the custom handler's startup lines marked; one JSON object per line when piped or with --json. Ctrl-C or a closed pipe ends it quietly.`
+  static override description =
+    `Follows Kudu's log stream where the plan has one (Windows, Linux Dedicated and Premium) and queries ` +
+    `Application Insights where it has none (Linux Consumption, Flex) or for history (--since, or without ` +
+    `--follow). Pretty lines on a terminal, with the custom handler's startup lines marked; one JSON object ` +
+    `per line when piped or with --json. Ctrl-C or a closed pipe ends it quietly.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --app my-func --follow',

@@ -55,7 +55,8 @@ export const azureFlags = {
   }),
   auth: Flags.option({
     summary:
-      'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.',
+      'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, ' +
+      'managed-identity, token.',
     options: AUTH_MODES,
     default: 'default' as const,
   })(),

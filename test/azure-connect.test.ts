@@ -109,28 +109,33 @@ describe('Kudu tokens', () => {
     assert.deepEqual(asked, ['https://appservice.azure.com/.default', 'https://management.core.windows.net//.default'])
   })
 
-  test('no token for the App Service audience (AADSTS500011): the management audience is used, not AUTH_FAILED', async () => {
-    const credential: TokenCredential = {
-      getToken: async (scopes): Promise<AccessToken> => {
-        const scope = Array.isArray(scopes) ? scopes[0] : scopes
-        if (scope.includes('appservice')) {
-          throw Object.assign(
-            new Error(
-              'invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com was not found in the tenant named contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.',
-            ),
-            {name: 'AuthenticationError'},
-          )
-        }
-        return {token: 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
-      },
-    }
-    const ctx = await connect({
-      armEndpoint: fake.armEndpoint,
-      subscription: SUBSCRIPTION,
-      credential,
-      ca: fake.tls.caPem,
-    })
-    const r = await new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`).send('GET', '/api/settings')
-    assert.equal(r.status, 200)
-  })
+  test(
+    'no token for the App Service audience (AADSTS500011): the management audience is used, ' + 'not AUTH_FAILED',
+    async () => {
+      const credential: TokenCredential = {
+        getToken: async (scopes): Promise<AccessToken> => {
+          const scope = Array.isArray(scopes) ? scopes[0] : scopes
+          if (scope.includes('appservice')) {
+            throw Object.assign(
+              new Error(
+                'invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com ' +
+                  'was not found in the tenant named contoso. This can happen if the application has not been ' +
+                  'installed by the administrator of the tenant or consented to by any user in the tenant.',
+              ),
+              {name: 'AuthenticationError'},
+            )
+          }
+          return {token: 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
+        },
+      }
+      const ctx = await connect({
+        armEndpoint: fake.armEndpoint,
+        subscription: SUBSCRIPTION,
+        credential,
+        ca: fake.tls.caPem,
+      })
+      const r = await new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`).send('GET', '/api/settings')
+      assert.equal(r.status, 200)
+    },
+  )
 })

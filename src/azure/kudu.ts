@@ -169,7 +169,8 @@ export class KuduClient {
     const requestId = response.headers.get('x-ms-request-id')
     throw new ChdError(
       `KUDU_HTTP_${response.status}`,
-      `Kudu answered ${response.status} while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
+      `Kudu answered ${response.status} ` +
+        `while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
       {
         exit:
           response.status === 401 || response.status === 403
@@ -180,7 +181,8 @@ export class KuduClient {
         suggestions:
           response.status === 401 || response.status === 403
             ? [
-                'Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing credentials are not used',
+                'Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing ' +
+                  'credentials are not used',
               ]
             : [],
       },

@@ -136,11 +136,14 @@ export function argumentFileRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'ARGUMENT_FILE_NOT_FOUND',
-        `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app has no such ${named.kind}`,
+        `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app ` +
+          `has no such ${named.kind}`,
         {
           file: 'host.json',
           line: lineOf(app.hostJson, [customHandler.section, 'description', 'arguments', Math.max(0, index)]),
-          fix: `Build or copy ${named.path} into the app before packing, or correct the path (arguments are opened relative to workingDirectory)`,
+          fix:
+            `Build or copy ${named.path} into the app before packing, or correct the path (arguments are ` +
+            `opened relative to workingDirectory)`,
         },
       ),
     )

@@ -116,7 +116,9 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
         {
           file: 'host.json',
           line: lineOf(doc, ['httpWorker']),
-          fix: 'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on forwarding)',
+          fix:
+            'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on ' +
+            'forwarding)',
         },
       ),
     )
@@ -144,7 +146,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
       out.push(
         finding(
           'WORKING_DIRECTORY_MISSING',
-          `${key} "${written}" is not a folder of the app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`,
+          `${key} "${written}" is not a folder of the ` +
+            `app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`,
           {
             file: 'host.json',
             line: line(key),
@@ -159,7 +162,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'WORKER_PATH_NOT_FOUND',
-        `defaultWorkerPath "${customHandler.defaultWorkerPath}" resolves to ${worker.path}, which is not in the app${worker.hint ? ` (${worker.hint})` : ''}`,
+        `defaultWorkerPath "${customHandler.defaultWorkerPath}" resolves to ${worker.path}, which is not ` +
+          `in the app${worker.hint ? ` (${worker.hint})` : ''}`,
         {
           file: 'host.json',
           line: line('defaultWorkerPath'),
@@ -187,12 +191,15 @@ function pathVariableRules(ctx: CheckContext): Finding[] {
       out.push(
         finding(
           'ARGUMENT_VARIABLE_UNSET',
-          `${key} "${customHandler[key]}" uses %${m[1]}%, which only local.settings.json sets; it was judged with that value, but local.settings.json is never deployed`,
+          `${key} "${customHandler[key]}" uses %${m[1]}%, which only local.settings.json sets; it was ` +
+            `judged with that value, but local.settings.json is never deployed`,
           {
             file: 'host.json',
             line: lineOf(app.hostJson, [customHandler.section, 'description', key]),
             severity: 'info',
-            fix: `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+            fix:
+              `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file ` +
+              `local.settings.json)`,
           },
         ),
       )
@@ -216,22 +223,26 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
         out.push(
           finding(
             'ARGUMENT_VARIABLE_UNSET',
-            `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never deployed, so on Azure it must be an app setting or the host deletes it`,
+            `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never ` +
+              `deployed, so on Azure it must be an app setting or the host deletes it`,
             {
               file: 'host.json',
               line,
               severity: 'info',
-              fix: `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+              fix:
+                `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file ` +
+                `local.settings.json)`,
             },
           ),
         )
       } else {
         const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
+        const setters = app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'
         out.push(
           finding(
             'ARGUMENT_VARIABLE_UNSET',
             looksLikeVariable
-              ? `${what} uses %${m[1]}%, which ${app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'}: the host deletes it silently`
+              ? `${what} uses %${m[1]}%, which ${setters}: the host deletes it silently`
               : `${what} contains "${m[0]}", which the host deletes as an unset variable`,
             {
               file: 'host.json',
@@ -248,7 +259,9 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
       out.push(
         finding(
           'ARGUMENT_SPLIT',
-          `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`,
+          `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all ` +
+            `arguments into one command line and splits it again, so this ` +
+            `becomes ${arg.trim().split(/\s+/).length} arguments`,
           {
             file: 'host.json',
             line,
@@ -298,7 +311,9 @@ function runtimeRules(ctx: CheckContext): Finding[] {
   return [
     finding(
       'WORKER_RUNTIME_MISMATCH',
-      `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this handler needs; a custom handler app runs with "custom" (a language stack is kept only when its image provides the handler's interpreter)`,
+      `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this ` +
+        `handler needs; a custom handler app runs with "custom" (a language stack is kept only when its ` +
+        `image provides the handler's interpreter)`,
       {
         file: 'local.settings.json',
         line: lineOf(doc, ['Values', runtimeKey!]),
@@ -333,13 +348,17 @@ function localOverrideRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'LOCAL_SETTING_OVERRIDE',
-        `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ${live ? 'the app settings on Azure set it too' : 'on Azure host.json applies unless the app has that setting'}`,
+        `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ` +
+          (live
+            ? 'the app settings on Azure set it too'
+            : 'on Azure host.json applies unless the app has that setting'),
         {
           file: 'local.settings.json',
           line: lineOf(app.localSettings, ['Values', o.setting]),
           fix: live
             ? undefined
-            : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy --setting ${o.setting}=…)`,
+            : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy ` +
+              `--setting ${o.setting}=…)`,
         },
       ),
     )

@@ -99,13 +99,15 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
       if (ONLY_IN_SECTION.has(lower)) {
         report(
           [customHandler.section, descKey, key],
-          `host.json ${customHandler.section}.description.${key} is ignored: the host reads ${key} one level up, directly under "${customHandler.section}"`,
+          `host.json ${customHandler.section}.description.${key} is ignored: the host reads ${key} one ` +
+            `level up, directly under "${customHandler.section}"`,
           `Move "${key}" out of description, next to it in ${customHandler.section}`,
         )
       } else {
         report(
           [customHandler.section, descKey, key],
-          `host.json ${customHandler.section}.description.${key} is not a setting the host knows, so it is ignored${hint(key, DESCRIPTION_KEYS)}`,
+          `host.json ${customHandler.section}.description.${key} is not a setting the host knows, so it ` +
+            `is ignored${hint(key, DESCRIPTION_KEYS)}`,
           fixFor(key, DESCRIPTION_KEYS),
         )
       }

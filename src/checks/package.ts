@@ -54,7 +54,8 @@ export function packageRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'ZIP_DUPLICATE_ENTRY',
-        `${duplicate} is in the package more than once; which copy the platform extracts is up to its unzip${read.has(duplicate) ? ', and the host reads this file' : ''}`,
+        `${duplicate} is in the package more than once; which copy the platform extracts is up to its ` +
+          `unzip${read.has(duplicate) ? ', and the host reads this file' : ''}`,
         {
           file: duplicate,
           severity: read.has(duplicate) ? 'error' : 'warning',

@@ -25,7 +25,8 @@ export async function verifyDeploy(
   if (since === undefined && verified.worker === 'unconfirmed') {
     verified.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
   }
-  const detail = `host ${verified.hostState ?? 'unknown'}, handler ${verified.worker}, ${verified.functions.length} function(s)`
+  const detail =
+    `host ${verified.hostState ?? 'unknown'}, handler ${verified.worker}, ${verified.functions.length} ` + `function(s)`
   return {value: verified, detail, failed: verified.worker === 'failed'}
 }
 

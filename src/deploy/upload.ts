@@ -119,10 +119,10 @@ export async function waitForDeployment(
           if (deployment.status === DeployStatus.Success) return deployment
           const log = await kudu.deploymentLog(deployment.id)
           const {code, what, hint} = OUTCOME[deployment.status] ?? OUTCOME[DeployStatus.Failed]
-          const lines = log.map(
-            (e) =>
-              `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`,
-          )
+          const lines = log.map((entry) => {
+            const level = entry.type === 2 ? 'ERROR ' : entry.type === 1 ? 'warn  ' : ''
+            return `  ${entry.log_time?.slice(11, 19) ?? ''} ${level}${entry.message}`
+          })
           throw new ChdError(
             code,
             `The deployment ${what}${deployment.status_text ? `: ${deployment.status_text}` : ''}\n${lines.join('\n')}`,

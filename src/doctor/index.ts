@@ -126,7 +126,9 @@ async function diagnoseLive(options: DoctorOptions, name: string, progress: Prog
       findings: diagnosis.findings,
       history: diagnosis.history,
     }
-    const detail = `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${diagnosis.hostState ?? 'unknown'}, ${diagnosis.findings.length} finding(s)`
+    const detail =
+      `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, ` +
+      `host ${diagnosis.hostState ?? 'unknown'}, ${diagnosis.findings.length} finding(s)`
     return {value, detail}
   })
   return value

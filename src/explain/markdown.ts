@@ -81,7 +81,8 @@ function supported(): string[] {
   return [
     '## What is supported',
     '',
-    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and with it the ' +
+    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and ' +
+      'with it the ' +
       'execute bit), where the logs are, and how chd deploys.',
     '',
     '### Plans, OS and CPU',

@@ -153,7 +153,8 @@ export function startProcess(
   if (plan.cwd && !existsSync(plan.cwd)) {
     const err = Object.assign(
       new Error(
-        `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`,
+        `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ` +
+          `No such file or directory`,
       ),
       {code: 'ENOENT', syscall: 'chdir', path: plan.cwd},
     )

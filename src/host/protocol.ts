@@ -255,7 +255,10 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
   if (raw.status < 200 || raw.status > 299) {
     return {
       code: 'INVOCATION_FAILED',
-      error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`,
+      error:
+        `Response status code does not indicate success: ${raw.status} ` +
+        `(${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs ` +
+        `included.`,
     }
   }
   const type = String(raw.headers['content-type'] ?? '')
@@ -270,7 +273,9 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
     const preview = text.slice(0, 120)
     return {
       code: 'RESPONSE_NOT_JSON',
-      error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`,
+      error:
+        `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from ` +
+        `content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`,
     }
   }
   let doc: unknown
@@ -388,7 +393,9 @@ function missingHttp(
   const where = name === '$return' ? 'ReturnValue' : `Outputs.${name}`
   return {
     code: 'RESPONSE_OUTPUT_MISSING',
-    message: `The response has no ${where}, so the caller gets ${what}${near ? ` (Outputs has "${near}": output names are case-sensitive)` : ''}`,
+    message:
+      `The response has no ${where}, so the caller ` +
+      `gets ${what}${near ? ` (Outputs has "${near}": output names are case-sensitive)` : ''}`,
   }
 }
 

@@ -27,7 +27,8 @@ function instrumentationKey(settings: Record<string, string>): string {
       {
         exit: ExitCode.failed,
         suggestions: [
-          'Connect an Application Insights resource to the app (portal: Settings > Application Insights), which sets APPLICATIONINSIGHTS_CONNECTION_STRING',
+          'Connect an Application Insights resource to the app (portal: Settings > Application Insights), ' +
+            'which sets APPLICATIONINSIGHTS_CONNECTION_STRING',
         ],
       },
     )

@@ -338,8 +338,11 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
       finding(
         'REMOTE_WORKER_RUNTIME',
         site.plan === 'flex'
-          ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler (host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies the handler's interpreter`
-          : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom" unless that stack's image supplies the handler's interpreter`,
+          ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler ` +
+              `(host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies ` +
+              `the handler's interpreter`
+          : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app ` +
+              `runs with "custom" unless that stack's image supplies the handler's interpreter`,
         {
           fix: `chd deploy sets it; or chd settings set --app ${site.name} FUNCTIONS_WORKER_RUNTIME=custom`,
         },
@@ -350,7 +353,9 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     findings.push(
       finding('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting`, {
         severity: site.plan === 'dedicated' ? 'warning' : 'error',
-        fix: `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or AzureWebJobsStorage__accountName with a managed identity)`,
+        fix:
+          `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or ` +
+          `AzureWebJobsStorage__accountName with a managed identity)`,
       }),
     )
   }

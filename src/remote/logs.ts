@@ -32,7 +32,8 @@ async function keepDebugMode(ctx: AzureContext, site: SiteInfo, notice: (text: s
   notice(
     (await ping())
       ? "Switched the host's file log on (debug mode, 15 minutes a request; renewed every 5 minutes while following)."
-      : 'The host did not answer its status request: its file log may be off and the stream silent until it runs again.',
+      : 'The host did not answer its status request: its file log may be off and the stream silent until it ' +
+          'runs again.',
   )
   if (!site.linux)
     notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')

@@ -106,7 +106,8 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       source === 'none'
         ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; ' +
           'pass --smoke /api/<route> to confirm it with a request'
-        : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail ` +
+        : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the ` +
+          `handler start or fail ` +
           `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
   }
   const functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)

@@ -47,7 +47,8 @@ export function renderProbe(probe: ProbeResult): string {
   for (const inv of probe.invocations) {
     const mark = inv.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
     lines.push(
-      `  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`,
+      `  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ` +
+        `${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`,
     )
   }
   const output = probe.output.slice(-10)
@@ -55,7 +56,7 @@ export function renderProbe(probe: ProbeResult): string {
     lines.push('  handler output (last lines):')
     for (const l of output)
       lines.push(
-        `    ${l.level === 'Information' ? ' ' : l.level === 'Warning' ? ux.colorize('yellow', '!') : ux.colorize('red', '!')} ${l.text}`,
+        `    ${l.level === 'Information' ? ' ' : ux.colorize(l.level === 'Warning' ? 'yellow' : 'red', '!')} ${l.text}`,
       )
   }
   return lines.join('\n')

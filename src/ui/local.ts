@@ -19,8 +19,12 @@ export function renderInvocation(invocation: InvokeResult): string {
   const lines: string[] = []
   for (const line of invocation.output) lines.push(renderHostLine(line))
   const mark = invocation.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
+  const {request} = invocation
+  const sent =
+    invocation.mode === 'forwarded' ? `forwarded ${request.method} ${request.path}` : `POST /${invocation.function}`
   lines.push(
-    `${mark} ${invocation.function} (${invocation.mode === 'forwarded' ? `forwarded ${invocation.request.method} ${invocation.request.path}` : `POST /${invocation.function}`}) → ${invocation.response?.status ?? 'no answer'} in ${invocation.ms} ms, invocation ${invocation.invocationId}`,
+    `${mark} ${invocation.function} (${sent}) → ${invocation.response?.status ?? 'no answer'} ` +
+      `in ${invocation.ms} ms, invocation ${invocation.invocationId}`,
   )
   if (invocation.result?.error)
     lines.push(`  ${ux.colorize('red', invocation.result.code ?? 'FAILED')}: ${invocation.result.error}`)
@@ -65,7 +69,8 @@ export function renderStartEvent(event: StartEvent): string {
     case 'invocation': {
       const mark = event.ok ? ux.colorize('green', String(event.status)) : ux.colorize('red', String(event.status))
       const lines = [
-        `${time} ${event.function ?? '(no function)'} ${event.method} ${event.path} → ${mark} ${event.ms} ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
+        `${time} ${event.function ?? '(no function)'} ${event.method} ${event.path} → ${mark} ${event.ms} ` +
+          `ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
       ]
       if (event.error) lines.push(`${time}   ${ux.colorize('red', event.error)}`)
       for (const log of event.logs) lines.push(`${time}   log: ${log}`)
@@ -75,7 +80,9 @@ export function renderStartEvent(event: StartEvent): string {
       return `${time} ${renderHostLine(event)}`
     case 'restarted':
       return `${time} ${ux.colorize('green', `handler restarted, ready in ${event.startupMs} ms`)}`
-    case 'exit':
-      return `${time} ${ux.colorize('yellow', `handler ${event.signal ? `killed by ${event.signal}` : `exited with code ${event.code}`}`)}: ${event.message}`
+    case 'exit': {
+      const how = event.signal ? `killed by ${event.signal}` : `exited with code ${event.code}`
+      return `${time} ${ux.colorize('yellow', `handler ${how}`)}: ${event.message}`
+    }
   }
 }
