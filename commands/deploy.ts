@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {ChdCommand} from '../src/base-command.js'
 import {deploy, deployFleet, type DeployResult, type FleetDocument, listApps} from '../src/deploy/index.js'
 import {ChdError, ExitCode} from '../src/errors.js'
-import {azureFlags, azureOptions} from '../src/flags.js'
+import {azureFlags, azureTarget} from '../src/flags.js'
 import {parseAssignments} from '../src/remote/settings.js'
 import {renderDeploy, renderFleet} from '../src/ui/deploy.js'
 import {fleetDisplay} from '../src/ui/fleet.js'
@@ -12,11 +12,19 @@ import {fleetDisplay} from '../src/ui/fleet.js'
 export default class Deploy extends ChdCommand {
   static override summary =
     'Check, pack and deploy a custom-handler app to Azure, for every hosting plan, without losing a setting.'
-  static override description =
-    `Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium, Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and stack), validate-local (the doctor's checks against that platform), package (skipped upload when the sha256 matches the live package), upload, activate (app settings merged: existing + FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) + --setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's "Worker process started and initialized." since this deployment, ` +
-    'or a 2xx from --smoke; a failure exits 5 with the code chd doctor uses). ' +
-    'With several apps (--app repeated, or --apps-file), the checks run once per distinct target, the package is ' +
-    'built once, and the apps deploy --parallel at a time; the exit is the highest failure class.'
+  static override description = [
+    'Detects the plan from the app itself and takes its path: Kudu zipdeploy (Dedicated, Premium,',
+    "Windows), OneDeploy /api/publish (Flex), or a blob in the app's storage with",
+    'WEBSITE_RUN_FROM_PACKAGE (Linux Consumption). Steps: validate-remote (the app, its settings and',
+    "stack), validate-local (the doctor's checks against that platform), package (skipped upload when the",
+    'sha256 matches the live package), upload, activate (app settings merged: existing +',
+    "FUNCTIONS_WORKER_RUNTIME (custom, unless the app's stack supplies the handler's interpreter) +",
+    "--setting + --settings-file; sync triggers), verify (evidence that the handler started: the host's",
+    '"Worker process started and initialized." since this deployment, or a 2xx from --smoke; a failure',
+    'exits 5 with the code chd doctor uses). With several apps (--app repeated, or --apps-file), the checks',
+    'run once per distinct target, the package is built once, and the apps deploy --parallel at a time;',
+    'the exit is the highest failure class.',
+  ].join(' ')
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go --app my-func',
@@ -85,10 +93,10 @@ export default class Deploy extends ChdCommand {
         suggestions: ['Drop --no-wait'],
       })
     }
+    const {app: _app, ...target} = azureTarget(flags)
     const shared = {
+      ...target,
       dir: args.dir,
-      resourceGroup: flags['resource-group'],
-      slot: flags.slot,
       package: flags.package,
       settings: parseAssignments(flags.setting ?? []),
       settingsFile: flags['settings-file'],
@@ -101,7 +109,6 @@ export default class Deploy extends ChdCommand {
       smoke: flags.smoke,
       swap: flags.swap,
       targetSlot: flags['target-slot'],
-      ...azureOptions(flags),
     }
     // From CHD_APP, oclif gives a multiple flag's one value as a string.
     const named = ([] as string[]).concat(flags.app ?? [])
@@ -111,7 +118,7 @@ export default class Deploy extends ChdCommand {
       return result
     }
     const apps = await listApps(named, flags['apps-file'], shared)
-    const display = fleetDisplay({json: this.jsonEnabled()})
+    const display = fleetDisplay({json: this.jsonEnabled(), plain: this.plain()})
     const {document, exit} = await deployFleet(
       {...shared, apps, parallel: flags.parallel, failFast: flags['fail-fast']},
       display,

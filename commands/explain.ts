@@ -3,12 +3,10 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'
-import {allExplanations, explainCode, type ExplainedCode, GROUPS} from '../src/explain/index.js'
+import {allExplanations, codeCatalogue, explainCode, type ExplainedCode} from '../src/explain/index.js'
 import {readLogInput} from '../src/explain/input.js'
 import type {LogExplanation} from '../src/explain/log.js'
 import {renderCodeList, renderExplanation, renderLogExplanation} from '../src/ui/explain.js'
-
-type Listed = Pick<ExplainedCode, 'code' | 'kind' | 'severity' | 'exit' | 'summary' | 'groups'>
 
 export default class Explain extends ChdCommand {
   static override summary = 'Explain a finding or error code, or find the code for a host log line. Offline.'
@@ -40,7 +38,7 @@ doctor --app uses. Exits 1 when no line names a known failure, 2 for an unknown 
     }),
   }
 
-  async run(): Promise<ExplainedCode | {codes: Listed[]; groups: typeof GROUPS} | LogExplanation> {
+  async run(): Promise<ExplainedCode | ReturnType<typeof codeCatalogue> | LogExplanation> {
     const {args, flags} = await this.parse(Explain)
     if (flags.line !== undefined || flags.file !== undefined) {
       if (args.code !== undefined) {
@@ -58,16 +56,8 @@ doctor --app uses. Exits 1 when no line names a known failure, 2 for an unknown 
       this.say(renderExplanation(explained))
       return explained
     }
-    const codes = allExplanations()
-    this.say(renderCodeList(codes))
-    const listed = codes.map(({code, kind, severity, exit, summary, groups}): Listed => ({
-      code,
-      kind,
-      severity,
-      exit,
-      summary,
-      groups,
-    }))
-    return {codes: listed, groups: GROUPS}
+    const catalogue = codeCatalogue()
+    this.say(renderCodeList(catalogue.codes))
+    return catalogue
   }
 }

@@ -10,7 +10,10 @@ import {renderInvocation} from '../src/ui/local.js'
 export default class Invoke extends ChdCommand {
   static override summary =
     'Start the handler, send one invocation exactly as the Functions host would, print the answer, stop it.'
-  static override description = `HTTP functions get the host's request object (or, with forwarding/proxying, the original request); other triggers get Data and Metadata as the host converts them (a queue message "hi" arrives as the JSON string "\\"hi\\""). Exit 1 when the host would count the invocation as failed.`
+  static override description =
+    `HTTP functions get the host's request object (or, with forwarding/proxying, the original request); ` +
+    `other triggers get Data and Metadata as the host converts them (a queue message "hi" arrives as the ` +
+    `JSON string "\\"hi\\""). Exit 1 when the host would count the invocation as failed.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-node hello --query name=Ada',

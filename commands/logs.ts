@@ -2,14 +2,18 @@ import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
 import {ChdError, ExitCode} from '../src/errors.js'
-import {azureFlags, azureOptions} from '../src/flags.js'
+import {azureFlags, azureTarget} from '../src/flags.js'
 import {type LogEvent, parseLevel} from '../src/logs/event.js'
 import {jsonLine, prettyLine} from '../src/logs/format.js'
 import {runLogs} from '../src/remote/logs.js'
 
 export default class Logs extends ChdCommand {
   static override summary = 'Invocation and startup logs in the terminal, on every plan.'
-  static override description = `Follows Kudu's log stream where the plan has one (Windows, Linux Dedicated and Premium) and queries Application Insights where it has none (Linux Consumption, Flex) or for history (--since, or without --follow). Pretty lines on a terminal, with the custom handler's startup lines marked; one JSON object per line when piped or with --json. Ctrl-C or a closed pipe ends it quietly.`
+  static override description =
+    `Follows Kudu's log stream where the plan has one (Windows, Linux Dedicated and Premium) and queries ` +
+    `Application Insights where it has none (Linux Consumption, Flex) or for history (--since, or without ` +
+    `--follow). Pretty lines on a terminal, with the custom handler's startup lines marked; one JSON object ` +
+    `per line when piped or with --json. Ctrl-C or a closed pipe ends it quietly.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --app my-func --follow',
@@ -54,9 +58,7 @@ export default class Logs extends ChdCommand {
     const write = (e: LogEvent) => process.stdout.write(`${pretty ? prettyLine(e) : jsonLine(e)}\n`)
     const notice = (text: string) => process.stderr.write(`${text}\n`)
     await runLogs({
-      app: flags.app,
-      resourceGroup: flags['resource-group'],
-      slot: flags.slot,
+      ...azureTarget(flags),
       follow: flags.follow,
       function: flags.function,
       invocation: flags.invocation,
@@ -65,7 +67,6 @@ export default class Logs extends ChdCommand {
       source: flags.source,
       onEvent: write,
       onNotice: this.jsonEnabled() ? () => {} : notice,
-      ...azureOptions(flags),
     })
   }
 }

@@ -9,9 +9,14 @@ import {renderFindings} from '../src/ui/findings.js'
 export default class Pack extends ChdCommand {
   static override summary =
     'Build the deployment zip: modes kept, .funcignore honoured, secrets left out, same bytes every time.'
-  static override description = `Runs the doctor's static checks first (errors stop the pack unless --force), then writes a zip whose entries are sorted, time-stamped 1980-01-01 and made "by Unix" with their real permission bits, so the same folder always gives the same sha256.
+  static override description =
+    `Runs the doctor's static checks first (errors stop the pack unless --force), then writes a zip whose ` +
+    `entries are sorted, time-stamped 1980-01-01 and made "by Unix" with their real permission bits, so the ` +
+    `same folder always gives the same sha256.
 
-Always left out: .git, .vscode, .funcignore, .gitignore, project.lock.json and local.settings.json. Files that usually hold secrets (.env, *.pem, *.key, *.pfx, id_rsa …) are refused unless .funcignore leaves them out or --include-secrets is given.`
+Always left out: .git, .vscode, .funcignore, .gitignore, project.lock.json and local.settings.json. ` +
+    `Files that usually hold secrets (.env, *.pem, *.key, *.pfx, id_rsa …) are refused unless .funcignore ` +
+    `leaves them out or --include-secrets is given.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> examples/hello-go -o app.zip',
@@ -53,7 +58,8 @@ Always left out: .git, .vscode, .funcignore, .gitignore, project.lock.json and l
     if (notable.length > 0) this.say(`${renderFindings(notable)}\n`)
     this.say(`${result.output}`)
     this.say(
-      `  entries  ${result.entries} (${result.deflated} deflated, ${result.stored} stored; ${result.excluded.length} excluded)`,
+      `  entries  ${result.entries} (${result.deflated} deflated, ${result.stored} ` +
+        `stored; ${result.excluded.length} excluded)`,
     )
     this.say(`  bytes    ${result.bytes} (from ${result.inputBytes})`)
     this.say(`  sha256   ${result.sha256}`)

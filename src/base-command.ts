@@ -35,8 +35,13 @@ export abstract class ChdCommand extends Command {
   }
 
   protected progress(): Promise<Progress> {
-    this.progressPromise ??= createProgress({json: this.jsonEnabled()})
+    this.progressPromise ??= createProgress({json: this.jsonEnabled(), plain: this.plain()})
     return this.progressPromise
+  }
+
+  /** Plain lines, no spinner or live table, even on a terminal: CI logs and dumb terminals. */
+  protected plain(): boolean {
+    return Boolean(process.env.CI) || process.env.TERM === 'dumb'
   }
 
   /** Human text on stdout; suppressed under --json, where only the returned document is printed. */

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
+import type {AzureOptions} from './azure/arm.js'
 import {AUTH_MODES, type AuthMode} from './azure/credential.js'
 import {PLANS, TARGET_NAMES} from './platform/targets.js'
 
@@ -54,20 +55,55 @@ export const azureFlags = {
   }),
   auth: Flags.option({
     summary:
-      'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, managed-identity, token.',
+      'Credential: default (DefaultAzureCredential, or CHD_ACCESS_TOKEN when set), cli, env, device, ' +
+      'managed-identity, token.',
     options: AUTH_MODES,
     default: 'default' as const,
   })(),
 }
 
-/** The Azure options every Azure command passes down; the environment is read here, not in src/. */
-export function azureOptions(flags: {subscription?: string; cloud?: string; 'arm-endpoint'?: string; auth?: AuthMode}) {
-  const settle = process.env.CHD_SETTINGS_SETTLE_MS
+/** The flags azureFlags declares, as parsed. */
+interface AzureFlagValues {
+  app?: string | string[]
+  'resource-group'?: string
+  slot?: string
+  subscription?: string
+  cloud?: string
+  'arm-endpoint'?: string
+  auth?: AuthMode
+}
+
+/**
+ * The Azure options every Azure command passes down. The environment is read here and in base-command.ts only;
+ * the CHD_*_MS waits are for tests and the local fake (Azure needs the defaults).
+ */
+export function azureOptions(flags: AzureFlagValues, env = process.env): AzureOptions {
   return {
-    subscription: flags.subscription,
+    subscription: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
+    azureConfigDir: env.AZURE_CONFIG_DIR,
     cloud: flags.cloud,
     armEndpoint: flags['arm-endpoint'],
+    logsEndpoint: env.CHD_LOGS_ENDPOINT,
     auth: flags.auth,
-    ...(settle === undefined ? {} : {settleMs: Number(settle)}),
+    accessToken: env.CHD_ACCESS_TOKEN,
+    clientId: env.AZURE_CLIENT_ID,
+    settleMs: milliseconds(env.CHD_SETTINGS_SETTLE_MS, 0),
+    verifyWindowMs: milliseconds(env.CHD_VERIFY_WINDOW_MS),
+    insightsPollMs: milliseconds(env.CHD_INSIGHTS_POLL_MS),
+    debugRenewMs: milliseconds(env.CHD_DEBUG_RENEW_MS),
   }
+}
+
+/** Which app (and slot) a command acts on, with the Azure options: what every Azure command passes down. */
+export function azureTarget<F extends AzureFlagValues>(
+  flags: F,
+  env = process.env,
+): AzureOptions & {app: F['app']; resourceGroup?: string; slot?: string} {
+  return {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags, env)}
+}
+
+/** A wait from the environment: a number of ms at least `min` (else 1), or undefined for the default. */
+function milliseconds(text: string | undefined, min = 1): number | undefined {
+  const ms = Number(text)
+  return text && Number.isFinite(ms) && ms >= min ? ms : undefined
 }

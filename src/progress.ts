@@ -17,6 +17,8 @@ export interface Progress {
 export interface ProgressOptions {
   json: boolean
   stream?: NodeJS.WriteStream
+  /** Plain lines even on a terminal: CI logs and TERM=dumb do not redraw a spinner. */
+  plain?: boolean
 }
 
 /** What a step's work gives back: its value, the detail its line ends with, and whether it failed anyway. */
@@ -69,7 +71,7 @@ export function withDetail(title: string, detail: string | undefined, start: num
 export async function createProgress(options: ProgressOptions): Promise<Progress> {
   if (options.json) return silentProgress
   const stream = options.stream ?? process.stderr
-  if (!isInteractive(stream)) return plainProgress(stream)
+  if (!isInteractive(stream, options.plain)) return plainProgress(stream)
   // ora costs ~60 ms to import: only pay for it when a spinner will actually be drawn.
   const {default: ora} = await import('ora')
   return {
@@ -98,8 +100,9 @@ export async function createProgress(options: ProgressOptions): Promise<Progress
 }
 
 /** Whether progress may redraw in place: a terminal, not CI, not TERM=dumb. */
-export function isInteractive(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
+/** A spinner or a live table can be drawn: a terminal, unless the command found CI or TERM=dumb (`plain`). */
+export function isInteractive(stream: NodeJS.WriteStream, plain?: boolean): boolean {
+  return Boolean(stream.isTTY) && !plain
 }
 
 /** One line per step start and end, for CI logs; `prefix` names whose steps they are (an app of a fleet). */

@@ -9,6 +9,7 @@ import {connect} from '../src/azure/arm.js'
 import {resolveCloud} from '../src/azure/cloud.js'
 import {KuduClient} from '../src/azure/kudu.js'
 import {resolveSubscription} from '../src/azure/subscription.js'
+import {azureOptions} from '../src/flags.js'
 import {FakeAzure, SUBSCRIPTION} from './fake-azure/server.js'
 import {tempDir} from './helpers/app.js'
 
@@ -24,33 +25,54 @@ describe('connecting', () => {
   })
 
   test('subscription: flag, then AZURE_SUBSCRIPTION_ID, then the az CLI profile (with its BOM)', async () => {
-    const saved = {sub: process.env.AZURE_SUBSCRIPTION_ID, dir: process.env.AZURE_CONFIG_DIR}
-    try {
-      const dir = await tempDir()
-      process.env.AZURE_CONFIG_DIR = dir
-      delete process.env.AZURE_SUBSCRIPTION_ID
-      await assert.rejects(resolveSubscription(), {code: 'SUBSCRIPTION_UNKNOWN'})
-      await mkdir(dir, {recursive: true})
-      await writeFile(
-        path.join(dir, 'azureProfile.json'),
-        '\uFEFF' +
-          JSON.stringify({
-            subscriptions: [
-              {id: 'other', isDefault: false},
-              {id: 'from-profile', isDefault: true},
-            ],
-          }),
-      )
-      assert.equal(await resolveSubscription(), 'from-profile')
-      process.env.AZURE_SUBSCRIPTION_ID = 'from-env'
-      assert.equal(await resolveSubscription(), 'from-env')
-      assert.equal(await resolveSubscription('from-flag'), 'from-flag')
-    } finally {
-      if (saved.sub === undefined) delete process.env.AZURE_SUBSCRIPTION_ID
-      else process.env.AZURE_SUBSCRIPTION_ID = saved.sub
-      if (saved.dir === undefined) delete process.env.AZURE_CONFIG_DIR
-      else process.env.AZURE_CONFIG_DIR = saved.dir
+    const dir = await tempDir()
+    await assert.rejects(resolveSubscription(undefined, dir), {code: 'SUBSCRIPTION_UNKNOWN'})
+    await mkdir(dir, {recursive: true})
+    await writeFile(
+      path.join(dir, 'azureProfile.json'),
+      '\uFEFF' +
+        JSON.stringify({
+          subscriptions: [
+            {id: 'other', isDefault: false},
+            {id: 'from-profile', isDefault: true},
+          ],
+        }),
+    )
+    const fromEnv = azureOptions({}, {AZURE_SUBSCRIPTION_ID: 'from-env', AZURE_CONFIG_DIR: dir})
+    assert.equal(
+      await resolveSubscription(undefined, azureOptions({}, {AZURE_CONFIG_DIR: dir}).azureConfigDir),
+      'from-profile',
+    )
+    assert.equal(await resolveSubscription(fromEnv.subscription, fromEnv.azureConfigDir), 'from-env')
+    const fromFlag = azureOptions({subscription: 'from-flag'}, {AZURE_SUBSCRIPTION_ID: 'from-env'})
+    assert.equal(await resolveSubscription(fromFlag.subscription), 'from-flag')
+  })
+
+  test('the environment is read in src/flags.ts: tokens, endpoints and the waits tests shorten', () => {
+    const env = {
+      CHD_ACCESS_TOKEN: 't',
+      AZURE_CLIENT_ID: 'c',
+      CHD_LOGS_ENDPOINT: 'https://127.0.0.1:1/v1',
+      CHD_SETTINGS_SETTLE_MS: '0',
+      CHD_VERIFY_WINDOW_MS: '2000',
+      CHD_INSIGHTS_POLL_MS: 'soon',
     }
+    assert.deepEqual(azureOptions({auth: 'token'}, env), {
+      subscription: undefined,
+      azureConfigDir: undefined,
+      cloud: undefined,
+      armEndpoint: undefined,
+      logsEndpoint: 'https://127.0.0.1:1/v1',
+      auth: 'token',
+      accessToken: 't',
+      clientId: 'c',
+      settleMs: 0,
+      verifyWindowMs: 2000,
+      insightsPollMs: undefined,
+      debugRenewMs: undefined,
+    })
+    const cloud = resolveCloud('AzureCloud', undefined, 'https://127.0.0.1:1/v1')
+    assert.equal(cloud.logsEndpoint, 'https://127.0.0.1:1/v1')
   })
 })
 
@@ -87,28 +109,33 @@ describe('Kudu tokens', () => {
     assert.deepEqual(asked, ['https://appservice.azure.com/.default', 'https://management.core.windows.net//.default'])
   })
 
-  test('no token for the App Service audience (AADSTS500011): the management audience is used, not AUTH_FAILED', async () => {
-    const credential: TokenCredential = {
-      getToken: async (scopes): Promise<AccessToken> => {
-        const scope = Array.isArray(scopes) ? scopes[0] : scopes
-        if (scope.includes('appservice')) {
-          throw Object.assign(
-            new Error(
-              'invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com was not found in the tenant named contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.',
-            ),
-            {name: 'AuthenticationError'},
-          )
-        }
-        return {token: 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
-      },
-    }
-    const ctx = await connect({
-      armEndpoint: fake.armEndpoint,
-      subscription: SUBSCRIPTION,
-      credential,
-      ca: fake.tls.caPem,
-    })
-    const r = await new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`).send('GET', '/api/settings')
-    assert.equal(r.status, 200)
-  })
+  test(
+    'no token for the App Service audience (AADSTS500011): the management audience is used, ' + 'not AUTH_FAILED',
+    async () => {
+      const credential: TokenCredential = {
+        getToken: async (scopes): Promise<AccessToken> => {
+          const scope = Array.isArray(scopes) ? scopes[0] : scopes
+          if (scope.includes('appservice')) {
+            throw Object.assign(
+              new Error(
+                'invalid_resource: AADSTS500011: The resource principal named https://appservice.azure.com ' +
+                  'was not found in the tenant named contoso. This can happen if the application has not been ' +
+                  'installed by the administrator of the tenant or consented to by any user in the tenant.',
+              ),
+              {name: 'AuthenticationError'},
+            )
+          }
+          return {token: 'chd-fake-token', expiresOnTimestamp: Date.now() + 3_600_000}
+        },
+      }
+      const ctx = await connect({
+        armEndpoint: fake.armEndpoint,
+        subscription: SUBSCRIPTION,
+        credential,
+        ca: fake.tls.caPem,
+      })
+      const r = await new KuduClient(ctx, `127.0.0.1:${fake.site('demo-flex').scmPort}`).send('GET', '/api/settings')
+      assert.equal(r.status, 200)
+    },
+  )
 })

@@ -85,7 +85,8 @@ describe('each finding code is triggered', {skip}, () => {
     const ok = await findings(
       goodApp(await linux(), {
         'host.json':
-          '// comment\n{"version": "2.0", /* c */ "customHandler": {"description": {"defaultExecutablePath": "handler",},},}\n',
+          '// comment\n{"version": "2.0", /* c */ "customHandler": {"description": ' +
+          '{"defaultExecutablePath": "handler",},},}\n',
       }),
     )
     assert.deepEqual(ok, [])
@@ -140,21 +141,24 @@ describe('each finding code is triggered', {skip}, () => {
     )
   })
 
-  test('%VAR% in defaultExecutablePath set only by local.settings.json: judged with it, and Azure must have it', async () => {
-    const fs = await findings(
-      goodApp(await linux(), {
-        'host.json': hostJson({defaultExecutablePath: '%HANDLER%'}),
-        'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', HANDLER: 'handler'}},
-      }),
-    )
-    const f = expectOnly(fs, 'ARGUMENT_VARIABLE_UNSET')
-    assert.equal(f.severity, 'info')
-    assert.match(f.message, /only local\.settings\.json sets/)
-    assert.deepEqual(
-      fs.filter((x) => x.severity !== 'info'),
-      [],
-    )
-  })
+  test(
+    '%VAR% in defaultExecutablePath set only by local.settings.json: judged with it, and ' + 'Azure must have it',
+    async () => {
+      const fs = await findings(
+        goodApp(await linux(), {
+          'host.json': hostJson({defaultExecutablePath: '%HANDLER%'}),
+          'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', HANDLER: 'handler'}},
+        }),
+      )
+      const f = expectOnly(fs, 'ARGUMENT_VARIABLE_UNSET')
+      assert.equal(f.severity, 'info')
+      assert.match(f.message, /only local\.settings\.json sets/)
+      assert.deepEqual(
+        fs.filter((x) => x.severity !== 'info'),
+        [],
+      )
+    },
+  )
 
   test('EXECUTABLE_NOT_FOUND: missing path, unknown command, case and .exe near misses', async () => {
     const missing = expectOnly(
@@ -299,33 +303,37 @@ describe('each finding code is triggered', {skip}, () => {
     assert.equal(other.file, 'scripts/setup.sh')
   })
 
-  test('SCRIPT_INTERPRETER_UNAVAILABLE: deno is in no image (error); node needs the Node stack (info while the stack is unknown)', async () => {
-    assert.equal(
-      expectOnly(
-        await findings(goodApp({content: '#!/usr/bin/env deno\n', mode: 0o755})),
+  test(
+    'SCRIPT_INTERPRETER_UNAVAILABLE: deno is in no image (error); node needs the Node stack (info while the ' +
+      'stack is unknown)',
+    async () => {
+      assert.equal(
+        expectOnly(
+          await findings(goodApp({content: '#!/usr/bin/env deno\n', mode: 0o755})),
+          'SCRIPT_INTERPRETER_UNAVAILABLE',
+        ).severity,
+        'error',
+      )
+      assert.equal(
+        expectOnly(
+          await findings(goodApp({content: '#!/usr/bin/env node\n', mode: 0o755})),
+          'SCRIPT_INTERPRETER_UNAVAILABLE',
+        ).severity,
+        'info',
+      )
+      const node = expectOnly(
+        await findings(
+          goodApp(await linux(), {
+            'host.json': hostJson({defaultExecutablePath: 'node', defaultWorkerPath: 'server.js'}),
+            'server.js': '',
+          }),
+        ),
         'SCRIPT_INTERPRETER_UNAVAILABLE',
-      ).severity,
-      'error',
-    )
-    assert.equal(
-      expectOnly(
-        await findings(goodApp({content: '#!/usr/bin/env node\n', mode: 0o755})),
-        'SCRIPT_INTERPRETER_UNAVAILABLE',
-      ).severity,
-      'info',
-    )
-    const node = expectOnly(
-      await findings(
-        goodApp(await linux(), {
-          'host.json': hostJson({defaultExecutablePath: 'node', defaultWorkerPath: 'server.js'}),
-          'server.js': '',
-        }),
-      ),
-      'SCRIPT_INTERPRETER_UNAVAILABLE',
-    )
-    assert.equal(node.severity, 'info')
-    assert.match(node.message, /Node\.js stack/)
-  })
+      )
+      assert.equal(node.severity, 'info')
+      assert.match(node.message, /Node\.js stack/)
+    },
+  )
 
   test('WORKER_PATH_NOT_FOUND resolves against workingDirectory', async () => {
     expectOnly(

@@ -26,7 +26,12 @@ describe('the chd CLI', () => {
     const text = await chd(['doctor', '--list-checks'])
     for (const c of CATALOGUE) assert.match(text.stdout, new RegExp(`^${c.code}\\s`, 'm'))
     const json = await chd(['doctor', '--list-checks', '--json'])
-    assert.equal(json.json().checks.length, CATALOGUE.length)
+    // The shape chd explain --json lists codes in, with only the findings.
+    assert.deepEqual(
+      json.json().codes.map((listed: {code: string; kind: string}) => [listed.code, listed.kind]),
+      CATALOGUE.map((c) => [c.code, 'finding']),
+    )
+    assert.ok(json.json().groups.length > 0)
   })
 
   test('doctor on the bundled example exits 0 and says node needs the Node.js stack', async () => {

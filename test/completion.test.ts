@@ -20,7 +20,7 @@ function complete(setup: string, words: string[]): string[] {
 }
 
 describe('shell completion (@oclif/plugin-autocomplete)', () => {
-  test('bash completes commands, topics and flags from the manifest; zsh and PowerShell scripts are written', async () => {
+  test('bash completes commands, topics and flags from the manifest; zsh and PowerShell scripts exist', async () => {
     const cache = await tempDir()
     const env = {XDG_CACHE_HOME: cache}
     const r = await chd(['autocomplete', 'bash'], {env})

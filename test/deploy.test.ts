@@ -105,21 +105,24 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     })
   }
 
-  test('a Windows app gets zipdeploy; text output lists the URL and says plainly the start is not confirmed', async () => {
-    const exe = await goHandler('windows-amd64')
-    const dir = await makeApp({
-      ...goodApp({copy: exe}),
-      'host.json': {version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler.exe'}}},
-      handler: '',
-      'handler.exe': {copy: exe},
-    })
-    // The fake cannot run a Windows program, so no line says it started (nor failed).
-    const r = await chd(['deploy', dir, '--app', 'demo-windows'], {env: {...env, CHD_VERIFY_WINDOW_MS: '2000'}})
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /windows dedicated \[Standard\] via zipdeploy/)
-    assert.match(r.stdout, /handler: start not confirmed: no line from the host's log stream .* pass --smoke/)
-    assert.match(r.stdout, /hello: https:\/\/127\.0\.0\.1:\d+\/api\/hello/)
-  })
+  test(
+    'a Windows app gets zipdeploy; text output lists the URL and says plainly the start is ' + 'not confirmed',
+    async () => {
+      const exe = await goHandler('windows-amd64')
+      const dir = await makeApp({
+        ...goodApp({copy: exe}),
+        'host.json': {version: '2.0', customHandler: {description: {defaultExecutablePath: 'handler.exe'}}},
+        handler: '',
+        'handler.exe': {copy: exe},
+      })
+      // The fake cannot run a Windows program, so no line says it started (nor failed).
+      const r = await chd(['deploy', dir, '--app', 'demo-windows'], {env: {...env, CHD_VERIFY_WINDOW_MS: '2000'}})
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /windows dedicated \[Standard\] via zipdeploy/)
+      assert.match(r.stdout, /handler: start not confirmed: no line from the host's log stream .* pass --smoke/)
+      assert.match(r.stdout, /hello: https:\/\/127\.0\.0\.1:\d+\/api\/hello/)
+    },
+  )
 
   test('an unchanged redeploy uploads 0 bytes', async () => {
     await chd(['deploy', appDir, '--app', 'demo-linux-dedicated'], {env})
@@ -285,6 +288,7 @@ describe('chd deploy against the local Azure fake', {skip: goSkip()}, () => {
     const r = await chd(['deploy', '--app', 'demo-linux-dedicated', '--package', zip, '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json().package.repacked, true)
+    assert.equal(r.json().package.path, zip, 'the zip given, not the repacked copy chd removes')
     const modes = await deployedModes(fake.site('demo-linux-dedicated').packageZip!)
     assert.equal(modes.handler, '-rwxr-xr-x')
     assert.equal(modes['host.json'], '-rw-r--r--')
@@ -392,40 +396,48 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
     s.AzureWebJobsStorage__blobServiceUri = fake.blobEndpoint
   }
 
-  test('identity-based storage: a plain URL and WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID=SystemAssigned; the fake fetches it with that identity (PackageDownloadHandler.cs)', async () => {
-    identityStorage()
-    fake.site(app).identity = {system: true, userAssigned: []}
-    try {
-      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
-      assert.equal(r.code, 0, r.stderr)
-      const s = fake.site(app).settings
-      assert.match(s.WEBSITE_RUN_FROM_PACKAGE, /\/function-releases\/[^?]+\.zip$/)
-      assert.equal(s.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, 'SystemAssigned')
-      assert.equal(r.json().verify.worker, 'started')
-    } finally {
-      restore()
-    }
-  })
+  test(
+    'identity-based storage: a plain URL and WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID=SystemAssigned; ' +
+      'the fake fetches it with that identity (PackageDownloadHandler.cs)',
+    async () => {
+      identityStorage()
+      fake.site(app).identity = {system: true, userAssigned: []}
+      try {
+        const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+        assert.equal(r.code, 0, r.stderr)
+        const s = fake.site(app).settings
+        assert.match(s.WEBSITE_RUN_FROM_PACKAGE, /\/function-releases\/[^?]+\.zip$/)
+        assert.equal(s.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, 'SystemAssigned')
+        assert.equal(r.json().verify.worker, 'started')
+      } finally {
+        restore()
+      }
+    },
+  )
 
-  test('AzureWebJobsStorage__clientId names a user-assigned identity: its resource id is set; an unknown one is refused before upload', async () => {
-    identityStorage()
-    const id =
-      '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
-    fake.site(app).identity = {system: false, userAssigned: [{id, clientId: '11111111-2222-3333-4444-555555555555'}]}
-    try {
-      fake.site(app).settings.AzureWebJobsStorage__clientId = '99999999-2222-3333-4444-555555555555'
-      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
-      assert.equal(refused.code, 1)
-      assert.match(refused.stderr, /STORAGE_IDENTITY_NOT_ASSIGNED/)
-      fake.site(app).settings.AzureWebJobsStorage__clientId = '11111111-2222-3333-4444-555555555555'
-      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
-      assert.equal(r.code, 0, r.stderr)
-      assert.equal(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, id)
-      assert.equal(r.json().verify.worker, 'started')
-    } finally {
-      restore()
-    }
-  })
+  test(
+    'AzureWebJobsStorage__clientId names a user-assigned identity: its resource id is set; an unknown one ' +
+      'is refused before upload',
+    async () => {
+      identityStorage()
+      const id =
+        '/subscriptions/x/resourceGroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer'
+      fake.site(app).identity = {system: false, userAssigned: [{id, clientId: '11111111-2222-3333-4444-555555555555'}]}
+      try {
+        fake.site(app).settings.AzureWebJobsStorage__clientId = '99999999-2222-3333-4444-555555555555'
+        const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+        assert.equal(refused.code, 1)
+        assert.match(refused.stderr, /STORAGE_IDENTITY_NOT_ASSIGNED/)
+        fake.site(app).settings.AzureWebJobsStorage__clientId = '11111111-2222-3333-4444-555555555555'
+        const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, id)
+        assert.equal(r.json().verify.worker, 'started')
+      } finally {
+        restore()
+      }
+    },
+  )
 
   test('identity-based storage and no identity on the app: refused with the fix, nothing uploaded', async () => {
     identityStorage()
@@ -439,46 +451,50 @@ describe('Linux Consumption: how the platform will read the package', {skip: goS
     }
   })
 
-  test('a SAS-only connection string: uploaded with it, and the package URL carries it (never printed); one that cannot read is refused', async () => {
-    const {
-      AccountSASPermissions,
-      AccountSASResourceTypes,
-      AccountSASServices,
-      generateAccountSASQueryParameters,
-      StorageSharedKeyCredential,
-    } = await import('@azure/storage-blob')
-    const sas = (permissions: string) =>
-      generateAccountSASQueryParameters(
-        {
-          permissions: AccountSASPermissions.parse(permissions),
-          services: AccountSASServices.parse('b').toString(),
-          resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
-          expiresOn: new Date(Date.now() + 400 * 86_400_000),
-          startsOn: new Date(Date.now() - 600_000),
-        },
-        new StorageSharedKeyCredential('demostore', STORAGE_KEY),
-      ).toString()
-    try {
-      const good = sas('rwc')
-      fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${good}`
-      const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
-      assert.equal(r.code, 0, r.stderr)
-      assert.ok(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE.endsWith(`?${good}`))
-      assert.equal(r.json().verify.worker, 'started')
-      assert.ok(
-        !r.stdout.includes(new URLSearchParams(good).get('sig')!) &&
-          !r.stderr.includes(new URLSearchParams(good).get('sig')!),
-        'the SAS is not printed',
-      )
-      fake.site(app).settings.AzureWebJobsStorage =
-        `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
-      const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
-      assert.equal(refused.code, 1)
-      assert.match(refused.stderr, /STORAGE_SAS_INSUFFICIENT/)
-    } finally {
-      restore()
-    }
-  })
+  test(
+    'a SAS-only connection string: uploaded with it, and the package URL carries it (never printed); one ' +
+      'that cannot read is refused',
+    async () => {
+      const {
+        AccountSASPermissions,
+        AccountSASResourceTypes,
+        AccountSASServices,
+        generateAccountSASQueryParameters,
+        StorageSharedKeyCredential,
+      } = await import('@azure/storage-blob')
+      const sas = (permissions: string) =>
+        generateAccountSASQueryParameters(
+          {
+            permissions: AccountSASPermissions.parse(permissions),
+            services: AccountSASServices.parse('b').toString(),
+            resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+            expiresOn: new Date(Date.now() + 400 * 86_400_000),
+            startsOn: new Date(Date.now() - 600_000),
+          },
+          new StorageSharedKeyCredential('demostore', STORAGE_KEY),
+        ).toString()
+      try {
+        const good = sas('rwc')
+        fake.site(app).settings.AzureWebJobsStorage = `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${good}`
+        const r = await chd(['deploy', appDir, '--app', app, '--force', '--json'], {env})
+        assert.equal(r.code, 0, r.stderr)
+        assert.ok(fake.site(app).settings.WEBSITE_RUN_FROM_PACKAGE.endsWith(`?${good}`))
+        assert.equal(r.json().verify.worker, 'started')
+        assert.ok(
+          !r.stdout.includes(new URLSearchParams(good).get('sig')!) &&
+            !r.stderr.includes(new URLSearchParams(good).get('sig')!),
+          'the SAS is not printed',
+        )
+        fake.site(app).settings.AzureWebJobsStorage =
+          `BlobEndpoint=${fake.blobEndpoint};SharedAccessSignature=${sas('wc')}`
+        const refused = await chd(['deploy', appDir, '--app', app, '--force'], {env})
+        assert.equal(refused.code, 1)
+        assert.match(refused.stderr, /STORAGE_SAS_INSUFFICIENT/)
+      } finally {
+        restore()
+      }
+    },
+  )
 })
 
 describe(
@@ -557,21 +573,24 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     nodeHandler(JSON_OK, "process.stderr.write('boom: cannot open config\\n'); process.exit(3)"),
   )
 
-  test('a crash-looping handler (host status Running) fails with HANDLER_EXITED and its stderr line, exit 5', async () => {
-    const dir = await makeApp(crashing)
-    const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
-    assert.equal(r.code, 5, r.stderr)
-    assert.match(r.stderr, /Error \[HANDLER_EXITED\]/)
-    assert.match(r.stderr, /exited with code 3: boom: cannot open config/)
-    // The step that found it says so: a failure is never ticked.
-    assert.match(r.stderr, /✖ verify/)
-    assert.doesNotMatch(r.stderr, /✔ verify/)
-    const json = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
-    assert.equal(json.code, 5)
-    const err = json.json().error
-    assert.equal(err.code, 'HANDLER_EXITED')
-    assert.equal(err.exit, 5)
-  })
+  test(
+    'a crash-looping handler (host status Running) fails with HANDLER_EXITED and its stderr ' + 'line, exit 5',
+    async () => {
+      const dir = await makeApp(crashing)
+      const r = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force'], {env})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(r.stderr, /Error \[HANDLER_EXITED\]/)
+      assert.match(r.stderr, /exited with code 3: boom: cannot open config/)
+      // The step that found it says so: a failure is never ticked.
+      assert.match(r.stderr, /✖ verify/)
+      assert.doesNotMatch(r.stderr, /✔ verify/)
+      const json = await chd(['deploy', dir, '--app', 'demo-linux-dedicated', '--force', '--json'], {env})
+      assert.equal(json.code, 5)
+      const err = json.json().error
+      assert.equal(err.code, 'HANDLER_EXITED')
+      assert.equal(err.exit, 5)
+    },
+  )
 
   test('an arm64 build deployed anyway: EXECUTABLE_WRONG_ARCH from "Exec format error" in the exception', async () => {
     const dir = await makeApp(goodApp({copy: await goHandler('linux-arm64')}))
@@ -602,27 +621,31 @@ describe('verify: evidence that the handler started, not the host state', {skip:
     }
   })
 
-  test('WebJobsScriptHostService.cs: a host that cannot start (host.json version 3.0) is in Error: HOST_NOT_RUNNING with its errors, exit 5', async () => {
-    const site = fake.site('demo-linux-consumption')
-    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    try {
-      const dir = await makeApp(
-        goodApp(
-          {copy: await goHandler('linux-amd64')},
-          {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}},
-        ),
-      )
-      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force'], {env})
-      assert.equal(r.code, 5, r.stderr)
-      assert.match(
-        r.stderr,
-        /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/,
-      )
-    } finally {
-      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
-    }
-  })
+  test(
+    'WebJobsScriptHostService.cs: a host that cannot start (host.json version 3.0) is in Error: ' +
+      'HOST_NOT_RUNNING with its errors, exit 5',
+    async () => {
+      const site = fake.site('demo-linux-consumption')
+      const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      try {
+        const dir = await makeApp(
+          goodApp(
+            {copy: await goHandler('linux-amd64')},
+            {'host.json': {version: '3.0', customHandler: {description: {defaultExecutablePath: 'handler'}}}},
+          ),
+        )
+        const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force'], {env})
+        assert.equal(r.code, 5, r.stderr)
+        assert.match(
+          r.stderr,
+          /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/,
+        )
+      } finally {
+        site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+      }
+    },
+  )
 
   test('--smoke against a handler that never serves fails with exit 5', async () => {
     const site = fake.site('demo-linux-consumption')

@@ -41,13 +41,15 @@ test('host log lines map to the local finding codes', () => {
   )
   assert.deepEqual(
     codes(
-      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. Exec format error",
+      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory " +
+        "'/home/site/wwwroot'. Exec format error",
     ),
     ['EXECUTABLE_WRONG_ARCH'],
   )
   assert.deepEqual(
     codes(
-      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory '/home/site/wwwroot'. No such file or directory",
+      "An error occurred trying to start process '/home/site/wwwroot/handler' with working directory " +
+        "'/home/site/wwwroot'. No such file or directory",
     ),
     ['EXECUTABLE_NOT_FOUND'],
   )
@@ -57,7 +59,11 @@ test('host log lines map to the local finding codes', () => {
   // docs/host-protocol.md §14: .NET 8 on Windows; the .NET Framework text too.
   assert.deepEqual(
     codes(
-      "Failed to start Worker Channel. Process fileName: D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory 'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS platform.",
+      'Failed to start Worker Channel. Process fileName: ' +
+        'D:\\home\\site\\wwwroot\\handler.exe\nSystem.ComponentModel.Win32Exception (193) : An error ' +
+        "occurred trying to start process 'D:\\home\\site\\wwwroot\\handler.exe' with working directory " +
+        "'D:\\home\\site\\wwwroot'. The specified executable is not a valid application for this OS " +
+        'platform.',
     ),
     ['EXECUTABLE_WRONG_ARCH'],
   )
@@ -182,21 +188,25 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.equal(doc.remote.hostState, 'Running')
   })
 
-  test('lost execute bit, running from the package (modes as packed): EXECUTABLE_NOT_EXECUTABLE while the host says Running', async () => {
-    const site = fake.site('demo-linux-dedicated')
-    site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
-    try {
-      const {r, codes, doc} = await deployThen(
-        'demo-linux-dedicated',
-        goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}),
-      )
-      assert.equal(r.code, 1)
-      assert.deepEqual(codes, ['EXECUTABLE_NOT_EXECUTABLE'])
-      assert.equal(doc.remote.hostState, 'Running', 'the host state alone would say all is well')
-    } finally {
-      delete site.settings.WEBSITE_RUN_FROM_PACKAGE
-    }
-  })
+  test(
+    'lost execute bit, running from the package (modes as packed): EXECUTABLE_NOT_EXECUTABLE while the host ' +
+      'says Running',
+    async () => {
+      const site = fake.site('demo-linux-dedicated')
+      site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
+      try {
+        const {r, codes, doc} = await deployThen(
+          'demo-linux-dedicated',
+          goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}),
+        )
+        assert.equal(r.code, 1)
+        assert.deepEqual(codes, ['EXECUTABLE_NOT_EXECUTABLE'])
+        assert.equal(doc.remote.hostState, 'Running', 'the host state alone would say all is well')
+      } finally {
+        delete site.settings.WEBSITE_RUN_FROM_PACKAGE
+      }
+    },
+  )
 
   test('a crash-looping handler: HANDLER_EXITED with its stderr line, though the host reports Running', async () => {
     const {codes, doc} = await deployThen(
@@ -211,35 +221,42 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
     assert.match(JSON.stringify(doc.findings), /exited with code 2: fatal: no DATABASE_URL/)
   })
 
-  test('no App Insights: the stream after switching debug mode on; nothing seen is said plainly (HANDLER_START_UNCONFIRMED)', async () => {
-    const site = fake.site('demo-windows')
-    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    site.logs.debugNotify = 0
-    const r = await chd(['doctor', '--app', 'demo-windows', '--json'], {env, cwd: elsewhere})
-    site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
-    const doc = r.json()
-    assert.equal(doc.remote.hostState, 'Running', 'an app never deployed runs a host with no functions')
-    assert.ok(site.logs.debugNotify > 0, 'the host status request switched debug mode on')
-    const unconfirmed = doc.findings.find((f: {code: string}) => f.code === 'HANDLER_START_UNCONFIRMED')
-    assert.ok(unconfirmed, JSON.stringify(doc.findings))
-    assert.match(unconfirmed.message, /debug mode/)
-  })
+  test(
+    'no App Insights: the stream after switching debug mode on; nothing seen is said plainly ' +
+      '(HANDLER_START_UNCONFIRMED)',
+    async () => {
+      const site = fake.site('demo-windows')
+      const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      site.logs.debugNotify = 0
+      const r = await chd(['doctor', '--app', 'demo-windows', '--json'], {env, cwd: elsewhere})
+      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+      const doc = r.json()
+      assert.equal(doc.remote.hostState, 'Running', 'an app never deployed runs a host with no functions')
+      assert.ok(site.logs.debugNotify > 0, 'the host status request switched debug mode on')
+      const unconfirmed = doc.findings.find((f: {code: string}) => f.code === 'HANDLER_START_UNCONFIRMED')
+      assert.ok(unconfirmed, JSON.stringify(doc.findings))
+      assert.match(unconfirmed.message, /debug mode/)
+    },
+  )
 
-  test('the execute bit by route: a zip push chmods 777 (warning), running from the package keeps the mode (error)', async () => {
-    const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
-    const judge = async () =>
-      (await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env}))
-        .json()
-        .findings.find((f: {code: string}) => f.code === 'EXECUTABLE_NOT_EXECUTABLE')
-    assert.equal((await judge()).severity, 'warning')
-    fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE = '1'
-    try {
-      assert.equal((await judge()).severity, 'error')
-    } finally {
-      delete fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE
-    }
-  })
+  test(
+    'the execute bit by route: a zip push chmods 777 (warning), running from the package keeps the mode ' + '(error)',
+    async () => {
+      const dir = await makeApp(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644}))
+      const judge = async () =>
+        (await chd(['doctor', dir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env}))
+          .json()
+          .findings.find((f: {code: string}) => f.code === 'EXECUTABLE_NOT_EXECUTABLE')
+      assert.equal((await judge()).severity, 'warning')
+      fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE = '1'
+      try {
+        assert.equal((await judge()).severity, 'error')
+      } finally {
+        delete fake.site('demo-linux-premium').settings.WEBSITE_RUN_FROM_PACKAGE
+      }
+    },
+  )
 
   test('an arm64 build → EXECUTABLE_WRONG_ARCH from the live logs', async () => {
     const {codes} = await deployThen('demo-linux-dedicated', goodApp({copy: await goHandler('linux-arm64')}))

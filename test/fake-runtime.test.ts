@@ -65,116 +65,152 @@ const crashing = handlerApp(
 )
 
 describe('the fake host (azure-functions-host, own model)', {skip: goSkip()}, () => {
-  test('HttpFunctionInvocationDispatcher.cs: a good handler logs "Worker process started and initialized." and serves /api', async () => {
-    const site = fake.site('demo-linux-premium')
-    await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64')})))
-    await until(() => messages(site).includes('Worker process started and initialized.'))
-    const started = site.logs.records.find((r) => r.message === 'Worker process started and initialized.')!
-    assert.equal(started.level, 'Information')
-    assert.equal(started.category, 'Microsoft.Azure.WebJobs.Script.Workers.Http.HttpFunctionInvocationDispatcher')
-    const r = await request(site, '/api/hello')
-    assert.deepEqual([r.status, r.text], [200, 'hello from go'])
-    assert.ok(messages(site).some((m) => /^Executed 'Functions\.hello' \(Succeeded/.test(m)))
-  })
-
-  test('WebJobsScriptHostService.cs + HttpFunctionInvocationDispatcher.cs: a crash-looping handler leaves status Running; 3 exits, then the host shuts down', async () => {
-    const site = fake.site('demo-linux-dedicated')
-    await fake.deployPackage(site, await zipOf(crashing))
-    await until(() => messages(site).includes('Exceeded http worker restart retry count. Shutting down Functions Host'))
-    const exits = site.logs.records.filter((r) => r.message.startsWith('Language Worker Process exited. Pid='))
-    assert.equal(exits.length, 3, 'the first launch and two restarts')
-    assert.equal(exits[0].level, 'Error')
-    assert.match(exits[0].exception!.message, /handler exited with code 3 \(0x3\)$/)
-    assert.equal(exits[0].exception!.inner!.message, 'boom: cannot open config')
-    assert.equal(site.host.state, 'Stopped', 'StopApplication: the platform starts it again later')
-  })
-
-  test('WebJobsScriptHostService.cs: while the handler fails, /admin/host/status says Running with no errors', async () => {
-    const site = fake.site('demo-linux-consumption')
-    fake.restartDelayMs = 200
-    try {
-      await fake.deployPackage(site, await zipOf(crashing))
-      await until(() => messages(site).some((m) => m.startsWith('Language Worker Process exited')))
-      const r = await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})
-      assert.equal(r.status, 200)
-      assert.equal(JSON.parse(r.text).state, 'Running')
-      assert.equal(JSON.parse(r.text).errors, undefined)
-      // After giving up, the platform restarts the host: Running again, and the loop starts over.
-      await until(() => messages(site).filter((m) => m.startsWith('Exceeded http worker restart')).length >= 2)
-    } finally {
-      fake.restartDelayMs = 60_000
-      await site.host.stop()
-    }
-  })
-
-  test("WorkerProcess.cs + TaskExtensions.Forget: a handler that cannot be exec'd is not restarted; the first call waits 4 × the timeout, then the host shuts down", async () => {
-    const site = fake.site('demo-linux-dedicated')
-    site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
-    try {
-      await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
-      await until(() => messages(site).some((m) => m.startsWith('Failed to start Worker Channel')))
-      const failed = site.logs.records.find((r) => r.message.startsWith('Failed to start Worker Channel'))!
-      assert.match(
-        failed.exception!.message,
-        /^An error occurred trying to start process '.*handler' with working directory '.*'\. Permission denied$/,
-      )
+  test(
+    'HttpFunctionInvocationDispatcher.cs: a good handler logs "Worker process started and initialized." and ' +
+      'serves /api',
+    async () => {
+      const site = fake.site('demo-linux-premium')
+      await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64')})))
+      await until(() => messages(site).includes('Worker process started and initialized.'))
+      const started = site.logs.records.find((r) => r.message === 'Worker process started and initialized.')!
+      assert.equal(started.level, 'Information')
+      assert.equal(started.category, 'Microsoft.Azure.WebJobs.Script.Workers.Http.HttpFunctionInvocationDispatcher')
       const r = await request(site, '/api/hello')
-      assert.equal(r.status, 500)
-      assert.equal(messages(site).filter((m) => m.startsWith('Failed to start Worker Channel')).length, 1, 'no restart')
-      assert.ok(
-        messages(site).includes(
-          'Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down',
-        ),
+      assert.deepEqual([r.status, r.text], [200, 'hello from go'])
+      assert.ok(messages(site).some((m) => /^Executed 'Functions\.hello' \(Succeeded/.test(m)))
+    },
+  )
+
+  test(
+    'WebJobsScriptHostService.cs + HttpFunctionInvocationDispatcher.cs: a crash-looping handler leaves ' +
+      'status Running; 3 exits, then the host shuts down',
+    async () => {
+      const site = fake.site('demo-linux-dedicated')
+      await fake.deployPackage(site, await zipOf(crashing))
+      await until(() =>
+        messages(site).includes('Exceeded http worker restart retry count. Shutting down Functions Host'),
       )
-    } finally {
-      delete site.settings.WEBSITE_RUN_FROM_PACKAGE
-    }
-  })
+      const exits = site.logs.records.filter((r) => r.message.startsWith('Language Worker Process exited. Pid='))
+      assert.equal(exits.length, 3, 'the first launch and two restarts')
+      assert.equal(exits[0].level, 'Error')
+      assert.match(exits[0].exception!.message, /handler exited with code 3 \(0x3\)$/)
+      assert.equal(exits[0].exception!.inner!.message, 'boom: cannot open config')
+      assert.equal(site.host.state, 'Stopped', 'StopApplication: the platform starts it again later')
+    },
+  )
 
-  test('KuduLite PushDeploymentController.cs LocalZipFetch: zip push on Linux Dedicated chmods 777, so a lost execute bit is restored', async () => {
-    const site = fake.site('demo-linux-dedicated')
-    await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
-    await until(() => messages(site).includes('Worker process started and initialized.'))
-  })
+  test(
+    'WebJobsScriptHostService.cs: while the handler fails, /admin/host/status says Running ' + 'with no errors',
+    async () => {
+      const site = fake.site('demo-linux-consumption')
+      fake.restartDelayMs = 200
+      try {
+        await fake.deployPackage(site, await zipOf(crashing))
+        await until(() => messages(site).some((m) => m.startsWith('Language Worker Process exited')))
+        const r = await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})
+        assert.equal(r.status, 200)
+        assert.equal(JSON.parse(r.text).state, 'Running')
+        assert.equal(JSON.parse(r.text).errors, undefined)
+        // After giving up, the platform restarts the host: Running again, and the loop starts over.
+        await until(() => messages(site).filter((m) => m.startsWith('Exceeded http worker restart')).length >= 2)
+      } finally {
+        fake.restartDelayMs = 60_000
+        await site.host.stop()
+      }
+    },
+  )
 
-  test('WorkerProcess.cs AssignUserExecutePermissionsIfNotExists: Flex adds the execute bit to the handler', async () => {
-    const site = fake.site('demo-flex')
-    await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
-    await until(() => messages(site).includes('Worker process started and initialized.'))
-  })
+  test(
+    "WorkerProcess.cs + TaskExtensions.Forget: a handler that cannot be exec'd is not restarted; the first " +
+      'call waits 4 × the timeout, then the host shuts down',
+    async () => {
+      const site = fake.site('demo-linux-dedicated')
+      site.settings.WEBSITE_RUN_FROM_PACKAGE = '1'
+      try {
+        await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
+        await until(() => messages(site).some((m) => m.startsWith('Failed to start Worker Channel')))
+        const failed = site.logs.records.find((r) => r.message.startsWith('Failed to start Worker Channel'))!
+        assert.match(
+          failed.exception!.message,
+          /^An error occurred trying to start process '.*handler' with working directory '.*'\. Permission denied$/,
+        )
+        const r = await request(site, '/api/hello')
+        assert.equal(r.status, 500)
+        assert.equal(
+          messages(site).filter((m) => m.startsWith('Failed to start Worker Channel')).length,
+          1,
+          'no restart',
+        )
+        assert.ok(
+          messages(site).includes(
+            'Final functionDispatcher state: Initializing. Initialization timed out and host is shutting down',
+          ),
+        )
+      } finally {
+        delete site.settings.WEBSITE_RUN_FROM_PACKAGE
+      }
+    },
+  )
 
-  test("ELF verneed (the fake's own reader): a cgo build needs a GLIBC newer than Debian 11 and fails as the loader does", async () => {
-    const image = await readImage(await goHandler('linux-amd64-cgo'))
-    assert.equal(image.kind, 'elf')
-    assert.match((image as {glibc?: string}).glibc ?? '', /^2\.\d+/)
-    assert.deepEqual(await readImage(await goHandler('linux-arm64')), {kind: 'elf', x64: false})
-    assert.equal((await readImage(await goHandler('windows-amd64'))).kind, 'pe')
-  })
+  test(
+    'KuduLite PushDeploymentController.cs LocalZipFetch: zip push on Linux Dedicated chmods 777, so a lost ' +
+      'execute bit is restored',
+    async () => {
+      const site = fake.site('demo-linux-dedicated')
+      await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
+      await until(() => messages(site).includes('Worker process started and initialized.'))
+    },
+  )
+
+  test(
+    'WorkerProcess.cs AssignUserExecutePermissionsIfNotExists: Flex adds the execute bit to ' + 'the handler',
+    async () => {
+      const site = fake.site('demo-flex')
+      await fake.deployPackage(site, await zipOf(goodApp({copy: await goHandler('linux-amd64'), mode: 0o644})))
+      await until(() => messages(site).includes('Worker process started and initialized.'))
+    },
+  )
+
+  test(
+    "ELF verneed (the fake's own reader): a cgo build needs a GLIBC newer than Debian 11 and fails as the " +
+      'loader does',
+    async () => {
+      const image = await readImage(await goHandler('linux-amd64-cgo'))
+      assert.equal(image.kind, 'elf')
+      assert.match((image as {glibc?: string}).glibc ?? '', /^2\.\d+/)
+      assert.deepEqual(await readImage(await goHandler('linux-arm64')), {kind: 'elf', x64: false})
+      assert.equal((await readImage(await goHandler('windows-amd64'))).kind, 'pe')
+    },
+  )
 })
 
 describe('file logging and the log stream (DebugStateProvider.cs, LogStreamManager.cs)', {skip: goSkip()}, () => {
-  test('EnableDebugModeFilter / FileLoggingStatusManager.cs: no file log until a host status request, and none after the window', async () => {
-    const site = fake.site('demo-linux-premium')
-    site.logs.debugNotify = 0
-    fake.debugWindowMs = 1500
-    try {
-      site.logs.files.clear()
-      site.logs.write('Information', 'Host.General', 'before debug mode')
-      assert.equal(site.logs.files.size, 0)
-      assert.equal((await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})).status, 200)
-      site.logs.write('Information', 'Host.General', 'in debug mode')
-      const lines = [...site.logs.files.values()].flat()
-      assert.ok(
-        lines.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]{12} \[Information\] in debug mode$/.test(l)),
-        lines.join('\n'),
-      )
-      await new Promise((r) => setTimeout(r, 1600))
-      site.logs.write('Information', 'Host.General', 'after the window')
-      assert.ok(![...site.logs.files.values()].flat().some((l) => l.includes('after the window')))
-    } finally {
-      fake.debugWindowMs = 15 * 60_000
-    }
-  })
+  test(
+    'EnableDebugModeFilter / FileLoggingStatusManager.cs: no file log until a host status request, and none ' +
+      'after the window',
+    async () => {
+      const site = fake.site('demo-linux-premium')
+      site.logs.debugNotify = 0
+      fake.debugWindowMs = 1500
+      try {
+        site.logs.files.clear()
+        site.logs.write('Information', 'Host.General', 'before debug mode')
+        assert.equal(site.logs.files.size, 0)
+        assert.equal((await request(site, '/admin/host/status', {'x-functions-key': site.masterKey})).status, 200)
+        site.logs.write('Information', 'Host.General', 'in debug mode')
+        const lines = [...site.logs.files.values()].flat()
+        assert.ok(
+          lines.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]{12} \[Information\] in debug mode$/.test(l)),
+          lines.join('\n'),
+        )
+        await new Promise((r) => setTimeout(r, 1600))
+        site.logs.write('Information', 'Host.General', 'after the window')
+        assert.ok(![...site.logs.files.values()].flat().some((l) => l.includes('after the window')))
+      } finally {
+        fake.debugWindowMs = 15 * 60_000
+      }
+    },
+  )
 
   test('FileLogger.cs: an exception follows its message on lines without a timestamp', () => {
     const site = fake.site('demo-windows')
@@ -214,7 +250,9 @@ describe('slots (Microsoft.Web sites/slots, config/slotConfigNames)', {skip: goS
           host: '127.0.0.1',
           port: fake.port,
           method,
-          path: `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.Web/sites/${p}${p.includes('?') ? '&' : '?'}api-version=2025-05-01`,
+          path:
+            `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.Web/sites/` +
+            `${p}${p.includes('?') ? '&' : '?'}api-version=2025-05-01`,
           ca: fake.tls.caPem,
           headers: {authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json'},
         },

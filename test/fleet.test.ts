@@ -27,7 +27,7 @@ async function appsFile(text: string): Promise<string> {
 }
 
 describe('--apps-file and the list of apps', () => {
-  test('NAME [RESOURCE_GROUP] [SLOT] a line, # comments, blank lines, - for no group; flags fill the rest', async () => {
+  test('NAME [RESOURCE_GROUP] [SLOT] a line, # comments, blank lines, - for no group; flags fill in', async () => {
     const file = await appsFile('# regions\n\nfunc-weu  rg-weu\r\nfunc-eus - staging   # east\n  func-win\n')
     assert.deepEqual(await listApps(['func-cli'], file, {resourceGroup: 'rg-default'}), [
       {name: 'func-cli', resourceGroup: 'rg-default', slot: undefined},
@@ -82,7 +82,7 @@ describe('--fail-fast between steps (src/deploy/steps.ts)', () => {
     return Promise.resolve({value: undefined, detail: ''})
   }
 
-  test('nothing starts once stopped; after the upload, activate still runs (no new content with old settings); verify does not', async () => {
+  test('stopped: nothing starts; an upload is still followed by activate (no new content, old settings)', async () => {
     const stop = new AbortController()
     const reason = new ChdError('SKIPPED', 'stopped')
     const log: string[] = []
@@ -163,7 +163,7 @@ describe('chd deploy --app A --app B …: one package to many apps', {skip: goSk
     mark = fake.requests.length
   })
 
-  test('three plans, one package (one sha256, one pack), one blob upload for two apps on one storage account', async () => {
+  test('three plans, one package (one sha256, one pack), one blob upload for two apps on one storage', async () => {
     const second = await fake.addSite({
       name: 'fleet-consumption-2',
       plan: 'consumption',
@@ -212,7 +212,7 @@ describe('chd deploy --app A --app B …: one package to many apps', {skip: goSk
     assert.equal(doc.apps[0].verify.worker, 'started')
   })
 
-  test('one failing app among three: the others deploy, every app is reported, the exit is the highest class', async () => {
+  test('one failing app among three: the others deploy, every app is reported, exit is the highest class', async () => {
     const premium = fake.site('demo-linux-premium')
     premium.settings[EXE_SETTING] = 'crash.sh'
     try {
@@ -252,7 +252,7 @@ describe('chd deploy --app A --app B …: one package to many apps', {skip: goSk
     assert.deepEqual(writes, [], 'nothing was written')
   })
 
-  test('a zip without Unix modes for apps whose settings name different executables: refused, two packages needed', async () => {
+  test('a modes-less zip, apps naming different executables: refused, two packages needed', async () => {
     const zip = path.join(await tempDir(), 'win.zip')
     await dosZip(appDir, ['host.json', 'hello/function.json', 'handler', 'crash.sh'], zip)
     const premium = fake.site('demo-linux-premium')

@@ -129,7 +129,8 @@ describe('doctor startup probe against real processes', () => {
     const fail = await probe(
       handlerApp(
         nodeHandler(
-          "res.statusCode = 500; res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Logs: ['lost']}))",
+          "res.statusCode = 500; res.setHeader('Content-Type', 'application/json'); " +
+            "res.end(JSON.stringify({Logs: ['lost']}))",
         ),
       ),
     )
@@ -154,13 +155,15 @@ describe('doctor startup probe against real processes', () => {
       handlerApp(
         nodeHandler(
           JSON_OK,
-          `require('node:child_process').spawn('sleep', ['60'], {stdio: 'ignore'}); require('node:fs').writeFileSync('pids', String(process.pid)); server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')`,
+          `require('node:child_process').spawn('sleep', ['60'], {stdio: 'ignore'}); ` +
+            `require('node:fs').writeFileSync('pids', String(process.pid)); ` +
+            `server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')`,
         ),
       ),
     )
     assert.equal(r.probe?.ready, true)
     const {readFile} = await import('node:fs/promises')
-    const pid = Number(await readFile(path.join(r.app, 'pids'), 'utf8'))
+    const pid = Number(await readFile(path.join(r.app!, 'pids'), 'utf8'))
     const alive = (p: number) => {
       try {
         process.kill(p, 0)
@@ -182,32 +185,35 @@ describe('doctor startup probe against real processes', () => {
 })
 
 describe('launch rules', () => {
-  test('arguments: %VAR% from settings and the host, leftovers deleted, .NET splitting, quoted worker path', async () => {
-    const dir = await makeApp({
-      'host.json': hostJson({
-        defaultExecutablePath: 'handler',
-        defaultWorkerPath: 'app/main.js',
-        arguments: ['--port', '%FUNCTIONS_CUSTOMHANDLER_PORT%', '--name=%NAME%', '--gone=%UNSET%', '--two words'],
-        workerArguments: ['--w'],
-      }),
-      'hello/function.json': {bindings: []},
-      handler: '',
-      'local.settings.json': {Values: {NAME: 'chd'}},
-    })
-    const app = await loadApp(await openFolder(dir))
-    const host = new LocalHost(app, dir)
-    const {planLaunch} = await import('../src/host/launch.js')
-    const plan = await planLaunch(app, dir, {port: 5555})
-    assert.deepEqual(plan.args, ['--port', '5555', '--name=chd', '--gone=', '--two', 'words', 'app/main.js', '--w'])
-    assert.deepEqual(plan.deleted, ['%UNSET%'])
-    assert.equal(plan.env.FUNCTIONS_CUSTOMHANDLER_PORT, '5555')
-    assert.equal(plan.env.FUNCTIONS_HTTPWORKER_PORT, '5555')
-    assert.equal(plan.env.FUNCTIONS_CUSTOMHANDLER_WORKER_ID, plan.env.FUNCTIONS_HTTPWORKER_ID)
-    assert.equal(plan.env.FUNCTIONS_APP_ROOT_PATH, dir)
-    assert.equal(plan.env.NAME, 'chd')
-    assert.equal(plan.cwd, dir)
-    assert.equal(host.timeoutMs, 30_000)
-  })
+  test(
+    'arguments: %VAR% from settings and the host, leftovers deleted, .NET splitting, quoted ' + 'worker path',
+    async () => {
+      const dir = await makeApp({
+        'host.json': hostJson({
+          defaultExecutablePath: 'handler',
+          defaultWorkerPath: 'app/main.js',
+          arguments: ['--port', '%FUNCTIONS_CUSTOMHANDLER_PORT%', '--name=%NAME%', '--gone=%UNSET%', '--two words'],
+          workerArguments: ['--w'],
+        }),
+        'hello/function.json': {bindings: []},
+        handler: '',
+        'local.settings.json': {Values: {NAME: 'chd'}},
+      })
+      const app = await loadApp(await openFolder(dir))
+      const host = new LocalHost(app, dir)
+      const {planLaunch} = await import('../src/host/launch.js')
+      const plan = await planLaunch(app, dir, {port: 5555})
+      assert.deepEqual(plan.args, ['--port', '5555', '--name=chd', '--gone=', '--two', 'words', 'app/main.js', '--w'])
+      assert.deepEqual(plan.deleted, ['%UNSET%'])
+      assert.equal(plan.env.FUNCTIONS_CUSTOMHANDLER_PORT, '5555')
+      assert.equal(plan.env.FUNCTIONS_HTTPWORKER_PORT, '5555')
+      assert.equal(plan.env.FUNCTIONS_CUSTOMHANDLER_WORKER_ID, plan.env.FUNCTIONS_HTTPWORKER_ID)
+      assert.equal(plan.env.FUNCTIONS_APP_ROOT_PATH, dir)
+      assert.equal(plan.env.NAME, 'chd')
+      assert.equal(plan.cwd, dir)
+      assert.equal(host.timeoutMs, 30_000)
+    },
+  )
 
   test('splitCommandLine follows the Windows/.NET rules', () => {
     assert.deepEqual(splitCommandLine(' a "b c" d\\"e "f\\\\" g'), ['a', 'b c', 'd"e', 'f\\', 'g'])

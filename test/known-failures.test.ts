@@ -43,18 +43,21 @@ const none = (fs: Finding[], code: string) =>
   )
 
 describe('executables besides the handler (host#6160, host#6051, functions-action#274)', {skip}, () => {
-  test('a bundled bin/ffmpeg loses its bit on Linux Consumption and Flex: named, with fixes that work there', async () => {
-    const app = goodApp(await go('linux-amd64'), {
-      'bin/ffmpeg': await go('linux-amd64'),
-      'tools/jq.sh': {content: '#!/bin/sh\necho\n', mode: 0o755},
-    })
-    for (const plan of ['consumption', 'flex'] as const) {
-      const f = only(await doctor(app, {plan}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
-      assert.match(f.message, /bin\/ffmpeg \(elf\), tools\/jq\.sh \(script\)/)
-      assert.match(f.fix!, /chmod them at start/)
-    }
-    none(await doctor(app, {plan: 'premium'}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
-  })
+  test(
+    'a bundled bin/ffmpeg loses its bit on Linux Consumption and Flex: named, with fixes ' + 'that work there',
+    async () => {
+      const app = goodApp(await go('linux-amd64'), {
+        'bin/ffmpeg': await go('linux-amd64'),
+        'tools/jq.sh': {content: '#!/bin/sh\necho\n', mode: 0o755},
+      })
+      for (const plan of ['consumption', 'flex'] as const) {
+        const f = only(await doctor(app, {plan}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
+        assert.match(f.message, /bin\/ffmpeg \(elf\), tools\/jq\.sh \(script\)/)
+        assert.match(f.fix!, /chmod them at start/)
+      }
+      none(await doctor(app, {plan: 'premium'}), 'BUNDLED_EXECUTABLE_LOSES_BIT')
+    },
+  )
 
   test('without its execute bit a bundled binary is named on every plan; node_modules tools are not', async () => {
     const fs = await doctor(
@@ -69,17 +72,20 @@ describe('executables besides the handler (host#6160, host#6051, functions-actio
     assert.equal(f.fix, 'chmod +x bin/ffmpeg')
   })
 
-  test('an arm64 helper is named; prebuilt variants for other platforms in folders named after them are not', async () => {
-    const fs = await doctor(
-      goodApp(await go('linux-amd64'), {
-        'bin/tool': await go('linux-arm64'),
-        'node_modules/pkg/prebuilds/linux-arm64/tool': await go('linux-arm64'),
-      }),
-    )
-    const f = only(fs, 'BUNDLED_BINARY_INCOMPATIBLE')
-    assert.match(f.message, /bin\/tool \(arm64\)/)
-    assert.doesNotMatch(f.message, /prebuilds/)
-  })
+  test(
+    'an arm64 helper is named; prebuilt variants for other platforms in folders named after ' + 'them are not',
+    async () => {
+      const fs = await doctor(
+        goodApp(await go('linux-amd64'), {
+          'bin/tool': await go('linux-arm64'),
+          'node_modules/pkg/prebuilds/linux-arm64/tool': await go('linux-arm64'),
+        }),
+      )
+      const f = only(fs, 'BUNDLED_BINARY_INCOMPATIBLE')
+      assert.match(f.message, /bin\/tool \(arm64\)/)
+      assert.doesNotMatch(f.message, /prebuilds/)
+    },
+  )
 })
 
 describe('bundled native libraries (.so, .node)', {skip}, () => {
@@ -128,16 +134,19 @@ describe('files the host must read (host#11528)', {skip}, () => {
 })
 
 describe('.funcignore whitelists (core-tools#4240)', () => {
-  test('"*" then "!HttpTrigger/function.json": the fix re-includes the folder first, as tried with the same engine', async () => {
-    const fs = await doctor({
-      'host.json': hostJson(),
-      'HttpTrigger/function.json': HTTP_FUNCTION,
-      handler: {content: '#!/bin/sh\nexec sleep 1\n', mode: 0o755},
-      '.funcignore': '*\n!host.json\n!handler\n!HttpTrigger/function.json\n',
-    })
-    const f = fs.find((x) => x.code === 'EXECUTABLE_NOT_PACKED' && /HttpTrigger/.test(x.message))!
-    assert.equal(f.fix, 'Add these lines at the end of .funcignore: !HttpTrigger/')
-  })
+  test(
+    '"*" then "!HttpTrigger/function.json": the fix re-includes the folder first, as tried with the same ' + 'engine',
+    async () => {
+      const fs = await doctor({
+        'host.json': hostJson(),
+        'HttpTrigger/function.json': HTTP_FUNCTION,
+        handler: {content: '#!/bin/sh\nexec sleep 1\n', mode: 0o755},
+        '.funcignore': '*\n!host.json\n!handler\n!HttpTrigger/function.json\n',
+      })
+      const f = fs.find((x) => x.code === 'EXECUTABLE_NOT_PACKED' && /HttpTrigger/.test(x.message))!
+      assert.equal(f.fix, 'Add these lines at the end of .funcignore: !HttpTrigger/')
+    },
+  )
 
   test('after the fix the package holds the function', async () => {
     const dir = await makeApp({

@@ -99,6 +99,36 @@ function cycles(edges: Edge[]): string[][] {
   return found
 }
 
+/**
+ * Where src/ may read the environment: the command layer reads it once and passes options down, so a
+ * service behaves the same whoever calls it. launch.ts copies it whole: the handler inherits the host's
+ * environment (on Azure, every app setting), which is not a setting chd reads.
+ */
+const ENV_READERS: Record<string, string> = {
+  'src/flags.ts': 'the Azure options and the waits tests shorten',
+  'src/base-command.ts': 'DEBUG (stacks), CI and TERM (spinners)',
+  'src/host/launch.ts': "the handler's inherited environment",
+}
+
+/** Each `process.env` in a source text (not in a string or comment), as its line number. */
+function envReads(file: string, text: string): number[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const lines: number[] = []
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isPropertyAccessExpression(node) &&
+      node.name.text === 'env' &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'process'
+    ) {
+      lines.push(source.getLineAndCharacterOfPosition(node.getStart()).line + 1)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return lines
+}
+
 describe('layers (ARCHITECTURE.md)', () => {
   test('every import runs downward through the tiers', () => {
     assert.deepEqual(upward(imports(), tiers()), [])
@@ -109,6 +139,19 @@ describe('layers (ARCHITECTURE.md)', () => {
       cycles(imports()).map((c) => c.join(' → ')),
       [],
     )
+  })
+
+  test('the environment is read at the command layer only (src/flags.ts), not deep in src/', () => {
+    const files = readdirSync(path.join(ROOT, 'src'), {recursive: true, encoding: 'utf8'})
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `src/${f}`)
+      .filter((f) => !(f in ENV_READERS))
+    const reads = files.flatMap((f) =>
+      envReads(f, readFileSync(path.join(ROOT, f), 'utf8')).map((line) => `${f}:${line}`),
+    )
+    assert.deepEqual(reads, [], 'read it in src/flags.ts and pass it down as an option')
+    const sample = "const a = process.env.X\n// process.env in a comment\nconst b = 'process.env.Y'\nenv(process)"
+    assert.deepEqual(envReads('sample.ts', sample), [1], 'the check finds a read and only a read')
   })
 
   test('the checks can fail: an upward import, a module in no tier, and a cycle are caught', () => {

@@ -12,9 +12,12 @@ import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {startServer} from './helpers/start.js'
 
 /** A handler that answers with everything it received, so tests can check what the host sent. */
-const ECHO = nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid))
+const ECHO = nodeHandler(
+  `require('node:fs').writeFileSync('pid', String(process.pid))
     res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: JSON.stringify({method: req.method, url: req.url, headers: req.headers, payload: JSON.parse(raw)})}}, Logs: ['echoed']}))`)
+    res.end(JSON.stringify({Outputs: {res: {statusCode: 200, body: JSON.stringify({method: req.method, ` +
+    `url: req.url, headers: req.headers, payload: JSON.parse(raw)})}}, Logs: ['echoed']}))`,
+)
 
 const QUEUE_FUNCTION = {
   bindings: [
@@ -77,36 +80,40 @@ describe('chd invoke sends what the host sends', () => {
     assert.equal('Body' in JSON.parse(String(r.result!.http!.body)).payload.Data.req, false)
   })
 
-  test('queue trigger: a string arrives as its JSON text, an object as an object; metadata encoded, *Trigger keys dropped', async () => {
-    const files = handlerApp(
-      nodeHandler(
-        `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: [raw]}))`,
-      ),
-      {
-        'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
-        'work/function.json': QUEUE_FUNCTION,
-      },
-    )
-    const dir = await makeApp(files)
-    const text = await runInvoke(
-      {
-        dir,
-        function: 'work',
-        data: 'HelloWorld',
-        triggerMetadata: '{"DequeueCount": 4, "Id": "abc", "QueueTrigger": "HelloWorld", "Empty": null}',
-      },
-      silentProgress,
-    )
-    const sent = JSON.parse(text.result!.logs[0])
-    assert.equal(sent.Data.msg, '"HelloWorld"')
-    assert.equal(sent.Metadata.DequeueCount, '4')
-    assert.equal(sent.Metadata.Id, '"abc"')
-    assert.equal('QueueTrigger' in sent.Metadata, false)
-    assert.equal('Empty' in sent.Metadata, false)
-    assert.equal(sent.Metadata.sys.MethodName, 'work')
-    const obj = await runInvoke({dir, function: 'work', data: '{"id": 7}'}, silentProgress)
-    assert.deepEqual(JSON.parse(obj.result!.logs[0]).Data.msg, {id: 7})
-  })
+  test(
+    'queue trigger: a string arrives as its JSON text, an object as an object; metadata encoded, *Trigger ' +
+      'keys dropped',
+    async () => {
+      const files = handlerApp(
+        nodeHandler(
+          `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: [raw]}))`,
+        ),
+        {
+          'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),
+          'work/function.json': QUEUE_FUNCTION,
+        },
+      )
+      const dir = await makeApp(files)
+      const text = await runInvoke(
+        {
+          dir,
+          function: 'work',
+          data: 'HelloWorld',
+          triggerMetadata: '{"DequeueCount": 4, "Id": "abc", "QueueTrigger": "HelloWorld", "Empty": null}',
+        },
+        silentProgress,
+      )
+      const sent = JSON.parse(text.result!.logs[0])
+      assert.equal(sent.Data.msg, '"HelloWorld"')
+      assert.equal(sent.Metadata.DequeueCount, '4')
+      assert.equal(sent.Metadata.Id, '"abc"')
+      assert.equal('QueueTrigger' in sent.Metadata, false)
+      assert.equal('Empty' in sent.Metadata, false)
+      assert.equal(sent.Metadata.sys.MethodName, 'work')
+      const obj = await runInvoke({dir, function: 'work', data: '{"id": 7}'}, silentProgress)
+      assert.deepEqual(JSON.parse(obj.result!.logs[0]).Data.msg, {id: 7})
+    },
+  )
 
   test('CLI: --json gives the raw exchange; a failed invocation exits 1; unknown function exits 4', async () => {
     const dir = await makeApp(handlerApp(ECHO))
@@ -160,44 +167,54 @@ describe('chd invoke sends what the host sends', () => {
 })
 
 describe('chd start', () => {
-  test('serves /api/<function> with the http output mapped like the host; Ctrl-C stops everything, exit 130', async () => {
-    const dir = await makeApp(
-      handlerApp(nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid)); ${JSON_OK}`)),
-    )
-    const s = await startServer(dir)
-    const ready = s.events[0]
-    assert.equal(ready.urls[0].url, `http://localhost:${s.port}/api/hello`)
-    const res = await fetch(`http://127.0.0.1:${s.port}/api/hello?x=1`)
-    assert.equal(res.status, 201)
-    assert.equal(res.headers.get('x-from'), 'handler')
-    assert.equal(await res.text(), 'made')
-    const inv = await s.waitFor((e) => e.type === 'invocation')
-    assert.equal(inv.function, 'hello')
-    assert.equal(inv.status, 201)
-    assert.deepEqual(inv.logs, ['did it'])
-    assert.match(inv.invocationId, /^[0-9a-f-]{36}$/)
-    assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/other`)).status, 404)
-    const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'))
-    s.child.kill('SIGINT')
-    assert.equal(await s.closed, 130)
-    assert.equal(await alive(pid), false, 'no handler survives Ctrl-C')
-  })
+  test(
+    'serves /api/<function> with the http output mapped like the host; Ctrl-C stops ' + 'everything, exit 130',
+    async () => {
+      const dir = await makeApp(
+        handlerApp(nodeHandler(`require('node:fs').writeFileSync('pid', String(process.pid)); ${JSON_OK}`)),
+      )
+      const s = await startServer(dir)
+      const ready = s.events[0]
+      assert.equal(ready.urls[0].url, `http://localhost:${s.port}/api/hello`)
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/hello?x=1`)
+      assert.equal(res.status, 201)
+      assert.equal(res.headers.get('x-from'), 'handler')
+      assert.equal(await res.text(), 'made')
+      const inv = await s.waitFor((e) => e.type === 'invocation')
+      assert.equal(inv.function, 'hello')
+      assert.equal(inv.status, 201)
+      assert.deepEqual(inv.logs, ['did it'])
+      assert.match(inv.invocationId, /^[0-9a-f-]{36}$/)
+      assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/other`)).status, 404)
+      const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'))
+      s.child.kill('SIGINT')
+      assert.equal(await s.closed, 130)
+      assert.equal(await alive(pid), false, 'no handler survives Ctrl-C')
+    },
+  )
 
-  test("keeps its connections to the handler open and reuses them, as the host's one HttpClient does (DefaultHttpWorkerService.CreateHttpClient)", async () => {
-    const dir = await makeApp(
-      handlerApp(
-        nodeHandler(`res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {body: JSON.stringify({port: req.socket.remotePort, chunked: req.headers['transfer-encoding'], length: raw.length})}}}))`),
-      ),
-    )
-    const s = await startServer(dir)
-    const seen = []
-    for (let i = 0; i < 20; i++) seen.push(await (await fetch(`http://127.0.0.1:${s.port}/api/hello`)).json())
-    assert.equal(new Set(seen.map((x) => x.port)).size, 1, JSON.stringify(seen))
-    for (const x of seen) assert.ok(x.chunked === 'chunked' && x.length > 100, JSON.stringify(x))
-    s.child.kill('SIGINT')
-    assert.equal(await s.closed, 130)
-  })
+  test(
+    "keeps its connections to the handler open and reuses them, as the host's one HttpClient does " +
+      '(DefaultHttpWorkerService.CreateHttpClient)',
+    async () => {
+      const dir = await makeApp(
+        handlerApp(
+          nodeHandler(
+            `res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {body: JSON.stringify({port: req.socket.remotePort, ` +
+              `chunked: req.headers['transfer-encoding'], length: raw.length})}}}))`,
+          ),
+        ),
+      )
+      const s = await startServer(dir)
+      const seen = []
+      for (let i = 0; i < 20; i++) seen.push(await (await fetch(`http://127.0.0.1:${s.port}/api/hello`)).json())
+      assert.equal(new Set(seen.map((x) => x.port)).size, 1, JSON.stringify(seen))
+      for (const x of seen) assert.ok(x.chunked === 'chunked' && x.length > 100, JSON.stringify(x))
+      s.child.kill('SIGINT')
+      assert.equal(await s.closed, 130)
+    },
+  )
 
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
     const dir = await makeApp(
@@ -235,7 +252,8 @@ describe('chd start', () => {
     const dir = await makeApp(
       handlerApp(
         nodeHandler(
-          `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + JSON.parse(raw).Data.msg]}))`,
+          `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ` +
+            `['got ' + JSON.parse(raw).Data.msg]}))`,
         ),
         {
           'host.json': hostJson({defaultExecutablePath: 'handler'}, {}, BUNDLE),

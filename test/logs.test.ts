@@ -81,10 +81,12 @@ function parse(...lines: string[]) {
 test("stream lines parse into events; keep-alives, banners and Kudu's own lines are hidden", () => {
   assert.deepEqual(
     parse(
-      '2026-11-21T05:06:10  Welcome, you are now connected to log-streaming service. The default timeout is 2 hours. Change the timeout with the App Setting SCM_LOGSTREAM_TIMEOUT (in seconds). ',
+      '2026-11-21T05:06:10  Welcome, you are now connected to log-streaming service. The default timeout ' +
+        'is 2 hours. Change the timeout with the App Setting SCM_LOGSTREAM_TIMEOUT (in seconds). ',
       '2026-11-21T05:07:10  No new trace in the past 1 min(s).',
       'Starting Log Tail -n 10 of existing logs ----',
-      '/home/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log  (https://x.scm.azurewebsites.net/api/vfs/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log)',
+      '/home/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log  ' +
+        '(https://x.scm.azurewebsites.net/api/vfs/LogFiles/Application/Functions/Host/2026-11-21T05-06-00Z-abc.log)',
       'Ending Log Tail of existing logs ---',
       'Starting Live Log Stream ---',
       '2026-11-21T07:06:10  The log-streaming session has ended due to timeout 120 min(s).',
@@ -92,7 +94,8 @@ test("stream lines parse into events; keep-alives, banners and Kudu's own lines 
     [],
   )
   const [e] = parse(
-    "2026-11-21T05:06:11.045 [Error] Executed 'Functions.hello' (Failed, Id=330ec166-736f-4d1d-9432-4c970910af5d, Duration=4ms)",
+    "2026-11-21T05:06:11.045 [Error] Executed 'Functions.hello' (Failed, " +
+      'Id=330ec166-736f-4d1d-9432-4c970910af5d, Duration=4ms)',
   )
   assert.deepEqual(
     [e.level, e.function, e.invocationId, e.time],
@@ -101,27 +104,33 @@ test("stream lines parse into events; keep-alives, banners and Kudu's own lines 
   assert.equal(parse('2026-11-21T05:06:11.045 [Information] Worker process started and initialized.')[0].startup, true)
 })
 
-test('FileLogger.cs: exception lines join their record with its time and level; [Level,Function] names the function', () => {
-  const events = parse(
-    '2026-11-21T05:06:11.045 [Error] Language Worker Process exited. Pid=42.',
-    'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : /home/site/wwwroot/handler exited with code 1 (0x1)',
-    ' ---> System.Exception : panic: cannot read config',
-    '   at Microsoft.Azure.WebJobs.Script.Workers.WorkerProcess.StartProcessAsync()',
-    "2026-11-21T05:06:12.000 [Information,hello] Executing 'Functions.hello' (Reason='x', Id=330ec166-736f-4d1d-9432-4c970910af5d)",
-  )
-  assert.equal(events.length, 2)
-  assert.equal(events[0].level, 'Error')
-  assert.equal(events[0].time, '2026-11-21T05:06:11.045Z')
-  assert.match(
-    events[0].message,
-    /^Language Worker Process exited\. Pid=42\.\n.*exited with code 1 \(0x1\)\n ---> System\.Exception : panic/,
-  )
-  assert.equal(events[1].function, 'hello')
-})
+test(
+  'FileLogger.cs: exception lines join their record with its time and level; [Level,Function] names the ' + 'function',
+  () => {
+    const events = parse(
+      '2026-11-21T05:06:11.045 [Error] Language Worker Process exited. Pid=42.',
+      'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException : /home/site/wwwroot/handler ' +
+        'exited with code 1 (0x1)',
+      ' ---> System.Exception : panic: cannot read config',
+      '   at Microsoft.Azure.WebJobs.Script.Workers.WorkerProcess.StartProcessAsync()',
+      "2026-11-21T05:06:12.000 [Information,hello] Executing 'Functions.hello' (Reason='x', " +
+        'Id=330ec166-736f-4d1d-9432-4c970910af5d)',
+    )
+    assert.equal(events.length, 2)
+    assert.equal(events[0].level, 'Error')
+    assert.equal(events[0].time, '2026-11-21T05:06:11.045Z')
+    assert.match(
+      events[0].message,
+      /^Language Worker Process exited\. Pid=42\.\n.*exited with code 1 \(0x1\)\n ---> System\.Exception : panic/,
+    )
+    assert.equal(events[1].function, 'hello')
+  },
+)
 
 test("KuduLite: the platform's docker lines are events with their own time and level", () => {
   const [e] = parse(
-    "2024-02-05T17:30:54.015Z ERROR - Container app_0_1 didn't respond to HTTP pings on port: 8080, failing site start. See container logs for debugging.",
+    "2024-02-05T17:30:54.015Z ERROR - Container app_0_1 didn't respond to HTTP pings on port: 8080, " +
+      'failing site start. See container logs for debugging.',
   )
   assert.deepEqual([e.time, e.level], ['2024-02-05T17:30:54.015Z', 'Error'])
   assert.match(e.message, /^Container app_0_1 didn't respond/)
@@ -329,92 +338,113 @@ describe('chd logs', {skip: goSkip()}, () => {
     assert.match(r.stderr, /no Kudu log stream/)
   })
 
-  test("EnableDebugModeFilter / DebugStateProvider.cs: --follow switches the host's file log on and keeps renewing it", async () => {
-    const site = fake.site('demo-linux-dedicated')
-    site.logs.debugNotify = 0
-    const pings = () => fake.requests.filter((q) => q.host === 'site' && q.path.startsWith('/admin/host/status')).length
-    const before = pings()
-    const f = follow(['--app', 'demo-linux-dedicated', '--follow'], {CHD_DEBUG_RENEW_MS: '300'})
-    await f.until(() => pings() >= before + 3)
-    assert.ok(site.logs.fileLoggingOn, 'debug mode is on')
-    f.child.kill('SIGINT')
-    await f.closed
-    assert.ok(
-      f.events.every((e) => !/^Host Status:/.test(e.message)),
-      "chd's own status pings are not shown",
-    )
-  })
+  test(
+    "EnableDebugModeFilter / DebugStateProvider.cs: --follow switches the host's file log on and keeps " +
+      'renewing it',
+    async () => {
+      const site = fake.site('demo-linux-dedicated')
+      site.logs.debugNotify = 0
+      const pings = () =>
+        fake.requests.filter((q) => q.host === 'site' && q.path.startsWith('/admin/host/status')).length
+      const before = pings()
+      const f = follow(['--app', 'demo-linux-dedicated', '--follow'], {CHD_DEBUG_RENEW_MS: '300'})
+      await f.until(() => pings() >= before + 3)
+      assert.ok(site.logs.fileLoggingOn, 'debug mode is on')
+      f.child.kill('SIGINT')
+      await f.closed
+      assert.ok(
+        f.events.every((e) => !/^Host Status:/.test(e.message)),
+        "chd's own status pings are not shown",
+      )
+    },
+  )
 
-  test('Windows Kudu (LogStreamManager.cs): nothing from before the connection; CRLF lines; an exception joins its record', async () => {
-    const site = fake.site('demo-windows')
-    site.logs.debugNotify = Date.now()
-    site.logs.write('Information', 'Host.General', 'written before chd connected')
-    const before = fake.logstreamConnections
-    const f = follow(['--app', 'demo-windows', '--follow'])
-    await f.until(() => fake.logstreamConnections > before, 30_000)
-    site.logs.write('Error', 'Worker.HttpWorkerProcess.x', 'Language Worker Process exited. Pid=7.', {
-      exception: {
-        type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
-        message: 'D:\\home\\site\\wwwroot\\handler.exe exited with code 1 (0x1)',
-        inner: {type: 'System.Exception', message: 'boom'},
-      },
-    })
-    await f.until(() => f.events.some((e) => /^Language Worker Process exited/.test(e.message)))
-    f.child.kill('SIGINT')
-    await f.closed
-    const e = f.events.find((x) => /^Language Worker Process exited/.test(x.message))
-    assert.equal(e.level, 'Error')
-    assert.match(
-      e.message,
-      /\nMicrosoft\.Azure\.WebJobs\.Script\.Workers\.WorkerProcessExitException : .*exited with code 1 \(0x1\)\n ---> System\.Exception : boom/,
-    )
-    assert.ok(
-      f.events.every((x) => !x.message.includes('\r')),
-      'CRLF handled',
-    )
-    assert.ok(
-      f.events.every((x) => x.message !== 'written before chd connected'),
-      'Windows Kudu replays nothing',
-    )
-    assert.ok(f.events.every((x) => !/Welcome|SCM_LOGSTREAM_TIMEOUT/.test(x.message)))
-  })
+  test(
+    'Windows Kudu (LogStreamManager.cs): nothing from before the connection; CRLF lines; an exception joins ' +
+      'its record',
+    async () => {
+      const site = fake.site('demo-windows')
+      site.logs.debugNotify = Date.now()
+      site.logs.write('Information', 'Host.General', 'written before chd connected')
+      const before = fake.logstreamConnections
+      const f = follow(['--app', 'demo-windows', '--follow'])
+      await f.until(() => fake.logstreamConnections > before, 30_000)
+      site.logs.write('Error', 'Worker.HttpWorkerProcess.x', 'Language Worker Process exited. Pid=7.', {
+        exception: {
+          type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
+          message: 'D:\\home\\site\\wwwroot\\handler.exe exited with code 1 (0x1)',
+          inner: {type: 'System.Exception', message: 'boom'},
+        },
+      })
+      await f.until(() => f.events.some((e) => /^Language Worker Process exited/.test(e.message)))
+      f.child.kill('SIGINT')
+      await f.closed
+      const e = f.events.find((x) => /^Language Worker Process exited/.test(x.message))
+      assert.equal(e.level, 'Error')
+      assert.match(
+        e.message,
+        /\nMicrosoft\.Azure\.WebJobs\.Script\.Workers\.WorkerProcessExitException : .*exited with code 1 \(0x1\)\n ---> System\.Exception : boom/,
+      )
+      assert.ok(
+        f.events.every((x) => !x.message.includes('\r')),
+        'CRLF handled',
+      )
+      assert.ok(
+        f.events.every((x) => x.message !== 'written before chd connected'),
+        'Windows Kudu replays nothing',
+      )
+      assert.ok(f.events.every((x) => !/Welcome|SCM_LOGSTREAM_TIMEOUT/.test(x.message)))
+    },
+  )
 
-  test('App Insights: the exceptions row is shown with the text that names the cause (outerMessage ---> innermostMessage)', async () => {
-    fake.site('demo-flex').logs.write('Error', 'Worker.HttpWorkerProcess.y', 'Language Worker Process exited. Pid=9.', {
-      exception: {
-        type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
-        message: '/home/site/wwwroot/handler exited with code 2 (0x2)',
-        inner: {type: 'System.Exception', message: 'no config'},
-      },
-    })
-    const r = await chd(['logs', '--app', 'demo-flex', '--since', '1h', '--json'], {env})
-    assert.equal(r.code, 0, r.stderr)
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-    assert.ok(
-      events.some((e) => e.message === 'Language Worker Process exited. Pid=9.'),
-      'the generic trace',
-    )
-    const x = events.find((e) => e.message === '/home/site/wwwroot/handler exited with code 2 (0x2) ---> no config')
-    assert.ok(x, JSON.stringify(events.map((e) => e.message)))
-    assert.equal(x.level, 'Error')
-  })
+  test(
+    'App Insights: the exceptions row is shown with the text that names the cause (outerMessage ---> ' +
+      'innermostMessage)',
+    async () => {
+      fake
+        .site('demo-flex')
+        .logs.write('Error', 'Worker.HttpWorkerProcess.y', 'Language Worker Process exited. Pid=9.', {
+          exception: {
+            type: 'Microsoft.Azure.WebJobs.Script.Workers.WorkerProcessExitException',
+            message: '/home/site/wwwroot/handler exited with code 2 (0x2)',
+            inner: {type: 'System.Exception', message: 'no config'},
+          },
+        })
+      const r = await chd(['logs', '--app', 'demo-flex', '--since', '1h', '--json'], {env})
+      assert.equal(r.code, 0, r.stderr)
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+      assert.ok(
+        events.some((e) => e.message === 'Language Worker Process exited. Pid=9.'),
+        'the generic trace',
+      )
+      const x = events.find((e) => e.message === '/home/site/wwwroot/handler exited with code 2 (0x2) ---> no config')
+      assert.ok(x, JSON.stringify(events.map((e) => e.message)))
+      assert.equal(x.level, 'Error')
+    },
+  )
 
-  test('--slot reads the slot\'s own rows (cloud_RoleName "<app>-<slot>", WebJobsRoleEnvironmentTelemetryInitializer.cs)', async () => {
-    const prod = fake.site('demo-linux-premium')
-    prod.logs.write('Information', 'Host.General', 'a line from production')
-    prod.slots.get('staging')!.logs.write('Information', 'Host.General', 'a line from staging')
-    const r = await chd(['logs', '--app', 'demo-linux-premium', '--slot', 'staging', '--since', '1h', '--json'], {env})
-    assert.equal(r.code, 0, r.stderr)
-    const messages = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).message)
-    assert.ok(messages.includes('a line from staging'))
-    assert.ok(!messages.includes('a line from production'))
-  })
+  test(
+    '--slot reads the slot\'s own rows (cloud_RoleName "<app>-<slot>", ' +
+      'WebJobsRoleEnvironmentTelemetryInitializer.cs)',
+    async () => {
+      const prod = fake.site('demo-linux-premium')
+      prod.logs.write('Information', 'Host.General', 'a line from production')
+      prod.slots.get('staging')!.logs.write('Information', 'Host.General', 'a line from staging')
+      const r = await chd(['logs', '--app', 'demo-linux-premium', '--slot', 'staging', '--since', '1h', '--json'], {
+        env,
+      })
+      assert.equal(r.code, 0, r.stderr)
+      const messages = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).message)
+      assert.ok(messages.includes('a line from staging'))
+      assert.ok(!messages.includes('a line from production'))
+    },
+  )
 
   test('history with --since; filtering by invocation id and level', async () => {
     const all = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--json'], {env})

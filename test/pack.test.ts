@@ -252,76 +252,83 @@ describe('zip writer', () => {
     assert.equal(stdout.trim().split('\n').length, 70_000)
   })
 
-  test('the same bytes whether files are read by the deflate threads (on disk) or handed over (a package being rewritten)', async () => {
-    const dir = await tempDir()
-    const line = (i: number) => `row ${i}: ${(i * 7919) % 1000} quick brown foxes, ${(i * 31) % 97} lazy dogs\n`
-    const text = Buffer.from(Array.from({length: 60_000}, (_, i) => line(i)).join(''))
-    const random = randomBytes(2 * 1024 * 1024 + 5)
-    const contents: Array<[string, Buffer]> = [
-      ['a/empty', Buffer.alloc(0)],
-      ['a/small.txt', text.subarray(0, 3000)],
-      ['a/noise.bin', random.subarray(0, 3000)],
-      ['b/one-chunk.txt', text.subarray(0, 1024 * 1024)],
-      ['b/three-chunks.txt', text.subarray(0, 2 * 1024 * 1024 + 1)],
-      ['c/random.bin', random],
-      ['c/photo.jpg', random.subarray(0, 200_000)],
-      ['d/run.sh', Buffer.from('#!/bin/sh\necho hi\n')],
-    ]
-    for (const [name, data] of contents) {
-      await mkdir(path.dirname(path.join(dir, name)), {recursive: true})
-      await writeFile(path.join(dir, name), data)
-    }
-    const byContent = (head: Buffer) => (head[0] === 0x23 && head[1] === 0x21 ? 0o755 : 0o644)
-    const zips: Buffer[] = []
-    for (const onDisk of [true, false]) {
-      const files = contents.map(([name, data]) => ({
-        ...memoryFile(name, data, byContent),
-        ...(onDisk ? {path: path.join(dir, name)} : {}),
-      }))
-      const file = path.join(dir, `${onDisk}.zip`)
-      await writeZip(files, createWriteStream(file), {level: 6})
-      await testZip(file)
-      zips.push(await readFile(file))
-    }
-    assert.ok(zips[0].equals(zips[1]))
-    const rows = Object.fromEntries((await listZip(path.join(dir, 'true.zip'))).map((r) => [r.name, r]))
-    assert.deepEqual(
-      [rows['b/three-chunks.txt'].method, rows['c/random.bin'].method, rows['a/noise.bin'].method],
-      ['defN', 'stor', 'stor'],
-    )
-    assert.equal(rows['d/run.sh'].mode, '-rwxr-xr-x')
-    const out = await tempDir()
-    await run('unzip', ['-q', path.join(dir, 'true.zip'), '-d', out])
-    for (const [name, data] of contents) assert.ok((await readFile(path.join(out, name))).equals(data), name)
-  })
-
-  test('a file that changed size since the folder was read is FILE_CHANGED; one that is gone, its fs error', async () => {
-    const dir = await tempDir()
-    const big = Buffer.from('some text that deflates well '.repeat(100_000))
-    await writeFile(path.join(dir, 'small.txt'), 'grown since')
-    await writeFile(path.join(dir, 'big.txt'), big)
-    await writeFile(path.join(dir, 'big.bin'), randomBytes(3 * 1024 * 1024))
-    const onDisk = (name: string, size: number): ZipSourceFile => ({
-      ...memoryFile(name, Buffer.alloc(0)),
-      size,
-      path: path.join(dir, name),
-      read: async () => 0,
-    })
-    for (const file of [
-      onDisk('small.txt', 5),
-      onDisk('big.txt', big.length + 10),
-      onDisk('big.txt', big.length - 10),
-    ]) {
-      await assert.rejects(
-        writeZip([file], createWriteStream(path.join(dir, 'x.zip'))),
-        (e: ChdError) => e.code === 'FILE_CHANGED',
+  test(
+    'the same bytes whether files are read by the deflate threads (on disk) or handed over (a package being ' +
+      'rewritten)',
+    async () => {
+      const dir = await tempDir()
+      const line = (i: number) => `row ${i}: ${(i * 7919) % 1000} quick brown foxes, ${(i * 31) % 97} lazy dogs\n`
+      const text = Buffer.from(Array.from({length: 60_000}, (_, i) => line(i)).join(''))
+      const random = randomBytes(2 * 1024 * 1024 + 5)
+      const contents: Array<[string, Buffer]> = [
+        ['a/empty', Buffer.alloc(0)],
+        ['a/small.txt', text.subarray(0, 3000)],
+        ['a/noise.bin', random.subarray(0, 3000)],
+        ['b/one-chunk.txt', text.subarray(0, 1024 * 1024)],
+        ['b/three-chunks.txt', text.subarray(0, 2 * 1024 * 1024 + 1)],
+        ['c/random.bin', random],
+        ['c/photo.jpg', random.subarray(0, 200_000)],
+        ['d/run.sh', Buffer.from('#!/bin/sh\necho hi\n')],
+      ]
+      for (const [name, data] of contents) {
+        await mkdir(path.dirname(path.join(dir, name)), {recursive: true})
+        await writeFile(path.join(dir, name), data)
+      }
+      const byContent = (head: Buffer) => (head[0] === 0x23 && head[1] === 0x21 ? 0o755 : 0o644)
+      const zips: Buffer[] = []
+      for (const onDisk of [true, false]) {
+        const files = contents.map(([name, data]) => ({
+          ...memoryFile(name, data, byContent),
+          ...(onDisk ? {path: path.join(dir, name)} : {}),
+        }))
+        const file = path.join(dir, `${onDisk}.zip`)
+        await writeZip(files, createWriteStream(file), {level: 6})
+        await testZip(file)
+        zips.push(await readFile(file))
+      }
+      assert.ok(zips[0].equals(zips[1]))
+      const rows = Object.fromEntries((await listZip(path.join(dir, 'true.zip'))).map((r) => [r.name, r]))
+      assert.deepEqual(
+        [rows['b/three-chunks.txt'].method, rows['c/random.bin'].method, rows['a/noise.bin'].method],
+        ['defN', 'stor', 'stor'],
       )
-    }
-    await assert.rejects(
-      writeZip([onDisk('gone.txt', 10)], createWriteStream(path.join(dir, 'x.zip'))),
-      (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && String(e.path).endsWith('gone.txt'),
-    )
-  })
+      assert.equal(rows['d/run.sh'].mode, '-rwxr-xr-x')
+      const out = await tempDir()
+      await run('unzip', ['-q', path.join(dir, 'true.zip'), '-d', out])
+      for (const [name, data] of contents) assert.ok((await readFile(path.join(out, name))).equals(data), name)
+    },
+  )
+
+  test(
+    'a file that changed size since the folder was read is FILE_CHANGED; one that is gone, ' + 'its fs error',
+    async () => {
+      const dir = await tempDir()
+      const big = Buffer.from('some text that deflates well '.repeat(100_000))
+      await writeFile(path.join(dir, 'small.txt'), 'grown since')
+      await writeFile(path.join(dir, 'big.txt'), big)
+      await writeFile(path.join(dir, 'big.bin'), randomBytes(3 * 1024 * 1024))
+      const onDisk = (name: string, size: number): ZipSourceFile => ({
+        ...memoryFile(name, Buffer.alloc(0)),
+        size,
+        path: path.join(dir, name),
+        read: async () => 0,
+      })
+      for (const file of [
+        onDisk('small.txt', 5),
+        onDisk('big.txt', big.length + 10),
+        onDisk('big.txt', big.length - 10),
+      ]) {
+        await assert.rejects(
+          writeZip([file], createWriteStream(path.join(dir, 'x.zip'))),
+          (e: ChdError) => e.code === 'FILE_CHANGED',
+        )
+      }
+      await assert.rejects(
+        writeZip([onDisk('gone.txt', 10)], createWriteStream(path.join(dir, 'x.zip'))),
+        (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && String(e.path).endsWith('gone.txt'),
+      )
+    },
+  )
 
   test('crc32Combine gives the CRC of the joined data', () => {
     const data = randomBytes(300_000)

@@ -38,41 +38,53 @@ const GO_SAMPLE = fn([
   {type: 'http', direction: 'out', name: 'res'},
 ])
 
-test('member names are case-insensitive, Outputs keys are not (HttpScriptInvocationResult: a Dictionary); statusCode wins, status is ignored', () => {
-  const r = readInvocationResponse(HTTP, json({outputs: {res: {StatusCode: '204', status: 500}}, logs: ['a']}))
-  assert.equal(r.ok, true)
-  assert.equal(r.http!.status, 204)
-  assert.deepEqual(r.logs, ['a'])
-  assert.equal(readInvocationResponse(HTTP, json({Outputs: {res: {status: 500}}})).http!.status, 200)
-  const upper = readInvocationResponse(HTTP, json({Outputs: {RES: {statusCode: 201}}}))
-  assert.equal(upper.ok, true)
-  assert.deepEqual(upper.http, {status: 200, headers: {}, body: '{}'})
-  assert.match(upper.warnings[0].message, /Outputs has "RES": output names are case-sensitive/)
-})
+test(
+  'member names are case-insensitive, Outputs keys are not (HttpScriptInvocationResult: a Dictionary); ' +
+    'statusCode wins, status is ignored',
+  () => {
+    const r = readInvocationResponse(HTTP, json({outputs: {res: {StatusCode: '204', status: 500}}, logs: ['a']}))
+    assert.equal(r.ok, true)
+    assert.equal(r.http!.status, 204)
+    assert.deepEqual(r.logs, ['a'])
+    assert.equal(readInvocationResponse(HTTP, json({Outputs: {res: {status: 500}}})).http!.status, 200)
+    const upper = readInvocationResponse(HTTP, json({Outputs: {RES: {statusCode: 201}}}))
+    assert.equal(upper.ok, true)
+    assert.deepEqual(upper.http, {status: 200, headers: {}, body: '{}'})
+    assert.match(upper.warnings[0].message, /Outputs has "RES": output names are case-sensitive/)
+  },
+)
 
-test('ReturnValue null or "" without $return is no error: the Go sample shape (HttpScriptInvocationResultExtensions.ToScriptInvocationResult)', () => {
-  for (const rv of [null, '']) {
-    const r = readInvocationResponse(
-      GO_SAMPLE,
-      json({Outputs: {res: {statusCode: 200, body: 'hi'}}, Logs: ['x'], ReturnValue: rv}),
+test(
+  'ReturnValue null or "" without $return is no error: the Go sample shape ' +
+    '(HttpScriptInvocationResultExtensions.ToScriptInvocationResult)',
+  () => {
+    for (const rv of [null, '']) {
+      const r = readInvocationResponse(
+        GO_SAMPLE,
+        json({Outputs: {res: {statusCode: 200, body: 'hi'}}, Logs: ['x'], ReturnValue: rv}),
+      )
+      assert.equal(r.ok, true, JSON.stringify(r))
+      assert.deepEqual(r.warnings, [])
+      assert.equal(r.http!.body, 'hi')
+    }
+  },
+)
+
+test(
+  'a JSON-object ReturnValue without $return overwrites Outputs per key; other values are not merged ' +
+    '(WorkerFunctionInvoker.HandleOutputDictionary)',
+  () => {
+    const merged = readInvocationResponse(
+      HTTP,
+      json({Outputs: {res: {body: 'outputs'}}, ReturnValue: {res: {statusCode: 202, body: 'return'}}}),
     )
-    assert.equal(r.ok, true, JSON.stringify(r))
-    assert.deepEqual(r.warnings, [])
-    assert.equal(r.http!.body, 'hi')
-  }
-})
-
-test('a JSON-object ReturnValue without $return overwrites Outputs per key; other values are not merged (WorkerFunctionInvoker.HandleOutputDictionary)', () => {
-  const merged = readInvocationResponse(
-    HTTP,
-    json({Outputs: {res: {body: 'outputs'}}, ReturnValue: {res: {statusCode: 202, body: 'return'}}}),
-  )
-  assert.equal(merged.http!.status, 202)
-  assert.equal(merged.http!.body, 'return')
-  const queue = readInvocationResponse(QUEUE, json({Outputs: {}, ReturnValue: 'x'}))
-  assert.equal(queue.ok, true)
-  assert.deepEqual(queue.warnings, [])
-})
+    assert.equal(merged.http!.status, 202)
+    assert.equal(merged.http!.body, 'return')
+    const queue = readInvocationResponse(QUEUE, json({Outputs: {}, ReturnValue: 'x'}))
+    assert.equal(queue.ok, true)
+    assert.deepEqual(queue.warnings, [])
+  },
+)
 
 test('a missing output is legal; only an HTTP function left without its http output is warned about', () => {
   const out = fn([
@@ -108,14 +120,18 @@ test('a $return http binding reads ReturnValue, also when it is a JSON string', 
   assert.deepEqual(missing.missing, ['$return'])
 })
 
-test('an http output that is null or not JSON fails the invocation: "Failed while trying to Deserialize to httpOutputBindingResponse"', () => {
-  for (const res of [null, 'SomeBlah', 42]) {
-    const r = readInvocationResponse(HTTP, json({Outputs: {res}}))
-    assert.equal(r.ok, false)
-    assert.equal(r.code, 'INVOCATION_FAILED')
-    assert.match(r.error!, /Deserialize to httpOutputBindingResponse/)
-  }
-})
+test(
+  'an http output that is null or not JSON fails the invocation: "Failed while trying to Deserialize to ' +
+    'httpOutputBindingResponse"',
+  () => {
+    for (const res of [null, 'SomeBlah', 42]) {
+      const r = readInvocationResponse(HTTP, json({Outputs: {res}}))
+      assert.equal(r.ok, false)
+      assert.equal(r.code, 'INVOCATION_FAILED')
+      assert.match(r.error!, /Deserialize to httpOutputBindingResponse/)
+    }
+  },
+)
 
 test('malformed answers fail as the host fails them', () => {
   assert.equal(readInvocationResponse(HTTP, json({Logs: 'not an array', Outputs: {res: {}}})).code, 'RESPONSE_NOT_JSON')
@@ -143,31 +159,36 @@ test('hostValue: strings and numbers travel as JSON text, objects as objects, by
   assert.equal(hostValue(Buffer.from('hi')), 'aGk=')
 })
 
-test('a kept connection the handler drops as it is reused is retried once on a new one, like SocketsHttpHandler', async () => {
-  // Answers the first request on each connection, then drops the connection at the next one.
-  let connections = 0
-  const server = net.createServer((socket) => {
-    connections++
-    let requests = 0
-    socket.on('data', (d) => {
-      if (!d.includes('0\r\n\r\n')) return
-      if (++requests > 1) return void socket.resetAndDestroy()
-      const body = JSON.stringify({Outputs: {}, Logs: [`connection ${connections}`]})
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+test(
+  'a kept connection the handler drops as it is reused is retried once on a new one, like ' + 'SocketsHttpHandler',
+  async () => {
+    // Answers the first request on each connection, then drops the connection at the next one.
+    let connections = 0
+    const server = net.createServer((socket) => {
+      connections++
+      let requests = 0
+      socket.on('data', (d) => {
+        if (!d.includes('0\r\n\r\n')) return
+        if (++requests > 1) return void socket.resetAndDestroy()
+        const body = JSON.stringify({Outputs: {}, Logs: [`connection ${connections}`]})
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        )
+      })
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  const agent = handlerAgent()
-  try {
-    const payload = {Data: {}, Metadata: {}}
-    const first = await postInvocation(port, '/f', payload, 'id-1', 5000, agent)
-    const second = await postInvocation(port, '/f', payload, 'id-2', 5000, agent)
-    assert.deepEqual([first.status, second.status], [200, 200])
-    assert.deepEqual(JSON.parse(String(second.body)).Logs, ['connection 2'])
-    assert.equal(connections, 2)
-  } finally {
-    agent.destroy()
-    server.close()
-  }
-})
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as net.AddressInfo).port
+    const agent = handlerAgent()
+    try {
+      const payload = {Data: {}, Metadata: {}}
+      const first = await postInvocation(port, '/f', payload, 'id-1', 5000, agent)
+      const second = await postInvocation(port, '/f', payload, 'id-2', 5000, agent)
+      assert.deepEqual([first.status, second.status], [200, 200])
+      assert.deepEqual(JSON.parse(String(second.body)).Logs, ['connection 2'])
+      assert.equal(connections, 2)
+    } finally {
+      agent.destroy()
+      server.close()
+    }
+  },
+)

@@ -47,23 +47,26 @@ describe(
   'the response shapes of real handlers (HttpScriptInvocationResultExtensions, WorkerFunctionInvoker)',
   {skip},
   () => {
-    test("a Go handler answering like Microsoft's Go sample ({Outputs, Logs, ReturnValue: null}) is clean", async () => {
-      const r = await doctor(
-        {
-          'host.json': hostJson(),
-          'hello/function.json': HTTP_FUNCTION,
-          handler: await linux(),
-          'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', CHD_TEST_SHAPE: 'go-sample'}},
-        },
-        {start: true},
-      )
-      assert.equal(r.probe?.ready, true)
-      assert.deepEqual(
-        r.probe?.invocations.map((i) => [i.function, i.ok]),
-        [['hello', true]],
-      )
-      assert.deepEqual(r.findings, [])
-    })
+    test(
+      "a Go handler answering like Microsoft's Go sample ({Outputs, Logs, ReturnValue: " + 'null}) is clean',
+      async () => {
+        const r = await doctor(
+          {
+            'host.json': hostJson(),
+            'hello/function.json': HTTP_FUNCTION,
+            handler: await linux(),
+            'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'custom', CHD_TEST_SHAPE: 'go-sample'}},
+          },
+          {start: true},
+        )
+        assert.equal(r.probe?.ready, true)
+        assert.deepEqual(
+          r.probe?.invocations.map((i) => [i.function, i.ok]),
+          [['hello', true]],
+        )
+        assert.deepEqual(r.findings, [])
+      },
+    )
   },
 )
 
@@ -98,7 +101,8 @@ describe('local.settings.json is local (the host never reads it; only Core Tools
 })
 
 describe(
-  'extension bundles the v4 host refuses (ScriptStartupTypeLocator.ValidateBundleRequirements, extensionrequirements.json)',
+  'extension bundles the v4 host refuses (ScriptStartupTypeLocator.ValidateBundleRequirements, ' +
+    'extensionrequirements.json)',
   {skip},
   () => {
     const app = async (version: string) => ({
@@ -127,13 +131,17 @@ describe(
       assert.deepEqual((await doctor(await app('[4.*, 5.0.0)'))).findings, [])
     })
 
-    test('Flex Consumption requires 4.12.0 (its hosting configuration): [4.0.0, 4.10.0) is refused there only', async () => {
-      assert.deepEqual((await doctor(await app('[4.0.0, 4.10.0)'))).findings, [])
-      assert.match(
-        only((await doctor(await app('[4.0.0, 4.10.0)'), {plan: 'flex'})).findings, 'EXTENSION_BUNDLE_REFUSED').message,
-        /4\.12\.0/,
-      )
-    })
+    test(
+      'Flex Consumption requires 4.12.0 (its hosting configuration): [4.0.0, 4.10.0) is ' + 'refused there only',
+      async () => {
+        assert.deepEqual((await doctor(await app('[4.0.0, 4.10.0)'))).findings, [])
+        assert.match(
+          only((await doctor(await app('[4.0.0, 4.10.0)'), {plan: 'flex'})).findings, 'EXTENSION_BUNDLE_REFUSED')
+            .message,
+          /4\.12\.0/,
+        )
+      },
+    )
   },
 )
 
@@ -144,7 +152,8 @@ describe('forwarding and non-HTTP functions (DefaultHttpWorkerService.InvokeAsyn
       'order/function.json': QUEUE_FUNCTION,
     })
   const serves = nodeHandler(
-    `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ' + req.url]}))`,
+    `res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({Outputs: {}, Logs: ['got ` +
+      `' + req.url]}))`,
   )
   const onlyHttp = nodeHandler(
     `if (req.url.startsWith('/api/')) { res.end('hi') } else { res.statusCode = 404; res.end() }`,
@@ -165,34 +174,38 @@ describe('forwarding and non-HTTP functions (DefaultHttpWorkerService.InvokeAsyn
   })
 })
 
-describe('forwarded requests are relayed verbatim (DefaultHttpWorkerService.ProcessHttpInAndOutInvocationRequest)', () => {
-  const app = (handler: FileSpec) =>
-    handlerApp(handler, {
-      'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}),
+describe(
+  'forwarded requests are relayed verbatim ' + '(DefaultHttpWorkerService.ProcessHttpInAndOutInvocationRequest)',
+  () => {
+    const app = (handler: FileSpec) =>
+      handlerApp(handler, {
+        'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}),
+      })
+
+    test('a handler that serves no route for the function: ROUTE_NOT_SERVED, callers get its 404', async () => {
+      const r = await doctor(
+        app(
+          nodeHandler(
+            "if (req.url === '/HttpTriggerStringReturnValue') { res.end('x') } " +
+              'else { res.statusCode = 404; res.end() }',
+          ),
+        ),
+        {start: true},
+      )
+      const f = only(r.findings, 'ROUTE_NOT_SERVED')
+      assert.match(f.message, /GET \/api\/hello was forwarded to the handler, which answered 404/)
     })
 
-  test('a handler that serves no route for the function: ROUTE_NOT_SERVED, callers get its 404', async () => {
-    const r = await doctor(
-      app(
-        nodeHandler(
-          `if (req.url === '/HttpTriggerStringReturnValue') { res.end('x') } else { res.statusCode = 404; res.end() }`,
-        ),
-      ),
-      {start: true},
-    )
-    const f = only(r.findings, 'ROUTE_NOT_SERVED')
-    assert.match(f.message, /GET \/api\/hello was forwarded to the handler, which answered 404/)
-  })
-
-  test('a handler matching the exact path (no query string) is served: nothing to report', async () => {
-    const r = await doctor(
-      app(nodeHandler(`if (req.url === '/api/hello') { res.end('hi') } else { res.statusCode = 404; res.end() }`)),
-      {start: true},
-    )
-    assert.equal(r.probe?.invocations[0].status, 200)
-    assert.deepEqual(notInfo(r.findings), [])
-  })
-})
+    test('a handler matching the exact path (no query string) is served: nothing to report', async () => {
+      const r = await doctor(
+        app(nodeHandler(`if (req.url === '/api/hello') { res.end('hi') } else { res.statusCode = 404; res.end() }`)),
+        {start: true},
+      )
+      assert.equal(r.probe?.invocations[0].status, 200)
+      assert.deepEqual(notInfo(r.findings), [])
+    })
+  },
+)
 
 describe('interpreters on PATH: what each platform image really has (platform/stacks.ts)', () => {
   const script = (exe: string, args: string[], extra: Record<string, FileSpec> = {}) => ({
@@ -240,19 +253,22 @@ describe('interpreters on PATH: what each platform image really has (platform/st
     only(r.findings, 'EXECUTABLE_NOT_CHECKED')
   })
 
-  test('a python-stack app (FUNCTIONS_WORKER_RUNTIME=python for python3) is a valid choice: nothing to fix', async () => {
-    const r = await doctor(
-      script('python3', ['server.py'], {
-        'server.py': '',
-        'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'python'}},
-      }),
-    )
-    assert.deepEqual(notInfo(r.findings), [])
-    assert.deepEqual(
-      r.findings.filter((f) => f.code === 'WORKER_RUNTIME_MISMATCH'),
-      [],
-    )
-  })
+  test(
+    'a python-stack app (FUNCTIONS_WORKER_RUNTIME=python for python3) is a valid choice: ' + 'nothing to fix',
+    async () => {
+      const r = await doctor(
+        script('python3', ['server.py'], {
+          'server.py': '',
+          'local.settings.json': {Values: {FUNCTIONS_WORKER_RUNTIME: 'python'}},
+        }),
+      )
+      assert.deepEqual(notInfo(r.findings), [])
+      assert.deepEqual(
+        r.findings.filter((f) => f.code === 'WORKER_RUNTIME_MISMATCH'),
+        [],
+      )
+    },
+  )
 
   test('deploy keeps a stack that supplies the interpreter, and moves any other to custom', () => {
     assert.deepEqual(chooseRuntime('linux', 'python', {runtime: 'python', version: '3.11'}, ['python3']).keep, true)
@@ -394,11 +410,13 @@ describe('packages', () => {
 import zipfile, sys, os
 src, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(out, 'w') as z:
-    for name in ['host.json', 'host.json', 'hello/function.json', 'handler', 'README.md', 'README.md']:
+    for name in ['host.json', 'host.json', 'hello/function.json', 'handler', 'README.md', ` +
+        `'README.md']:
         info = zipfile.ZipInfo(name)
         info.external_attr = (0o100755 if name == 'handler' else 0o100644) << 16
         info.create_system = 3
-        z.writestr(info, open(os.path.join(src, name), 'rb').read() if os.path.exists(os.path.join(src, name)) else b'x')
+        z.writestr(info, open(os.path.join(src, name), 'rb').read() if ` +
+        `os.path.exists(os.path.join(src, name)) else b'x')
 `,
       dir,
       zip,

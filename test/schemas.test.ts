@@ -4,9 +4,10 @@ import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
+import {DeployStatus, namedStatus} from '../src/azure/kudu.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {FakeAzure} from './fake-azure/server.js'
-import {goodApp, makeApp, tempDir} from './helpers/app.js'
+import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd, type CliResult} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
@@ -66,6 +67,13 @@ describe('the schemas themselves', () => {
       CATALOGUE.map((c) => c.code).sort(),
       'a finding code was added or removed: list it in schemas/common.schema.json $defs.findingCode too',
     )
+  })
+
+  test("Kudu's deployment statuses by name are exactly DeployStatus's (src/azure/kudu.ts), and Unknown", () => {
+    const common = JSON.parse(readFileSync(path.join(SCHEMA_DIR, 'common.schema.json'), 'utf8'))
+    assert.deepEqual([...common.$defs.deployStatusName.enum].sort(), [...Object.keys(DeployStatus), 'Unknown'].sort())
+    assert.deepEqual(namedStatus(4), {status: 4, statusName: 'Success'})
+    assert.deepEqual(namedStatus(42), {status: 42, statusName: 'Unknown'})
   })
 
   test('a document missing a required field, with an unknown field, or an unknown code is rejected', async () => {
@@ -153,6 +161,22 @@ describe('local commands: doctor, pack, explain, invoke, start and their errors'
     for (const e of s.events) assertValid('start-event', e, `chd start --json event ${e.type}`)
   })
 
+  test('start: a request that fails in chd names its function in function, never its path', async () => {
+    // Forwarded, and the handler drops the connection: chd's own forward fails (local/start.ts serve's catch).
+    const dropping = await makeApp({
+      ...handlerApp(nodeHandler('req.socket.destroy()')),
+      'host.json': hostJson({defaultExecutablePath: 'handler'}, {enableForwardingHttpRequest: true}),
+    })
+    const s = await startServer(dropping)
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/hello`)).status, 500)
+    const failed = await s.waitFor((e) => e.type === 'invocation')
+    assert.deepEqual([failed.function, failed.path, failed.ok], ['hello', '/api/hello', false])
+    assert.ok(failed.error, JSON.stringify(failed))
+    assertValid('start-event', failed, 'chd start --json, a failed invocation')
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+  })
+
   test("errors: the envelope (with findings when checks fail), a usage error, and start's error event", async () => {
     const unknown = await chd(['explain', 'NO_SUCH_THING', '--json'])
     assert.equal(unknown.code, 2)
@@ -212,6 +236,8 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
     assert.equal(done.code, 0, done.stderr)
     assert.equal(done.json().verify.worker, 'started')
     assert.ok(done.json().connectionStrings.names.Orders)
+    assert.equal(done.json().package.path, undefined, 'the temporary zip is gone: no path names it')
+    assert.deepEqual(done.json().deployment.statusName, 'Success')
     assertValid('deploy', done.json(), 'chd deploy --json')
     const arm = await makeApp(goodApp({copy: await goHandler('linux-arm64')}))
     const failed = await chd(['deploy', arm, '--app', 'demo-linux-premium', '--force', '--json'], {env})
@@ -261,8 +287,14 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
   test('doctor --app, with and without the folder', async () => {
     const live = await chd(['doctor', '--app', 'demo-linux-dedicated', '--json'], {env, cwd: await tempDir()})
     assert.ok(live.json().remote, live.stdout)
+    // No folder was judged, so no path says one was; the live app is named in remote.
+    assert.equal(live.json().app, undefined)
+    assert.equal(live.json().source, undefined)
+    assert.equal(live.json().remote.app, 'demo-linux-dedicated')
+    assert.equal(live.json().remote.lastDeployment.statusName, 'Success', live.stdout)
     assertValid('doctor', live.json(), 'chd doctor --app --json')
     const both = await chd(['doctor', appDir, '--app', 'demo-linux-premium', '--no-start', '--json'], {env})
+    assert.equal(both.json().app, appDir)
     assertValid('doctor', both.json(), 'chd doctor DIR --app --json')
   })
 
@@ -284,6 +316,13 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
       (await chd(['settings', 'unset', ...app, 'SCHEMA_CHECK', '--json'], {env})).json(),
       'chd settings unset --json',
     )
+    // A slot's documents name it, as settings list does.
+    const slot = ['--app', 'demo-windows', '--slot', 'staging']
+    const inSlot = await chd(['settings', 'set', ...slot, 'SCHEMA_CHECK=1', '--json'], {env})
+    assert.equal(inSlot.json().slot, 'staging', inSlot.stderr)
+    assertValid('settings-change', inSlot.json(), 'chd settings set --slot --json')
+    const unset = await chd(['settings', 'unset', ...slot, 'SCHEMA_CHECK', '--json'], {env})
+    assert.deepEqual([unset.json().slot, unset.json().diff.removed], ['staging', ['SCHEMA_CHECK']])
   })
 
   test('logs: event lines from App Insights, and the error line', async () => {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../../src/base-command.js'
-import {azureFlags, azureOptions} from '../../src/flags.js'
+import {azureFlags, azureTarget} from '../../src/flags.js'
 import {listSettings} from '../../src/remote/settings.js'
 
 export default class SettingsList extends ChdCommand {
@@ -18,8 +18,12 @@ export default class SettingsList extends ChdCommand {
 
   async run() {
     const {flags} = await this.parse(SettingsList)
-    const target = {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)}
-    const result = await listSettings(target, flags['show-values'], this.config.configDir, await this.progress())
+    const result = await listSettings(
+      azureTarget(flags),
+      flags['show-values'],
+      this.config.configDir,
+      await this.progress(),
+    )
     const width = Math.max(0, ...Object.keys(result.settings).map((k) => k.length))
     for (const [k, v] of Object.entries(result.settings)) {
       this.say(`${k.padEnd(width)}  ${v}${result.fingerprints ? `  (hmac:${result.fingerprints[k]})` : ''}`)

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
 import {ChdCommand} from '../../src/base-command.js'
-import {azureFlags, azureOptions} from '../../src/flags.js'
+import {azureFlags, azureTarget} from '../../src/flags.js'
 import {changeSettings, parseAssignments} from '../../src/remote/settings.js'
 import {renderSettingsDiff} from '../../src/ui/remote.js'
 
@@ -15,7 +15,7 @@ export default class SettingsSet extends ChdCommand {
   async run() {
     const {flags, argv} = await this.parse(SettingsSet)
     const result = await changeSettings(
-      {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)},
+      azureTarget(flags),
       {set: parseAssignments(argv as string[])},
       await this.progress(),
     )

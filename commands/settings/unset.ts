@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
 import {ChdCommand} from '../../src/base-command.js'
-import {azureFlags, azureOptions} from '../../src/flags.js'
+import {azureFlags, azureTarget} from '../../src/flags.js'
 import {changeSettings} from '../../src/remote/settings.js'
 import {renderSettingsDiff} from '../../src/ui/remote.js'
 
@@ -14,11 +14,7 @@ export default class SettingsUnset extends ChdCommand {
 
   async run() {
     const {flags, argv} = await this.parse(SettingsUnset)
-    const result = await changeSettings(
-      {app: flags.app, resourceGroup: flags['resource-group'], slot: flags.slot, ...azureOptions(flags)},
-      {unset: argv as string[]},
-      await this.progress(),
-    )
+    const result = await changeSettings(azureTarget(flags), {unset: argv as string[]}, await this.progress())
     this.say(renderSettingsDiff(result.diff))
     return result
   }

@@ -61,14 +61,14 @@ export function substituteHostVariables(
  * still left deleted, and the result split into argv again.
  */
 export function buildCommandLine(
-  ch: CustomHandlerConfig,
+  customHandler: CustomHandlerConfig,
   env: Record<string, string>,
   hostVars: Record<string, string>,
 ): {line: string; args: string[]; deleted: string[]} {
   let line = ''
-  for (const a of ch.arguments) line += ` ${substituteHostVariables(a, env, hostVars)}`
-  if (ch.defaultWorkerPath) line += ` "${expandVariables(ch.defaultWorkerPath, env)}"`
-  for (const a of ch.workerArguments) line += ` ${substituteHostVariables(a, env, hostVars)}`
+  for (const a of customHandler.arguments) line += ` ${substituteHostVariables(a, env, hostVars)}`
+  if (customHandler.defaultWorkerPath) line += ` "${expandVariables(customHandler.defaultWorkerPath, env)}"`
+  for (const a of customHandler.workerArguments) line += ` ${substituteHostVariables(a, env, hostVars)}`
   const deleted = [...line.matchAll(/%(.+?)%/g)].map((m) => m[0])
   line = line.replaceAll(/%(.+?)%/g, '')
   return {line, args: splitCommandLine(line), deleted}

@@ -107,12 +107,12 @@ export async function loadApp(source: AppSource): Promise<FunctionApp> {
  * app settings that will really be there (the live ones, or those deploy pushes) shape the handler.
  */
 export function forAzure(app: FunctionApp, settings?: Record<string, string>): FunctionApp {
-  const s = settings ?? {}
+  const values = settings ?? {}
   return {
     ...app,
-    settings: s,
+    settings: values,
     settingsFrom: settings ? 'azure' : 'unknown',
-    customHandler: readCustomHandler(app.hostJson, s),
+    customHandler: readCustomHandler(app.hostJson, values),
   }
 }
 

@@ -89,11 +89,11 @@ function nearMiss(app: FunctionApp, wanted: string, os: Os): string | undefined 
  * anything else is handed to Process.Start unchanged, which never looks in workingDirectory.
  */
 export function resolveExecutable(app: FunctionApp, os: Os): ResolvedPath {
-  const ch = app.customHandler
-  const written = ch?.defaultExecutablePath
+  const {customHandler} = app
+  const written = customHandler?.defaultExecutablePath
   if (!written || !expandVariables(written, knownVariables(app)).trim()) return {kind: 'empty'}
   const expanded = expandVariables(written, knownVariables(app)).trim()
-  const workerDir = resolveDirectory(app, ch?.workerDirectory, os)
+  const workerDir = resolveDirectory(app, customHandler?.workerDirectory, os)
   const base = workerDir.kind === 'app' ? workerDir.path : ''
   const mapped = toAppPath(expanded, base, os)
   if ('outside' in mapped) return {kind: 'outside', path: mapped.outside}
@@ -105,11 +105,11 @@ export function resolveExecutable(app: FunctionApp, os: Os): ResolvedPath {
 
 /** defaultWorkerPath is opened by the child, relative to its working directory. */
 export function resolveWorkerPath(app: FunctionApp, os: Os): ResolvedPath | undefined {
-  const ch = app.customHandler
-  if (!ch?.defaultWorkerPath) return undefined
-  const expanded = expandVariables(ch.defaultWorkerPath, knownVariables(app)).trim()
+  const {customHandler} = app
+  if (!customHandler?.defaultWorkerPath) return undefined
+  const expanded = expandVariables(customHandler.defaultWorkerPath, knownVariables(app)).trim()
   if (!expanded) return undefined
-  const wd = resolveDirectory(app, ch.workingDirectory, os)
+  const wd = resolveDirectory(app, customHandler.workingDirectory, os)
   if (wd.kind === 'outside') return {kind: 'outside', path: expanded}
   const mapped = toAppPath(expanded, wd.path, os)
   if ('outside' in mapped) return {kind: 'outside', path: mapped.outside}

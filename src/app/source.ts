@@ -56,10 +56,10 @@ const BOMB_MIN_BYTES = 64 * 1024 * 1024
 const NEVER_WALK = new Set(['.git', '.hg', '.svn'])
 
 function buildIndex(entries: AppEntry[]) {
-  const byPath = new Map(entries.map((e) => [e.path, e]))
+  const byPath = new Map(entries.map((entry) => [entry.path, entry]))
   const dirs = new Set<string>([''])
-  for (const e of entries) {
-    let p = e.path
+  for (const entry of entries) {
+    let p = entry.path
     for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/')) {
       p = p.slice(0, i)
       if (dirs.has(p)) break
@@ -88,10 +88,10 @@ export async function openFolder(root: string): Promise<AppSource> {
   for (const d of emptyDirs) dirs.add(d)
 
   const need = (relPath: string): AppEntry & {absPath: string | Buffer} => {
-    const e = byPath.get(relPath)
-    if (!e?.absPath)
+    const entry = byPath.get(relPath)
+    if (!entry?.absPath)
       throw new ChdError('PATH_NOT_FOUND', `${relPath} is not a file in ${root}`, {exit: ExitCode.notFound})
-    return e as AppEntry & {absPath: string | Buffer}
+    return entry as AppEntry & {absPath: string | Buffer}
   }
   const budget = textBudget(root)
   return {

@@ -5,18 +5,22 @@ import type {TokenCredential} from '@azure/core-auth'
 
 import pkg from '../../package.json' with {type: 'json'}
 import {type Cloud, resolveCloud} from './cloud.js'
-import {type AuthMode, getCredential} from './credential.js'
+import {type CredentialOptions, getCredential} from './credential.js'
 import {azureError} from './errors.js'
 import {resolveSubscription} from './subscription.js'
 
 /** chd's own name and version, as Azure's request logs show the caller. */
 export const USER_AGENT = `chd/${pkg.version}`
 
-export interface AzureOptions {
+/** What the environment says about Azure; src/flags.ts reads it, nothing below the commands does. */
+export interface AzureOptions extends CredentialOptions {
   subscription?: string
+  /** The az CLI's folder (AZURE_CONFIG_DIR), whose profile names the default subscription. */
+  azureConfigDir?: string
   cloud?: string
   armEndpoint?: string
-  auth?: AuthMode
+  /** The Log Analytics query API instead of the cloud's (CHD_LOGS_ENDPOINT: the local fake). */
+  logsEndpoint?: string
   /** A credential to use instead of --auth (tests, embedding). */
   credential?: TokenCredential
   /** Extra CA certificates (PEM) to trust, for a private endpoint; NODE_EXTRA_CA_CERTS does the same process-wide. */
@@ -25,6 +29,12 @@ export interface AzureOptions {
   timeoutMs?: number
   /** How long an app-settings write takes to show in reads before chd checks it (1.5 s; the fake needs none). */
   settleMs?: number
+  /** How long a deploy waits for evidence that the handler started (default: 2 min, 5 with App Insights). */
+  verifyWindowMs?: number
+  /** How often `logs --follow` queries App Insights (10 s). */
+  insightsPollMs?: number
+  /** How often `logs --follow` renews the host's debug mode (5 min). */
+  debugRenewMs?: number
 }
 
 export interface AzureContext {
@@ -36,14 +46,18 @@ export interface AzureContext {
   credential: TokenCredential
   subscriptionId: string
   arm: WebSiteManagementClient
+  /** The waits the services poll with, from AzureOptions. */
+  verifyWindowMs?: number
+  insightsPollMs?: number
+  debugRenewMs?: number
 }
 
 /** Credential, subscription and an ARM client for the cloud (or endpoint) chosen. SDKs load here, in parallel. */
 export async function connect(options: AzureOptions): Promise<AzureContext> {
-  const cloud = resolveCloud(options.cloud, options.armEndpoint ?? process.env.CHD_ARM_ENDPOINT)
+  const cloud = resolveCloud(options.cloud, options.armEndpoint, options.logsEndpoint)
   const [credential, subscriptionId, {WebSiteManagementClient}] = await Promise.all([
-    options.credential ?? getCredential(options.auth),
-    resolveSubscription(options.subscription),
+    options.credential ?? getCredential(options),
+    resolveSubscription(options.subscription, options.azureConfigDir),
     import('@azure/arm-appservice'),
   ])
   const arm = new WebSiteManagementClient(credential, subscriptionId, {
@@ -63,7 +77,9 @@ export async function connect(options: AzureOptions): Promise<AzureContext> {
       },
     })
   }
-  return {ca: options.ca, cloud, credential, subscriptionId, arm, signal, timeoutMs: options.timeoutMs}
+  const {verifyWindowMs, insightsPollMs, debugRenewMs} = options
+  const waits = {verifyWindowMs, insightsPollMs, debugRenewMs}
+  return {ca: options.ca, cloud, credential, subscriptionId, arm, signal, timeoutMs: options.timeoutMs, ...waits}
 }
 
 /** Aborts when either does. */

@@ -8,7 +8,7 @@ export interface Cloud {
   /** Audience for Kudu (SCM) calls; App Service is moving Kudu off ARM tokens. */
   scmScopes: string[]
   storageSuffix: string
-  /** Log Analytics query API (App Insights rows); CHD_LOGS_ENDPOINT overrides it. */
+  /** Log Analytics query API (App Insights rows); CHD_LOGS_ENDPOINT (AzureOptions.logsEndpoint) overrides it. */
   logsEndpoint: string
   logsScope: string
 }
@@ -45,15 +45,17 @@ const CLOUDS: Record<string, Omit<Cloud, 'armEndpoint'> & {armEndpoint: string}>
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment']
 
-/** The named cloud, with --arm-endpoint / CHD_ARM_ENDPOINT replacing its ARM endpoint (Azure Stack, the local fake). */
-export function resolveCloud(name = 'AzureCloud', armEndpoint?: string): Cloud {
+/**
+ * The named cloud, with --arm-endpoint / CHD_ARM_ENDPOINT replacing its ARM endpoint (Azure Stack, the local fake)
+ * and `logs` its Log Analytics endpoint.
+ */
+export function resolveCloud(name = 'AzureCloud', armEndpoint?: string, logs?: string): Cloud {
   const cloud = CLOUDS[name.toLowerCase()]
   if (!cloud)
     throw new ChdError('UNKNOWN_CLOUD', `Unknown cloud "${name}"`, {
       exit: ExitCode.usage,
       suggestions: [`Use one of: ${CLOUD_NAMES.join(', ')}, or --arm-endpoint URL`],
     })
-  const logs = process.env.CHD_LOGS_ENDPOINT
   if (!armEndpoint) return logs ? {...cloud, logsEndpoint: logs} : cloud
   let url: URL
   try {

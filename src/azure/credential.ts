@@ -19,15 +19,23 @@ export function staticTokenCredential(token: string): TokenCredential {
   }
 }
 
+export interface CredentialOptions {
+  auth?: AuthMode
+  /** CHD_ACCESS_TOKEN: a token for every audience. */
+  accessToken?: string
+  /** AZURE_CLIENT_ID: the user-assigned identity for --auth managed-identity. */
+  clientId?: string
+}
+
 /**
  * The credential for a mode. @azure/identity (~200 ms to import) loads only here. `default` is
  * DefaultAzureCredential (so `az login` just works), unless CHD_ACCESS_TOKEN is set.
  */
 export async function getCredential(
-  mode: AuthMode = 'default',
+  options: CredentialOptions,
   onDeviceCode?: (message: string) => void,
 ): Promise<TokenCredential> {
-  const token = process.env.CHD_ACCESS_TOKEN
+  const {auth: mode = 'default', accessToken: token, clientId} = options
   if (mode === 'token' || (mode === 'default' && token)) {
     if (!token) throw new ChdError('AUTH_TOKEN_MISSING', '--auth token needs CHD_ACCESS_TOKEN', {exit: ExitCode.auth})
     return staticTokenCredential(token)
@@ -39,9 +47,7 @@ export async function getCredential(
     case 'env':
       return new identity.EnvironmentCredential()
     case 'managed-identity':
-      return new identity.ManagedIdentityCredential(
-        process.env.AZURE_CLIENT_ID ? {clientId: process.env.AZURE_CLIENT_ID} : {},
-      )
+      return new identity.ManagedIdentityCredential(clientId ? {clientId} : {})
     case 'device':
       return new identity.DeviceCodeCredential({userPromptCallback: (info) => onDeviceCode?.(info.message)})
     default:

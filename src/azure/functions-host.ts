@@ -46,7 +46,7 @@ export class HostAdmin {
     const pipeline = this.sdk.createPipelineFromOptions({retryOptions: {maxRetries: 0}, ...tls})
     const value = key === 'master' ? this.masterKey : (this.functionKey ?? '')
     try {
-      const r = await pipeline.sendRequest(
+      const response = await pipeline.sendRequest(
         this.sdk.createDefaultHttpClient(),
         this.sdk.createPipelineRequest({
           url: `https://${this.site.defaultHostName}${path.startsWith('/') ? path : `/${path}`}`,
@@ -54,7 +54,7 @@ export class HostAdmin {
           abortSignal: both(this.ctx.signal, AbortSignal.timeout(timeout)),
         }),
       )
-      return {status: r.status, body: r.bodyAsText ?? ''}
+      return {status: response.status, body: response.bodyAsText ?? ''}
     } catch {
       return {status: 0, body: ''}
     }
@@ -62,10 +62,10 @@ export class HostAdmin {
 
   /** The host's status (and debug mode on); undefined when the host does not answer 200. */
   async status(): Promise<HostStatus | undefined> {
-    const r = await this.get('/admin/host/status')
-    if (r.status !== 200) return undefined
+    const response = await this.get('/admin/host/status')
+    if (response.status !== 200) return undefined
     try {
-      return JSON.parse(r.body || '{}') as HostStatus
+      return JSON.parse(response.body || '{}') as HostStatus
     } catch {
       return undefined
     }

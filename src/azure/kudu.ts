@@ -46,6 +46,11 @@ export const DEPLOY_STATUS: Record<number, string> = Object.fromEntries(
   Object.entries(DeployStatus).map(([name, n]) => [n, name]),
 )
 
+/** A deployment's status for --json: Kudu's number (kept for scripts that match it) and its name. */
+export function namedStatus(status: number): {status: number; statusName: string} {
+  return {status, statusName: DEPLOY_STATUS[status] ?? 'Unknown'}
+}
+
 /** The statuses a deployment ends in. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set([
   DeployStatus.Failed,
@@ -164,7 +169,8 @@ export class KuduClient {
     const requestId = response.headers.get('x-ms-request-id')
     throw new ChdError(
       `KUDU_HTTP_${response.status}`,
-      `Kudu answered ${response.status} while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
+      `Kudu answered ${response.status} ` +
+        `while ${doing}${body ? `: ${body.slice(0, 500)}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
       {
         exit:
           response.status === 401 || response.status === 403
@@ -175,7 +181,8 @@ export class KuduClient {
         suggestions:
           response.status === 401 || response.status === 403
             ? [
-                'Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing credentials are not used',
+                'Kudu needs Contributor (or Website Contributor) on the app; basic-auth publishing ' +
+                  'credentials are not used',
               ]
             : [],
       },
@@ -199,8 +206,8 @@ export class KuduClient {
 
   /** Kudu's deployment records, newest first; none when Kudu keeps no list (404) or cannot be read. */
   async deployments(): Promise<KuduDeployment[] | undefined> {
-    const r = await this.send('GET', '/api/deployments')
-    return r.status === 200 ? (JSON.parse(r.bodyAsText || '[]') as KuduDeployment[]) : undefined
+    const response = await this.send('GET', '/api/deployments')
+    return response.status === 200 ? (JSON.parse(response.bodyAsText || '[]') as KuduDeployment[]) : undefined
   }
 
   /** The deployment the site runs: the active successful one, else the newest successful one. */
@@ -211,17 +218,17 @@ export class KuduClient {
   }
 
   async deploymentLog(id: string): Promise<KuduLogEntry[]> {
-    const r = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
-    if (r.status !== 200) return []
-    const entries = JSON.parse(r.bodyAsText || '[]') as KuduLogEntry[]
+    const response = await this.send('GET', `/api/deployments/${encodeURIComponent(id)}/log`)
+    if (response.status !== 200) return []
+    const entries = JSON.parse(response.bodyAsText || '[]') as KuduLogEntry[]
     const out: KuduLogEntry[] = []
-    for (const e of entries) {
-      out.push(e)
+    for (const entry of entries) {
+      out.push(entry)
       // Build output hides behind details_url.
-      if (e.details_url) {
-        const path = new URL(e.details_url, this.baseUrl).pathname
-        const d = await this.send('GET', path)
-        if (d.status === 200) out.push(...(JSON.parse(d.bodyAsText || '[]') as KuduLogEntry[]))
+      if (entry.details_url) {
+        const path = new URL(entry.details_url, this.baseUrl).pathname
+        const details = await this.send('GET', path)
+        if (details.status === 200) out.push(...(JSON.parse(details.bodyAsText || '[]') as KuduLogEntry[]))
       }
     }
     return out

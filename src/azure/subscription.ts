@@ -4,11 +4,13 @@ import path from 'node:path'
 
 import {ChdError, ExitCode} from '../errors.js'
 
-/** --subscription, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription from its profile. */
-export async function resolveSubscription(flag?: string): Promise<string> {
-  if (flag) return flag
-  if (process.env.AZURE_SUBSCRIPTION_ID) return process.env.AZURE_SUBSCRIPTION_ID
-  const dir = process.env.AZURE_CONFIG_DIR ?? path.join(os.homedir(), '.azure')
+/**
+ * The subscription given (--subscription, else AZURE_SUBSCRIPTION_ID: src/flags.ts chooses), else the az CLI's
+ * default subscription from its profile in `configDir` (AZURE_CONFIG_DIR, else ~/.azure).
+ */
+export async function resolveSubscription(given?: string, configDir?: string): Promise<string> {
+  if (given) return given
+  const dir = configDir ?? path.join(os.homedir(), '.azure')
   try {
     // The az CLI writes this file with a UTF-8 byte order mark.
     const text = (await readFile(path.join(dir, 'azureProfile.json'), 'utf8')).replace(/^\uFEFF/, '')

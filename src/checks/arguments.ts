@@ -112,16 +112,16 @@ function interpreterOf(exe: ResolvedPath): string | undefined {
  */
 export function argumentFileRules(ctx: CheckContext): Finding[] {
   const {app, target} = ctx
-  const ch = app.customHandler
+  const {customHandler} = app
   const family = interpreterOf(ctx.exe)
-  if (!ch?.hasDescription || !family || ch.arguments.length === 0) return []
+  if (!customHandler?.hasDescription || !family || customHandler.arguments.length === 0) return []
   const hostVars = Object.fromEntries(HOST_VARIABLES.map((v) => [v, '7071']))
   const {args} = buildCommandLine(
-    {...ch, defaultWorkerPath: undefined, workerArguments: []},
+    {...customHandler, defaultWorkerPath: undefined, workerArguments: []},
     knownVariables(app),
     hostVars,
   )
-  const wd = resolveDirectory(app, ch.workingDirectory, target.os)
+  const wd = resolveDirectory(app, customHandler.workingDirectory, target.os)
   if (wd.kind === 'outside') return []
   const out: Finding[] = []
   for (const named of namedFiles(family, args)) {
@@ -130,17 +130,20 @@ export function argumentFileRules(ctx: CheckContext): Finding[] {
     if (rel === undefined) continue
     const present = named.kind === 'folder' ? app.source.hasDir(rel) : Boolean(app.source.get(rel))
     if (present) continue
-    const index = ch.arguments.findIndex((a) => a.includes(named.path))
+    const index = customHandler.arguments.findIndex((a) => a.includes(named.path))
     const base = wd.path ? `workingDirectory ${wd.path}` : 'the app root'
-    const exe = path.posix.basename(String(ch.defaultExecutablePath))
+    const exe = path.posix.basename(String(customHandler.defaultExecutablePath))
     out.push(
       finding(
         'ARGUMENT_FILE_NOT_FOUND',
-        `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app has no such ${named.kind}`,
+        `${exe} is told to open ${named.path}, which is ${rel || '.'} relative to ${base}, and the app ` +
+          `has no such ${named.kind}`,
         {
           file: 'host.json',
-          line: lineOf(app.hostJson, [ch.section, 'description', 'arguments', Math.max(0, index)]),
-          fix: `Build or copy ${named.path} into the app before packing, or correct the path (arguments are opened relative to workingDirectory)`,
+          line: lineOf(app.hostJson, [customHandler.section, 'description', 'arguments', Math.max(0, index)]),
+          fix:
+            `Build or copy ${named.path} into the app before packing, or correct the path (arguments are ` +
+            `opened relative to workingDirectory)`,
         },
       ),
     )

@@ -81,7 +81,9 @@ export function bundleRules(ctx: CheckContext): Finding[] {
     return [
       finding(
         'HOST_JSON_INVALID',
-        `host.json extensionBundle version "${range}" is not a version range; the host fails to start: "The value of version property in extensionBundle section of host.json file is invalid or missing."`,
+        `host.json extensionBundle version "${range}" is not a version range; the host fails to start: ` +
+          `"The value of version property in extensionBundle section of host.json file is invalid or ` +
+          `missing."`,
         {
           ...where,
           fix: 'Set "version": "[4.*, 5.0.0)"',
@@ -98,7 +100,10 @@ export function bundleRules(ctx: CheckContext): Finding[] {
     return [
       finding(
         'EXTENSION_BUNDLE_REFUSED',
-        `host.json extensionBundle "${range}" admits no version from ${min} on, so the host refuses to start${flex ? ' on Flex Consumption' : ''}: "Referenced bundle ${DEFAULT_BUNDLE} of version ${resolved} does not meet the required minimum version of ${min}. Update your extension bundle reference in host.json to reference ${min} or later."`,
+        `host.json extensionBundle "${range}" admits no version from ${min} on, so the host refuses to ` +
+          `start${flex ? ' on Flex Consumption' : ''}: "Referenced bundle ${DEFAULT_BUNDLE} of ` +
+          `version ${resolved} does not meet the required minimum version of ${min}. Update your extension ` +
+          `bundle reference in host.json to reference ${min} or later."`,
         {
           ...where,
           fix: 'Set "version": "[4.*, 5.0.0)"',
@@ -111,7 +116,8 @@ export function bundleRules(ctx: CheckContext): Finding[] {
     return [
       finding(
         'EXTENSION_BUNDLE_OUTDATED',
-        `host.json extensionBundle "${range}" resolves to bundle ${major}.x, which the host still starts but which is out of support`,
+        `host.json extensionBundle "${range}" resolves to bundle ${major}.x, which the host still starts ` +
+          `but which is out of support`,
         {
           ...where,
           fix: 'Set "version": "[4.*, 5.0.0)"',

@@ -81,12 +81,17 @@ function compatibility(ctx: CheckContext, files: Bundled[]): Finding[] {
   }
   report(
     arch,
-    `Bundled binaries built for another CPU than the platform's ${target.arch}: ${list(arch, (b) => (b.info.format === 'elf' ? b.info.arch : ''))}; they fail with "Exec format error" or "wrong ELF class" when used`,
-    'Rebuild them for x86-64 Linux (npm rebuild / pip install on an x64 Linux machine or container), or drop them from the package',
+    `Bundled binaries built for another CPU than the ` +
+      `platform's ${target.arch}: ${list(arch, (b) => (b.info.format === 'elf' ? b.info.arch : ''))}; they ` +
+      `fail with "Exec format error" or "wrong ELF class" when used`,
+    'Rebuild them for x86-64 Linux (npm rebuild / pip install on an x64 Linux machine or container), or ' +
+      'drop them from the package',
   )
   report(
     glibc,
-    `Bundled binaries that need a newer glibc than the platform's ${target.glibc}: ${list(glibc, (b) => (b.info.format === 'elf' ? `GLIBC_${b.info.maxGlibc}` : ''))}; they fail with "version \`GLIBC_x.y' not found" when used`,
+    `Bundled binaries that need a newer glibc than the platform's ${target.glibc}: ` +
+      `${list(glibc, (b) => (b.info.format === 'elf' ? `GLIBC_${b.info.maxGlibc}` : ''))}; ` +
+      `they fail with "version \`GLIBC_x.y' not found" when used`,
     `Build them on a system with glibc ${target.glibc} or older (Debian 11), or link them statically`,
   )
   report(
@@ -109,10 +114,14 @@ function execBits(ctx: CheckContext, files: Bundled[]): Finding[] {
     return [
       finding(
         'BUNDLED_EXECUTABLE_LOSES_BIT',
-        `On ${target.plan === 'flex' ? 'Flex Consumption' : 'Linux Consumption'} the host adds the execute bit to defaultExecutablePath only, so these files may not be executable there: ${list(runnable, (b) => b.info.format)}; running one fails with "Permission denied"`,
+        `On ${target.plan === 'flex' ? 'Flex Consumption' : 'Linux Consumption'} the host adds the ` +
+          `execute bit to defaultExecutablePath only, so these files may not be executable ` +
+          `there: ${list(runnable, (b) => b.info.format)}; running one fails with "Permission denied"`,
         {
           file: runnable[0].entry.path,
-          fix: "Have the handler chmod them at start (os.Chmod(path, 0o755) / fs.chmodSync(path, 0o755)), or host the app on Premium or Dedicated, where the package's modes are kept",
+          fix:
+            'Have the handler chmod them at start (os.Chmod(path, 0o755) / fs.chmodSync(path, 0o755)), or ' +
+            "host the app on Premium or Dedicated, where the package's modes are kept",
         },
       ),
     ]
@@ -123,7 +132,9 @@ function execBits(ctx: CheckContext, files: Bundled[]): Finding[] {
   return [
     finding(
       'BUNDLED_EXECUTABLE_LOSES_BIT',
-      `These files look executable but have no execute bit: ${list(noBit, (b) => `mode ${(b.entry.mode! & 0o777).toString(8).padStart(3, '0')}`)}; where the platform keeps the package's modes, running one fails with "Permission denied"`,
+      `These files look executable but have no execute ` +
+        `bit: ${list(noBit, (b) => `mode ${(b.entry.mode! & 0o777).toString(8).padStart(3, '0')}`)}; where ` +
+        `the platform keeps the package's modes, running one fails with "Permission denied"`,
       {
         file: noBit[0].entry.path,
         fix:
@@ -155,7 +166,10 @@ export function readableRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'FILE_NOT_READABLE',
-        `${p} has mode ${(mode & 0o777).toString(8).padStart(3, '0')}: ${none ? 'nobody' : 'only its owner'} may read it, and the host fails with "Access to the path '/home/site/wwwroot/${p}' is denied"${none ? '' : ' unless it runs as that owner'}`,
+        `${p} has ` +
+          `mode ${(mode & 0o777).toString(8).padStart(3, '0')}: ${none ? 'nobody' : 'only its owner'} may ` +
+          `read it, and the host fails with "Access to the path '/home/site/wwwroot/${p}' is ` +
+          `denied"${none ? '' : ' unless it runs as that owner'}`,
         {
           file: p,
           severity: none ? 'error' : 'warning',

@@ -93,13 +93,15 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'BUNDLED_EXECUTABLE_LOSES_BIT',
     severity: 'warning',
     summary:
-      'An executable in the package besides the handler has no execute bit, or is on a plan that restores it for the handler only.',
+      'An executable in the package besides the handler has no execute bit, or is on a plan that restores ' +
+      'it for the handler only.',
   },
   {
     code: 'FILE_NOT_READABLE',
     severity: 'error',
     summary:
-      'host.json, a function.json or the handler script has no read permission (warning when only its owner may read it).',
+      'host.json, a function.json or the handler script has no read permission (warning when only its ' +
+      'owner may read it).',
   },
   {
     code: 'SCRIPT_CRLF',
@@ -110,7 +112,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'SCRIPT_INTERPRETER_UNAVAILABLE',
     severity: 'error',
     summary:
-      "The interpreter the handler runs with (defaultExecutablePath or #! line) is not on PATH in the platform image for the app's stack.",
+      'The interpreter the handler runs with (defaultExecutablePath or #! line) is not on PATH in the ' +
+      "platform image for the app's stack.",
   },
   {
     code: 'WORKER_PATH_NOT_FOUND',
@@ -121,7 +124,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'ARGUMENT_FILE_NOT_FOUND',
     severity: 'error',
     summary:
-      'The script, jar or folder an interpreter is told to open (python3 server.py, java -jar app.jar, php -t public) is not in the app.',
+      'The script, jar or folder an interpreter is told to open (python3 server.py, java -jar app.jar, ' +
+      'php -t public) is not in the app.',
   },
   {
     code: 'WORKING_DIRECTORY_MISSING',
@@ -132,7 +136,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'ARGUMENT_VARIABLE_UNSET',
     severity: 'warning',
     summary:
-      'An argument holds %NAME% that nothing sets on Azure: the host silently deletes it (info when only local.settings.json sets it).',
+      'An argument holds %NAME% that nothing sets on Azure: the host silently deletes it (info when only ' +
+      'local.settings.json sets it).',
   },
   {
     code: 'ARGUMENT_SPLIT',
@@ -153,7 +158,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'BINDING_NEEDS_EXTENSION_BUNDLE',
     severity: 'error',
     summary:
-      'A binding other than HTTP, timer, manual or warmup is used without extensionBundle in host.json: that function fails to load.',
+      'A binding other than HTTP, timer, manual or warmup is used without extensionBundle in host.json: ' +
+      'that function fails to load.',
   },
   {
     code: 'EXTENSION_BUNDLE_REFUSED',
@@ -170,13 +176,15 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'FORWARDING_NOT_APPLICABLE',
     severity: 'warning',
     summary:
-      'Forwarding/proxying is on, but a function is not exactly one httpTrigger + one http output: it gets the JSON payload.',
+      'Forwarding/proxying is on, but a function is not exactly one httpTrigger + one http output: it ' +
+      'gets the JSON payload.',
   },
   {
     code: 'WORKER_RUNTIME_MISMATCH',
     severity: 'warning',
     summary:
-      'local.settings.json sets FUNCTIONS_WORKER_RUNTIME to a stack that supplies nothing the handler needs (not "custom").',
+      'local.settings.json sets FUNCTIONS_WORKER_RUNTIME to a stack that supplies nothing the handler ' +
+      'needs (not "custom").',
   },
   {
     code: 'LOCAL_SETTING_OVERRIDE',
@@ -194,7 +202,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'ZIP_DUPLICATE_ENTRY',
     severity: 'error',
     summary:
-      'A package holds the same path twice (warning unless the host reads that file): which copy lands on disk is undefined.',
+      'A package holds the same path twice (warning unless the host reads that file): which copy lands on ' +
+      'disk is undefined.',
   },
   {
     code: 'SYMLINK_UNPACKABLE',
@@ -241,7 +250,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'ROUTE_NOT_SERVED',
     severity: 'warning',
     summary:
-      "With forwarding or proxying on, the handler answered 404/405 for a function's own request: callers get that too.",
+      "With forwarding or proxying on, the handler answered 404/405 for a function's own request: callers " +
+      'get that too.',
   },
   {
     code: 'RESPONSE_OUTPUT_MISSING',
@@ -257,7 +267,8 @@ export const CATALOGUE: CheckInfo[] = [
     code: 'REMOTE_WORKER_RUNTIME',
     severity: 'warning',
     summary:
-      'The live app\'s FUNCTIONS_WORKER_RUNTIME (or Flex runtime) is a stack that supplies nothing the handler needs (not "custom").',
+      "The live app's FUNCTIONS_WORKER_RUNTIME (or Flex runtime) is a stack that supplies nothing the " +
+      'handler needs (not "custom").',
   },
   {
     code: 'REMOTE_STORAGE_MISSING',

@@ -8,17 +8,18 @@ import type {Finding} from './finding.js'
 
 export function executableRules(ctx: CheckContext): Finding[] {
   const {app, target, exe} = ctx
-  const ch = app.customHandler
-  if (!ch?.hasDescription || exe.kind === 'empty') return []
-  const line = lineOf(app.hostJson, [ch.section, 'description', 'defaultExecutablePath'])
+  const {customHandler} = app
+  if (!customHandler?.hasDescription || exe.kind === 'empty') return []
+  const line = lineOf(app.hostJson, [customHandler.section, 'description', 'defaultExecutablePath'])
   const where = {file: 'host.json', line}
-  const written = ch.defaultExecutablePath ?? ''
+  const written = customHandler.defaultExecutablePath ?? ''
 
   if (exe.kind === 'missing') {
     return [
       finding(
         'EXECUTABLE_NOT_FOUND',
-        `defaultExecutablePath "${written}" resolves to ${exe.path}, which is not in ${app.source.location}${exe.hint ? ` (${exe.hint})` : ''}`,
+        `defaultExecutablePath "${written}" resolves to ${exe.path}, which is not ` +
+          `in ${app.source.location}${exe.hint ? ` (${exe.hint})` : ''}`,
         {
           ...where,
           fix: exe.hint
@@ -33,7 +34,8 @@ export function executableRules(ctx: CheckContext): Finding[] {
     return [
       finding(
         'EXECUTABLE_NOT_CHECKED',
-        `defaultExecutablePath "${written}" is outside the app (${exe.path}); it must exist in the ${target.name} image`,
+        `defaultExecutablePath "${written}" is outside the app (${exe.path}); it must exist in ` +
+          `the ${target.name} image`,
         where,
       ),
     ]
@@ -51,7 +53,9 @@ export function executableRules(ctx: CheckContext): Finding[] {
           `${exe.path} is a Windows program; the ${target.name} platform cannot run it (Exec format error)`,
           {
             ...where,
-            fix: 'Build for Linux, e.g. GOOS=linux GOARCH=amd64 go build -o handler, and point defaultExecutablePath at it',
+            fix:
+              'Build for Linux, e.g. GOOS=linux GOARCH=amd64 go build -o handler, and point ' +
+              'defaultExecutablePath at it',
           },
         ),
       )
@@ -62,7 +66,9 @@ export function executableRules(ctx: CheckContext): Finding[] {
           `${exe.path} is a macOS program; the ${target.name} platform cannot run it (Exec format error)`,
           {
             ...where,
-            fix: 'Cross-compile for Linux: GOOS=linux GOARCH=amd64 go build, cargo build --target x86_64-unknown-linux-gnu, deno compile --target x86_64-unknown-linux-gnu',
+            fix:
+              'Cross-compile for Linux: GOOS=linux GOARCH=amd64 go build, cargo build --target ' +
+              'x86_64-unknown-linux-gnu, deno compile --target x86_64-unknown-linux-gnu',
           },
         ),
       )
@@ -71,7 +77,9 @@ export function executableRules(ctx: CheckContext): Finding[] {
         out.push(
           finding(
             'EXECUTABLE_WRONG_ARCH',
-            `${exe.path} is built for ${elfMachineName(info.machine)}${info.bits === 32 ? ' 32-bit' : ''}; the ${target.name} platform runs x86-64 (Exec format error)`,
+            `${exe.path} is built ` +
+              `for ${elfMachineName(info.machine)}${info.bits === 32 ? ' 32-bit' : ''}; the ${target.name} ` +
+              `platform runs x86-64 (Exec format error)`,
             {
               ...where,
               fix: 'Build for x86-64 Linux, e.g. GOARCH=amd64, or cargo build --target x86_64-unknown-linux-gnu',
@@ -91,10 +99,13 @@ export function executableRules(ctx: CheckContext): Finding[] {
         out.push(
           finding(
             'EXECUTABLE_MUSL',
-            `${exe.path} is linked against musl (${info.interpreter}), which the Debian-based image lacks: it fails with "No such file or directory"`,
+            `${exe.path} is linked against musl (${info.interpreter}), which the Debian-based image ` +
+              `lacks: it fails with "No such file or directory"`,
             {
               ...where,
-              fix: 'Link statically (e.g. --target x86_64-unknown-linux-musl with static linking, CGO_ENABLED=0) or build against glibc',
+              fix:
+                'Link statically (e.g. --target x86_64-unknown-linux-musl with static linking, ' +
+                'CGO_ENABLED=0) or build against glibc',
             },
           ),
         )
@@ -103,10 +114,13 @@ export function executableRules(ctx: CheckContext): Finding[] {
         out.push(
           finding(
             'EXECUTABLE_GLIBC_TOO_NEW',
-            `${exe.path} needs GLIBC_${info.maxGlibc}; ${target.name} has glibc ${target.glibc}, so it fails with "version \`GLIBC_${info.maxGlibc}' not found"`,
+            `${exe.path} needs GLIBC_${info.maxGlibc}; ${target.name} has glibc ${target.glibc}, so it ` +
+              `fails with "version \`GLIBC_${info.maxGlibc}' not found"`,
             {
               ...where,
-              fix: `Build on a system with glibc ${target.glibc} or older (e.g. Debian 11), link statically (CGO_ENABLED=0 for Go), or use --glibc if your image is newer`,
+              fix:
+                `Build on a system with glibc ${target.glibc} or older (e.g. Debian 11), link statically ` +
+                `(CGO_ENABLED=0 for Go), or use --glibc if your image is newer`,
             },
           ),
         )
@@ -132,11 +146,13 @@ export function executableRules(ctx: CheckContext): Finding[] {
         ? ''
         : hostAdds
           ? ' (this plan adds u+x to this one file, but nothing else)'
-          : ' (a zip push on this app makes every file executable: Kudu runs chmod -R 777; run from the package and it stays as packed)'
+          : ' (a zip push on this app makes every file executable: Kudu runs chmod -R 777; run from the ' +
+            'package and it stays as packed)'
+      const mode = entry.mode === undefined ? 'not recorded' : (entry.mode & 0o777).toString(8).padStart(3, '0')
       out.push(
         finding(
           'EXECUTABLE_NOT_EXECUTABLE',
-          `${exe.path} has no execute bit (mode ${entry.mode === undefined ? 'not recorded' : (entry.mode & 0o777).toString(8).padStart(3, '0')}): the host fails with "Permission denied"${plan}`,
+          `${exe.path} has no execute bit (mode ${mode}): the host fails with "Permission denied"${plan}`,
           {
             ...where,
             severity: adds ? 'warning' : 'error',
@@ -186,7 +202,9 @@ export function executableRules(ctx: CheckContext): Finding[] {
       out.push(
         finding('SCRIPT_INTERPRETER_UNAVAILABLE', `${exe.path} is a #! script; Windows does not run #! lines`, {
           ...where,
-          fix: `Set defaultExecutablePath to the interpreter (e.g. "${interpreterName(info.interpreter)}") and defaultWorkerPath to the script`,
+          fix:
+            `Set defaultExecutablePath to the interpreter (e.g. "${interpreterName(info.interpreter)}") and ` +
+            `defaultWorkerPath to the script`,
         }),
       )
     } else {
@@ -233,7 +251,8 @@ function pathRules(
     return [
       finding(
         'EXECUTABLE_NOT_CHECKED',
-        `${what} is looked up on PATH in your container image; chd cannot see the image, so make sure its Dockerfile installs ${name}`,
+        `${what} is looked up on PATH in your container image; chd cannot see the image, so make sure its ` +
+          `Dockerfile installs ${name}`,
         where,
       ),
     ]
@@ -251,7 +270,8 @@ function pathRules(
     return [
       finding(
         code,
-        `${what}: Linux images set JAVA_HOME but put no java on PATH (the Java stack's own worker runs %JAVA_HOME%/bin/java)`,
+        `${what}: Linux images set JAVA_HOME but put no java on PATH (the Java stack's own worker runs ` +
+          `%JAVA_HOME%/bin/java)`,
         {
           ...where,
           severity: 'warning',
@@ -266,10 +286,13 @@ function pathRules(
       return [
         finding(
           code,
-          `${what}: the app's ${describeStack(target.stack!)} image has no ${name} on PATH; the ${found.label} stack has it`,
+          `${what}: the app's ${describeStack(target.stack!)} image has no ${name} on PATH; ` +
+            `the ${found.label} stack has it`,
           {
             ...where,
-            fix: `Run the app on the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}, chd keeps it at deploy), or ${ship}`,
+            fix:
+              `Run the app on the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}, chd ` +
+              `keeps it at deploy), or ${ship}`,
           },
         ),
       ]
@@ -278,11 +301,15 @@ function pathRules(
     return [
       finding(
         code,
-        `${what} is found on Azure only when the app runs the ${found.label} stack, whose image has it on PATH${local ? ` (local.settings.json names ${local})` : ''}; chd doctor --app NAME checks the live app`,
+        `${what} is found on Azure only when the app runs the ${found.label} stack, whose image has it on ` +
+          `PATH${local ? ` (local.settings.json names ${local})` : ''}; chd doctor --app NAME checks the ` +
+          `live app`,
         {
           ...where,
           severity: 'info',
-          fix: `Create the app with the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}; chd deploy keeps it), or ${ship}`,
+          fix:
+            `Create the app with the ${found.label} stack (FUNCTIONS_WORKER_RUNTIME=${found.runtime}; chd ` +
+            `deploy keeps it), or ${ship}`,
         },
       ),
     ]
@@ -300,12 +327,15 @@ function pathRules(
     finding(
       code,
       known
-        ? `${what}: no ${target.os === 'linux' ? 'Linux' : 'Windows'} Functions image has ${name} on PATH, whatever the stack.${docker}`
-        : `${what} is not in the app, so the host looks it up on PATH, where the ${target.name} image has no such program.${docker}`,
+        ? `${what}: no ${target.os === 'linux' ? 'Linux' : 'Windows'} Functions image has ${name} on PATH, ` +
+            `whatever the stack.${docker}`
+        : `${what} is not in the app, so the host looks it up on PATH, where the ${target.name} image has ` +
+            `no such program.${docker}`,
       {
         ...where,
         fix: known
-          ? `Ship ${name} inside the app (a static build, or deno compile / a single binary) and point ${pointer} at it, or run the app as a custom container`
+          ? `Ship ${name} inside the app (a static build, or deno compile / a single binary) and ` +
+            `point ${pointer} at it, or run the app as a custom container`
           : `Build the handler into the app as ./${name} (the host resolves it relative to the app root)`,
       },
     ),
@@ -341,7 +371,8 @@ function shebangRules(
     out.push(
       finding(
         'SCRIPT_CRLF',
-        `${path} has Windows (CRLF) line endings on its #! line: the kernel looks for "${info.interpreter}\\r" and fails with "No such file or directory"`,
+        `${path} has Windows (CRLF) line endings on its #! line: the kernel looks for ` +
+          `"${info.interpreter}\\r" and fails with "No such file or directory"`,
         {
           file: path,
           line: 1,

@@ -27,7 +27,8 @@ export function functionRules(ctx: CheckContext): Finding[] {
       finding(
         'NO_FUNCTIONS',
         deeper
-          ? `No function.json one level below the root; ${deeper.path} is too deep, the host only looks in <root>/<function>/function.json`
+          ? `No function.json one level below the root; ${deeper.path} is too deep, the host only looks in ` +
+              `<root>/<function>/function.json`
           : 'No <function>/function.json in the app: the host finds no functions and never starts the handler',
         {
           fix: 'Add a folder per function with a function.json, e.g. hello/function.json with an httpTrigger binding',
@@ -67,30 +68,39 @@ export function functionRules(ctx: CheckContext): Finding[] {
       out.push(
         finding(
           'BINDING_NEEDS_EXTENSION_BUNDLE',
-          `${fn.name} uses ${types}, which comes from an extension bundle, and host.json has no extensionBundle; the host loads the other functions but not this one: "The binding type(s) '${types}' are not registered. Please ensure the type is correct and the binding extension is installed."`,
+          `${fn.name} uses ${types}, which comes from an extension bundle, and host.json has no ` +
+            `extensionBundle; the host loads the other functions but not this one: "The binding type(s) ` +
+            `'${types}' are not registered. Please ensure the type is correct and the binding extension is ` +
+            `installed."`,
           {
             file: fn.path,
             line: lineOf(fn.doc, ['bindings', needs[0].index, 'type']),
-            fix: 'Add to host.json: "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}',
+            fix:
+              'Add to host.json: "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", ' +
+              '"version": "[4.*, 5.0.0)"}',
           },
         ),
       )
     }
   }
 
-  const ch = app.customHandler
-  if (ch && (ch.enableForwardingHttpRequest || ch.enableProxyingHttpRequest)) {
-    const flag = ch.enableProxyingHttpRequest ? 'enableProxyingHttpRequest' : 'enableForwardingHttpRequest'
+  const {customHandler} = app
+  if (customHandler && (customHandler.enableForwardingHttpRequest || customHandler.enableProxyingHttpRequest)) {
+    const flag = customHandler.enableProxyingHttpRequest ? 'enableProxyingHttpRequest' : 'enableForwardingHttpRequest'
     for (const fn of app.functions) {
       if (fn.doc.error || fn.bindings.length === 0 || isHttpInAndOut(fn)) continue
       out.push(
         finding(
           'FORWARDING_NOT_APPLICABLE',
-          `${flag} is on, but ${fn.name} is not exactly one httpTrigger and one http output (${fn.bindings.map((b) => `${b.type} ${b.direction}`).join(', ')}): the host sends it the JSON payload at POST /${fn.name}, not the original request`,
+          `${flag} is on, but ${fn.name} is not exactly one httpTrigger and one http output ` +
+            `(${fn.bindings.map((b) => `${b.type} ${b.direction}`).join(', ')}): the host sends it the JSON ` +
+            `payload at POST /${fn.name}, not the original request`,
           {
             file: fn.path,
             line: lineOf(fn.doc, ['bindings']),
-            fix: `Handle POST /${fn.name} with the invocation payload in the handler too, or reduce the function to one httpTrigger + one http output`,
+            fix:
+              `Handle POST /${fn.name} with the invocation payload in the handler too, or reduce the ` +
+              `function to one httpTrigger + one http output`,
           },
         ),
       )

@@ -88,18 +88,18 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
   const {app, target} = ctx
   const doc = app.hostJson
   if (!doc || doc.error || !isObject(doc.value)) return []
-  const ch = app.customHandler
+  const {customHandler} = app
   const out: Finding[] = []
-  if (!ch || !ch.hasDescription) {
+  if (!customHandler || !customHandler.hasDescription) {
     out.push(
       finding(
         'CUSTOM_HANDLER_MISSING',
-        ch
-          ? `host.json "${ch.section}" has no "description" object`
+        customHandler
+          ? `host.json "${customHandler.section}" has no "description" object`
           : 'host.json has no "customHandler" section, so the host runs no custom handler',
         {
           file: 'host.json',
-          line: lineOf(doc, ch ? [ch.section] : []),
+          line: lineOf(doc, customHandler ? [customHandler.section] : []),
           fix: 'Add "customHandler": {"description": {"defaultExecutablePath": "handler"}} to host.json',
         },
       ),
@@ -107,8 +107,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
     return out
   }
   const line = (key: string, section = true) =>
-    lineOf(doc, section ? [ch.section, 'description', key] : [ch.section, key])
-  if (ch.section === 'httpWorker') {
+    lineOf(doc, section ? [customHandler.section, 'description', key] : [customHandler.section, key])
+  if (customHandler.section === 'httpWorker') {
     out.push(
       finding(
         'CUSTOM_HANDLER_LEGACY_SECTION',
@@ -116,7 +116,9 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
         {
           file: 'host.json',
           line: lineOf(doc, ['httpWorker']),
-          fix: 'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on forwarding)',
+          fix:
+            'Rename the section to "customHandler" (and set enableForwardingHttpRequest if you relied on ' +
+            'forwarding)',
         },
       ),
     )
@@ -125,8 +127,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'EXECUTABLE_PATH_EMPTY',
-        ch.defaultExecutablePath
-          ? `defaultExecutablePath "${ch.defaultExecutablePath}" is empty once %VAR% are expanded`
+        customHandler.defaultExecutablePath
+          ? `defaultExecutablePath "${customHandler.defaultExecutablePath}" is empty once %VAR% are expanded`
           : 'customHandler.description has no defaultExecutablePath',
         {
           file: 'host.json',
@@ -137,14 +139,15 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
     )
   }
   for (const key of ['workerDirectory', 'workingDirectory'] as const) {
-    const written = ch[key]
+    const written = customHandler[key]
     if (!written) continue
     const dir = resolveDirectory(app, written, target.os)
     if (dir.kind === 'app' && dir.path && !app.source.hasDir(dir.path)) {
       out.push(
         finding(
           'WORKING_DIRECTORY_MISSING',
-          `${key} "${written}" is not a folder of the app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`,
+          `${key} "${written}" is not a folder of the ` +
+            `app${key === 'workingDirectory' ? ': the process fails to start with "No such file or directory"' : ''}`,
           {
             file: 'host.json',
             line: line(key),
@@ -159,7 +162,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'WORKER_PATH_NOT_FOUND',
-        `defaultWorkerPath "${ch.defaultWorkerPath}" resolves to ${worker.path}, which is not in the app${worker.hint ? ` (${worker.hint})` : ''}`,
+        `defaultWorkerPath "${customHandler.defaultWorkerPath}" resolves to ${worker.path}, which is not ` +
+          `in the app${worker.hint ? ` (${worker.hint})` : ''}`,
         {
           file: 'host.json',
           line: line('defaultWorkerPath'),
@@ -170,8 +174,8 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
   }
   out.push(...pathVariableRules(ctx))
   out.push(
-    ...argumentRules(ctx, 'arguments', ch.arguments),
-    ...argumentRules(ctx, 'workerArguments', ch.workerArguments),
+    ...argumentRules(ctx, 'arguments', customHandler.arguments),
+    ...argumentRules(ctx, 'workerArguments', customHandler.workerArguments),
   )
   return out
 }
@@ -179,20 +183,23 @@ export function customHandlerRules(ctx: CheckContext): Finding[] {
 /** %NAME% in the description's paths that only local.settings.json defines: Azure must have it too. */
 function pathVariableRules(ctx: CheckContext): Finding[] {
   const {app} = ctx
-  const ch = app.customHandler!
+  const customHandler = app.customHandler!
   const out: Finding[] = []
   for (const key of ['defaultExecutablePath', 'defaultWorkerPath', 'workingDirectory', 'workerDirectory'] as const) {
-    for (const m of (ch[key] ?? '').matchAll(/%([^%]+)%/g)) {
+    for (const m of (customHandler[key] ?? '').matchAll(/%([^%]+)%/g)) {
       if (unsetVariable(app, m[1]) !== 'local-only') continue
       out.push(
         finding(
           'ARGUMENT_VARIABLE_UNSET',
-          `${key} "${ch[key]}" uses %${m[1]}%, which only local.settings.json sets; it was judged with that value, but local.settings.json is never deployed`,
+          `${key} "${customHandler[key]}" uses %${m[1]}%, which only local.settings.json sets; it was ` +
+            `judged with that value, but local.settings.json is never deployed`,
           {
             file: 'host.json',
-            line: lineOf(app.hostJson, [ch.section, 'description', key]),
+            line: lineOf(app.hostJson, [customHandler.section, 'description', key]),
             severity: 'info',
-            fix: `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+            fix:
+              `Make ${m[1]} an app setting on Azure: chd deploy --setting ${m[1]}=… (or --settings-file ` +
+              `local.settings.json)`,
           },
         ),
       )
@@ -203,10 +210,10 @@ function pathVariableRules(ctx: CheckContext): Finding[] {
 
 function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', args: string[]): Finding[] {
   const {app} = ctx
-  const ch = app.customHandler!
+  const customHandler = app.customHandler!
   const out: Finding[] = []
   args.forEach((arg, i) => {
-    const line = lineOf(app.hostJson, [ch.section, 'description', key, i])
+    const line = lineOf(app.hostJson, [customHandler.section, 'description', key, i])
     // The host deletes whatever its regex %(.+?)% still matches after expansion.
     for (const m of arg.matchAll(/%(.+?)%/g)) {
       const problem = unsetVariable(app, m[1])
@@ -216,22 +223,26 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
         out.push(
           finding(
             'ARGUMENT_VARIABLE_UNSET',
-            `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never deployed, so on Azure it must be an app setting or the host deletes it`,
+            `${what} uses %${m[1]}%, which only local.settings.json sets; local.settings.json is never ` +
+              `deployed, so on Azure it must be an app setting or the host deletes it`,
             {
               file: 'host.json',
               line,
               severity: 'info',
-              fix: `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file local.settings.json)`,
+              fix:
+                `Make ${m[1]} an app setting: chd deploy --setting ${m[1]}=… (or --settings-file ` +
+                `local.settings.json)`,
             },
           ),
         )
       } else {
         const looksLikeVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1])
+        const setters = app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'
         out.push(
           finding(
             'ARGUMENT_VARIABLE_UNSET',
             looksLikeVariable
-              ? `${what} uses %${m[1]}%, which ${app.settingsFrom === 'azure' ? 'neither the app settings nor the host set' : 'nothing sets'}: the host deletes it silently`
+              ? `${what} uses %${m[1]}%, which ${setters}: the host deletes it silently`
               : `${what} contains "${m[0]}", which the host deletes as an unset variable`,
             {
               file: 'host.json',
@@ -248,7 +259,9 @@ function argumentRules(ctx: CheckContext, key: 'arguments' | 'workerArguments', 
       out.push(
         finding(
           'ARGUMENT_SPLIT',
-          `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all arguments into one command line and splits it again, so this becomes ${arg.trim().split(/\s+/).length} arguments`,
+          `${key}[${i}] "${arg}" contains ${/"/.test(arg) ? 'quotes' : 'spaces'}: the host joins all ` +
+            `arguments into one command line and splits it again, so this ` +
+            `becomes ${arg.trim().split(/\s+/).length} arguments`,
           {
             file: 'host.json',
             line,
@@ -298,7 +311,9 @@ function runtimeRules(ctx: CheckContext): Finding[] {
   return [
     finding(
       'WORKER_RUNTIME_MISMATCH',
-      `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this handler needs; a custom handler app runs with "custom" (a language stack is kept only when its image provides the handler's interpreter)`,
+      `local.settings.json sets FUNCTIONS_WORKER_RUNTIME to "${runtime}", which supplies nothing this ` +
+        `handler needs; a custom handler app runs with "custom" (a language stack is kept only when its ` +
+        `image provides the handler's interpreter)`,
       {
         file: 'local.settings.json',
         line: lineOf(doc, ['Values', runtimeKey!]),
@@ -318,8 +333,8 @@ const QUOTABLE =
  */
 function localOverrideRules(ctx: CheckContext): Finding[] {
   const {app} = ctx
-  const ch = app.customHandler
-  const section = ch?.section ?? 'customHandler'
+  const {customHandler} = app
+  const section = customHandler?.section ?? 'customHandler'
   const out: Finding[] = []
   for (const o of customHandlerOverrides(app.localValues)) {
     const inHost = getPath(app.hostJson?.value, [section, ...o.keys])
@@ -333,13 +348,17 @@ function localOverrideRules(ctx: CheckContext): Finding[] {
     out.push(
       finding(
         'LOCAL_SETTING_OVERRIDE',
-        `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ${live ? 'the app settings on Azure set it too' : 'on Azure host.json applies unless the app has that setting'}`,
+        `local.settings.json sets ${o.setting}${local}, which replaces ${host} when the app runs locally; ` +
+          (live
+            ? 'the app settings on Azure set it too'
+            : 'on Azure host.json applies unless the app has that setting'),
         {
           file: 'local.settings.json',
           line: lineOf(app.localSettings, ['Values', o.setting]),
           fix: live
             ? undefined
-            : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy --setting ${o.setting}=…)`,
+            : `If Azure needs the same value, put it in host.json, or set the app setting (chd deploy ` +
+              `--setting ${o.setting}=…)`,
         },
       ),
     )

@@ -60,31 +60,31 @@ const KNOWN_MISTAKES: Record<string, string> = {
 
 export function hostKeyRules(ctx: CheckContext): Finding[] {
   const {app} = ctx
-  const ch = app.customHandler
+  const {customHandler} = app
   const doc = app.hostJson
-  if (!ch || !doc?.tree) return []
-  const section = getCI(doc.value, ch.section)
+  if (!customHandler || !doc?.tree) return []
+  const section = getCI(doc.value, customHandler.section)
   if (!isObject(section)) return []
   const out: Finding[] = []
   const report = (keys: Array<string | number>, message: string, fix: string) =>
     out.push(finding('HOST_JSON_KEY_IGNORED', message, {file: 'host.json', line: lineOf(doc, keys), fix}))
 
   for (const [key, value] of Object.entries(section)) {
-    const where = `${ch.section}.${key}`
+    const where = `${customHandler.section}.${key}`
     const lower = key.toLowerCase()
     if (SECTION_KEYS.some((k) => k.toLowerCase() === lower) && lower !== 'arguments') {
-      if (lower === 'http' && isObject(value)) checkKeys(value, HTTP_KEYS, [ch.section, key], report)
+      if (lower === 'http' && isObject(value)) checkKeys(value, HTTP_KEYS, [customHandler.section, key], report)
       continue
     }
     if (ONLY_IN_DESCRIPTION.has(lower) || lower === 'arguments') {
       report(
-        [ch.section, key],
+        [customHandler.section, key],
         `host.json ${where} is ignored: the host reads ${key} only inside "description"`,
-        `Move "${key}" into ${ch.section}.description`,
+        `Move "${key}" into ${customHandler.section}.description`,
       )
     } else {
       report(
-        [ch.section, key],
+        [customHandler.section, key],
         `host.json ${where} is not a setting the host knows, so it is ignored${hint(key, SECTION_KEYS)}`,
         fixFor(key, SECTION_KEYS),
       )
@@ -98,14 +98,16 @@ export function hostKeyRules(ctx: CheckContext): Finding[] {
       if (DESCRIPTION_KEYS.some((k) => k.toLowerCase() === lower)) continue
       if (ONLY_IN_SECTION.has(lower)) {
         report(
-          [ch.section, descKey, key],
-          `host.json ${ch.section}.description.${key} is ignored: the host reads ${key} one level up, directly under "${ch.section}"`,
-          `Move "${key}" out of description, next to it in ${ch.section}`,
+          [customHandler.section, descKey, key],
+          `host.json ${customHandler.section}.description.${key} is ignored: the host reads ${key} one ` +
+            `level up, directly under "${customHandler.section}"`,
+          `Move "${key}" out of description, next to it in ${customHandler.section}`,
         )
       } else {
         report(
-          [ch.section, descKey, key],
-          `host.json ${ch.section}.description.${key} is not a setting the host knows, so it is ignored${hint(key, DESCRIPTION_KEYS)}`,
+          [customHandler.section, descKey, key],
+          `host.json ${customHandler.section}.description.${key} is not a setting the host knows, so it ` +
+            `is ignored${hint(key, DESCRIPTION_KEYS)}`,
           fixFor(key, DESCRIPTION_KEYS),
         )
       }

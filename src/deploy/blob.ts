@@ -61,7 +61,8 @@ function connectionSas(cs: Record<string, string>): {sas: string; expiresOn?: st
     throw new ChdError(
       'STORAGE_SAS_INSUFFICIENT',
       `AzureWebJobsStorage is a SAS connection string whose permissions ` +
-        `(sp=${perms || 'none'}) do not allow ${missing} the package; the app would run from a URL that carries this same SAS`,
+        (`(sp=${perms || 'none'}) do not allow ${missing} the package; the app would run from a URL that ` +
+          `carries this same SAS`),
       {
         exit: ExitCode.failed,
         suggestions: [fix],
@@ -127,14 +128,16 @@ export function packageIdentity(
   throw new ChdError(
     'STORAGE_IDENTITY_MISSING',
     `${app} reads its storage with a managed identity (AzureWebJobsStorage__accountName), ` +
-      `but ${several ? 'has several user-assigned identities and none is named' : 'has none'}: the platform could not fetch ` +
+      (`but ${several ? 'has several user-assigned identities and none is named' : 'has none'}: the ` +
+        `platform could not fetch `) +
       'the package from a plain blob URL',
     {
       exit: ExitCode.failed,
       suggestions: [
         several
           ? 'Set WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID (or AzureWebJobsStorage__clientId) to the identity to use'
-          : `az functionapp identity assign -n ${app} -g <group>, then grant it Storage Blob Data Reader on the account`,
+          : `az functionapp identity assign -n ${app} -g <group>, then grant it Storage Blob Data Reader on ` +
+            `the account`,
       ],
     },
   )

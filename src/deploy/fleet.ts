@@ -124,7 +124,8 @@ function failed(run: AppRun, error: unknown, stop: AbortController, failFast?: b
     const deployed = run.steps.done.some((s) => s.name === 'activate')
     run.error = new ChdError(
       'SKIPPED',
-      `${deployed ? 'deployed, not verified' : 'not deployed'}: --fail-fast stopped the deploy after another app failed`,
+      `${deployed ? 'deployed, not verified' : 'not deployed'}: ` +
+        '--fail-fast stopped the deploy after another app failed',
       {exit: ExitCode.failed, suggestions: ['Fix the failure reported for the other app, then deploy again']},
     )
     return

@@ -16,30 +16,31 @@ export async function verifyDeploy(
   options: Omit<VerifyOptions, 'since' | 'windowMs' | 'onStatus'>,
   update: (text: string) => void,
 ): Promise<{value: VerifyResult; detail: string; failed: boolean}> {
-  const v = await verifyApp(ctx, site, {
+  const verified = await verifyApp(ctx, site, {
     ...options,
     since: since ?? Date.now(),
     ...(since === undefined ? {windowMs: 0} : {}),
     onStatus: update,
   })
-  if (since === undefined && v.worker === 'unconfirmed') {
-    v.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
+  if (since === undefined && verified.worker === 'unconfirmed') {
+    verified.note = 'nothing changed, so the host did not restart; chd doctor --app judges the live app'
   }
-  const detail = `host ${v.hostState ?? 'unknown'}, handler ${v.worker}, ${v.functions.length} function(s)`
-  return {value: v, detail, failed: v.worker === 'failed'}
+  const detail =
+    `host ${verified.hostState ?? 'unknown'}, handler ${verified.worker}, ${verified.functions.length} ` + `function(s)`
+  return {value: verified, detail, failed: verified.worker === 'failed'}
 }
 
 /** The handler did not start: the first cause the host named, with the code doctor uses (exit 5). */
 export function startFailure(result: DeployResult): ChdError {
-  const v = result.verify!
-  const first = v.findings[0]
-  const code = first?.code ?? (v.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
+  const verified = result.verify!
+  const first = verified.findings[0]
+  const code = first?.code ?? (verified.hostState === 'Error' ? 'HOST_NOT_RUNNING' : 'SMOKE_FAILED')
   const why =
-    v.findings.length > 0
-      ? findingLines(v.findings)
-      : v.hostState === 'Error'
-        ? `  the host is in Error: ${(v.hostErrors ?? []).join(' | ')}`
-        : `  GET ${v.smoke?.path} answered ${v.smoke?.status || 'nothing'}`
+    verified.findings.length > 0
+      ? findingLines(verified.findings)
+      : verified.hostState === 'Error'
+        ? `  the host is in Error: ${(verified.hostErrors ?? []).join(' | ')}`
+        : `  GET ${verified.smoke?.path} answered ${verified.smoke?.status || 'nothing'}`
   return new ChdError(code, `${result.app} was deployed, but the handler did not start:\n${why}`, {
     exit: ExitCode.remoteFailed,
     suggestions: [`chd doctor --app ${result.app}`, `chd logs --app ${result.app} --since 1h`],

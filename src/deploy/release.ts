@@ -150,7 +150,8 @@ function planned(
     dryRun: Boolean(options.dryRun),
     findings: local.findings,
     package: {
-      path: options.package ?? pkg.file,
+      // The zip chd packs is removed before the command ends: only a --package zip has a path worth printing.
+      ...(options.package ? {path: options.package} : {}),
       entries: pkg.entries,
       bytes: pkg.bytes,
       sha256: pkg.sha256,

@@ -1,5 +1,5 @@
 import type {AzureContext} from '../azure/arm.js'
-import type {KuduClient} from '../azure/kudu.js'
+import {type KuduClient, namedStatus} from '../azure/kudu.js'
 import {type SiteInfo, syncTriggers} from '../azure/site.js'
 import {type PackageUrl, type StorageTarget, uploadRunFromPackage} from './blob.js'
 import {setFlexRuntime} from './flex.js'
@@ -17,7 +17,7 @@ export interface UploadDone {
   detail: string
   /** When the new content went live: host lines from then on are about this deployment. */
   since?: number
-  deployment?: {id?: string; status?: number}
+  deployment?: {id?: string; status?: number; statusName?: string}
   /** App settings the new content needs (the package URL). */
   settings?: Record<string, string>
 }
@@ -103,7 +103,7 @@ function kuduPush(context: RouteContext, route: 'zipdeploy' | 'publish'): Deploy
       return {
         detail: `${pkg.bytes} bytes at ${rate}, deployment ${done.id} succeeded`,
         since: Date.now() - 1500,
-        deployment: {id: done.id, status: done.status},
+        deployment: {id: done.id, ...namedStatus(done.status)},
       }
     },
     async afterSettings({keepRuntime}) {

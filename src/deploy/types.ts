@@ -42,7 +42,8 @@ export interface DeployResult {
   dryRun: boolean
   findings: Finding[]
   package: {
-    path: string
+    /** The --package zip; absent when chd packed the folder into a temporary zip. */
+    path?: string
     entries?: number
     bytes: number
     sha256: string
@@ -50,7 +51,7 @@ export interface DeployResult {
     reason?: string
     repacked?: boolean
   }
-  deployment?: {id?: string; status?: number}
+  deployment?: {id?: string; status?: number; statusName?: string}
   settings: {diff: SettingsDiff; writes: number}
   /** From --settings-file's ConnectionStrings: names, types and the variable a handler reads (never a value). */
   connectionStrings?: {diff: SettingsDiff; writes: number; names: Record<string, {type: string; variable: string}>}

@@ -1,4 +1,11 @@
-import {DEPLOY_STATUS, DeployStatus, FINAL_STATUSES, type KuduClient, type KuduDeployment} from '../azure/kudu.js'
+import {
+  DEPLOY_STATUS,
+  DeployStatus,
+  FINAL_STATUSES,
+  type KuduClient,
+  type KuduDeployment,
+  namedStatus,
+} from '../azure/kudu.js'
 import {ChdError, ExitCode} from '../errors.js'
 
 export interface UploadOutcome {
@@ -31,19 +38,19 @@ export async function pushPackage(
       ? `/api/zipdeploy?isAsync=true&trackDeploymentProgress=true&deployer=chd&message=${encodeURIComponent(message)}`
       : `/api/publish?RemoteBuild=false&Deployer=chd&message=${encodeURIComponent(message)}`
   for (;;) {
-    const r = await kudu.send('POST', query, {
+    const response = await kudu.send('POST', query, {
       body: kudu.uploadBody(file, onProgress),
       headers: {'Content-Type': 'application/zip', 'Content-Length': String(bytes), 'If-Match': '*'},
       timeout: Math.max(60_000, deadline - Date.now()),
     })
-    if (r.status === 202 || r.status === 200) {
+    if (response.status === 202 || response.status === 200) {
       if (kind === 'publish') {
-        const id = (r.bodyAsText ?? '').trim().replaceAll('"', '')
+        const id = (response.bodyAsText ?? '').trim().replaceAll('"', '')
         return {poll: `/api/deployments/${encodeURIComponent(id)}`, deploymentId: id}
       }
       // trackDeploymentProgress=true makes Kudu name the deployment in SCM-DEPLOYMENT-ID.
-      const id = r.headers.get('scm-deployment-id') ?? undefined
-      const location = r.headers.get('location')
+      const id = response.headers.get('scm-deployment-id') ?? undefined
+      const location = response.headers.get('location')
       const poll = id
         ? `/api/deployments/${encodeURIComponent(id)}`
         : location
@@ -51,19 +58,22 @@ export async function pushPackage(
           : '/api/deployments/latest'
       return {poll, deploymentId: id}
     }
-    if (r.status === 409 && /in progress|ongoing/i.test(r.bodyAsText ?? '') && Date.now() < deadline) {
-      await kudu.pause(retryAfterMs(r.headers.get('retry-after'), 3000), 'waiting out a running deployment (409)')
+    if (response.status === 409 && /in progress|ongoing/i.test(response.bodyAsText ?? '') && Date.now() < deadline) {
+      await kudu.pause(
+        retryAfterMs(response.headers.get('retry-after'), 3000),
+        'waiting out a running deployment (409)',
+      )
       continue
     }
-    if (r.status === 409) {
-      throw new ChdError('DEPLOY_CONFLICT', `Kudu refused the package (409): ${(r.bodyAsText ?? '').trim()}`, {
+    if (response.status === 409) {
+      throw new ChdError('DEPLOY_CONFLICT', `Kudu refused the package (409): ${(response.bodyAsText ?? '').trim()}`, {
         exit: ExitCode.remoteFailed,
-        suggestions: /RUN_FROM_PACKAGE|USE_ZIP/i.test(r.bodyAsText ?? '')
+        suggestions: /RUN_FROM_PACKAGE|USE_ZIP/i.test(response.bodyAsText ?? '')
           ? [`chd settings unset --app ${kudu.host.split('.')[0]} WEBSITE_RUN_FROM_PACKAGE, then deploy again`]
           : ['Wait for the running deployment to finish, or raise --timeout'],
       })
     }
-    kudu.fail(r, `uploading the package to ${query.split('?')[0]}`)
+    kudu.fail(response, `uploading the package to ${query.split('?')[0]}`)
   }
 }
 
@@ -97,35 +107,35 @@ export async function waitForDeployment(
 ): Promise<KuduDeployment> {
   let last: KuduDeployment | undefined
   for (;;) {
-    const r = await kudu.send('GET', poll)
-    if (r.status === 200 || r.status === 202) {
-      const d = JSON.parse(r.bodyAsText || '{}') as KuduDeployment
-      if (d.id) {
-        last = d
+    const response = await kudu.send('GET', poll)
+    if (response.status === 200 || response.status === 202) {
+      const deployment = JSON.parse(response.bodyAsText || '{}') as KuduDeployment
+      if (deployment.id) {
+        last = deployment
         // A stable id to poll from now on: "latest" could later mean someone else's deployment.
-        poll = `/api/deployments/${encodeURIComponent(d.id)}`
-        onStatus?.(DEPLOY_STATUS[d.status] ?? `status ${d.status}`)
-        if (d.complete || FINAL_STATUSES.has(d.status)) {
-          if (d.status === DeployStatus.Success) return d
-          const log = await kudu.deploymentLog(d.id)
-          const {code, what, hint} = OUTCOME[d.status] ?? OUTCOME[DeployStatus.Failed]
-          const lines = log.map(
-            (e) =>
-              `  ${e.log_time?.slice(11, 19) ?? ''} ${e.type === 2 ? 'ERROR ' : e.type === 1 ? 'warn  ' : ''}${e.message}`,
-          )
+        poll = `/api/deployments/${encodeURIComponent(deployment.id)}`
+        onStatus?.(DEPLOY_STATUS[deployment.status] ?? `status ${deployment.status}`)
+        if (deployment.complete || FINAL_STATUSES.has(deployment.status)) {
+          if (deployment.status === DeployStatus.Success) return deployment
+          const log = await kudu.deploymentLog(deployment.id)
+          const {code, what, hint} = OUTCOME[deployment.status] ?? OUTCOME[DeployStatus.Failed]
+          const lines = log.map((entry) => {
+            const level = entry.type === 2 ? 'ERROR ' : entry.type === 1 ? 'warn  ' : ''
+            return `  ${entry.log_time?.slice(11, 19) ?? ''} ${level}${entry.message}`
+          })
           throw new ChdError(
             code,
-            `The deployment ${what}${d.status_text ? `: ${d.status_text}` : ''}\n${lines.join('\n')}`,
+            `The deployment ${what}${deployment.status_text ? `: ${deployment.status_text}` : ''}\n${lines.join('\n')}`,
             {
               exit: ExitCode.remoteFailed,
               suggestions: hint ? [hint] : [],
-              details: {deploymentId: d.id, status: d.status, log: log.map((e) => e.message)},
+              details: {deploymentId: deployment.id, ...namedStatus(deployment.status), log: log.map((e) => e.message)},
             },
           )
         }
       }
-    } else if (r.status !== 404) {
-      kudu.fail(r, 'polling the deployment')
+    } else if (response.status !== 404) {
+      kudu.fail(response, 'polling the deployment')
     }
     if (Date.now() > deadline) {
       throw new ChdError(

@@ -31,8 +31,9 @@ export interface DoctorOptions extends AzureOptions {
 }
 
 export interface DoctorResult {
-  app: string
-  source: 'folder' | 'zip'
+  /** The folder or zip judged, as given; absent when only the live app was (`--app` without a folder). */
+  app?: string
+  source?: 'folder' | 'zip'
   target: {name: string; os: string; arch: string; glibc?: string; plan?: string}
   executable?: {written?: string; resolved?: string; kind: string; description?: string; mode?: string}
   functions: string[]
@@ -48,7 +49,7 @@ export interface DoctorResult {
     os: string
     plan: string
     hostState?: string
-    lastDeployment?: {id: string; status: number}
+    lastDeployment?: {id: string; status: number; statusName: string}
     deployedAt?: string
   }
 }
@@ -71,7 +72,7 @@ export async function runDoctor(options: DoctorOptions, progress: Progress): Pro
   const live = options.app ? await diagnoseLive(options, options.app, progress) : undefined
   const target = live?.target ?? targetProfile(options.target, {glibc: options.glibc, plan: options.plan})
   const extra = {remote: live?.remote, history: live?.history}
-  if (live && options.local === false) return summarise(options.path, 'folder', target, live.findings, extra)
+  if (live && options.local === false) return summarise(undefined, target, live.findings, extra)
   const source = await openSource(options.path)
   try {
     const {value} = await runStep(progress, `Checking ${options.path} for ${target.name}`, async (update) => {
@@ -99,26 +100,35 @@ async function diagnoseLive(options: DoctorOptions, name: string, progress: Prog
     ])
     const ctx = await connect(options)
     const site = await resolveSite(ctx, name, options.resourceGroup, options.slot)
-    const d = await diagnoseRemote(ctx, site)
-    const {stack, container} = await siteStack(ctx, site, d.settings)
+    const diagnosis = await diagnoseRemote(ctx, site)
+    const {stack, container} = await siteStack(ctx, site, diagnosis.settings)
     const target = targetProfile(container ? 'container' : site.linux ? 'linux-x64' : 'windows-x64', {
       glibc: options.glibc,
       plan: site.plan,
       stack,
     })
-    target.addsExecBit = addsExecBit(site, d.settings)
+    target.addsExecBit = addsExecBit(site, diagnosis.settings)
     const remote = {
       app: site.name,
       resourceGroup: site.resourceGroup,
       os: site.linux ? 'linux' : 'windows',
       plan: site.plan,
-      hostState: d.hostState,
-      ...(d.lastDeployment ? {lastDeployment: d.lastDeployment} : {}),
-      ...(d.deployedAt ? {deployedAt: d.deployedAt} : {}),
+      hostState: diagnosis.hostState,
+      ...(diagnosis.lastDeployment ? {lastDeployment: diagnosis.lastDeployment} : {}),
+      ...(diagnosis.deployedAt ? {deployedAt: diagnosis.deployedAt} : {}),
     }
-    const runtime = site.plan === 'flex' ? site.flexRuntime : d.settings.FUNCTIONS_WORKER_RUNTIME
-    const value: Live = {target, remote, settings: d.settings, runtime, findings: d.findings, history: d.history}
-    const detail = `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, host ${d.hostState ?? 'unknown'}, ${d.findings.length} finding(s)`
+    const runtime = site.plan === 'flex' ? site.flexRuntime : diagnosis.settings.FUNCTIONS_WORKER_RUNTIME
+    const value: Live = {
+      target,
+      remote,
+      settings: diagnosis.settings,
+      runtime,
+      findings: diagnosis.findings,
+      history: diagnosis.history,
+    }
+    const detail =
+      `${site.linux ? 'Linux' : 'Windows'} ${site.plan}, ` +
+      `host ${diagnosis.hostState ?? 'unknown'}, ${diagnosis.findings.length} finding(s)`
     return {value, detail}
   })
   return value
@@ -152,7 +162,7 @@ async function checkApp(
     findings = [...settleForwarding(findings, probe), ...probed.findings]
   }
   const functions = app.functions.map((f) => f.name)
-  const result = summarise(options.path, source.kind, target, findings, {
+  const result = summarise({app: options.path, source: source.kind}, target, findings, {
     remote: live?.remote,
     history: live?.history,
     probe,
@@ -185,8 +195,7 @@ interface Extra {
 }
 
 function summarise(
-  app: string,
-  source: 'folder' | 'zip',
+  judged: Pick<DoctorResult, 'app' | 'source'> | undefined,
   target: ReturnType<typeof targetProfile>,
   all: Finding[],
   extra: Extra,
@@ -198,8 +207,7 @@ function summarise(
     info: findings.filter((f) => f.severity === 'info').length,
   }
   return {
-    app,
-    source,
+    ...judged,
     target: {
       name: target.name,
       os: target.os,

@@ -94,7 +94,8 @@ export async function runProbe(
       findings.push(
         finding(
           'HANDLER_SLOW_START',
-          `The handler took ${report.ms} ms to answer GET /, more than half the host's ${report.timeoutMs} ms window: a cold start on a busy worker may miss it`,
+          `The handler took ${report.ms} ms to answer GET /, more than half the ` +
+            `host's ${report.timeoutMs} ms window: a cold start on a busy worker may miss it`,
           {fix: 'Start listening before slow initialisation (load data lazily after the server is up)'},
         ),
       )
@@ -117,10 +118,14 @@ export async function runProbe(
         findings.push(
           finding(
             'ROUTE_NOT_SERVED',
-            `${fn.name}: ${inv.request} was forwarded to the handler, which answered ${inv.status}: it serves no such route, so callers get ${inv.status} too`,
+            `${fn.name}: ${inv.request} was forwarded to the handler, which answered ${inv.status}: it ` +
+              `serves no such route, so callers get ${inv.status} too`,
             {
               file: fn.path,
-              fix: 'Serve the original path, route prefix included (/api/… unless host.json extensions.http.routePrefix says otherwise), or turn forwarding off and handle POST /<function>',
+              fix:
+                'Serve the original path, route prefix included (/api/… unless host.json ' +
+                'extensions.http.routePrefix says otherwise), or turn forwarding off and handle POST ' +
+                '/<function>',
             },
           ),
         )
@@ -137,11 +142,20 @@ export async function runProbe(
 function fixFor(code: string | undefined): string {
   switch (code) {
     case 'RESPONSE_NOT_JSON':
-      return 'Answer with Content-Type: application/json and a body of {"Outputs": {...}, "Logs": [...], "ReturnValue": ...}'
+      return (
+        'Answer with Content-Type: application/json and a body of {"Outputs": {...}, "Logs": [...], ' +
+        '"ReturnValue": ...}'
+      )
     case 'RESPONSE_OUTPUT_MISSING':
-      return 'Answer with "Outputs": {"<http output name>": {"statusCode": 200, "body": …}} (names are case-sensitive), or ReturnValue with a "$return" http binding'
+      return (
+        'Answer with "Outputs": {"<http output name>": {"statusCode": 200, "body": …}} (names are ' +
+        'case-sensitive), or ReturnValue with a "$return" http binding'
+      )
     default:
-      return 'Answer POST /<function> with 2xx and a JSON body; log failures to stdout too, since the host drops Logs of non-2xx answers'
+      return (
+        'Answer POST /<function> with 2xx and a JSON body; log failures to stdout too, since the host drops ' +
+        'Logs of non-2xx answers'
+      )
   }
 }
 

@@ -92,7 +92,8 @@ export const CONFIG_CODES: Explanation[] = [
         log: [
           hostError(
             'Microsoft.Azure.WebJobs.Script.HostConfigurationException',
-            "The host.json file is missing the required 'version' property. See https://aka.ms/functions-hostjson for " +
+            "The host.json file is missing the required 'version' property. See " +
+              'https://aka.ms/functions-hostjson for ' +
               'steps to migrate the configuration file.',
           ),
         ],
@@ -509,7 +510,8 @@ export const CONFIG_CODES: Explanation[] = [
         on: 'Every plan (Flex: any range below 4.12.0)',
         log: [
           'Referenced bundle ' +
-            'Microsoft.Azure.Functions.ExtensionBundle of version 1.8.1 does not meet the required minimum version of ' +
+            ('Microsoft.Azure.Functions.ExtensionBundle of version 1.8.1 does not meet the required ' +
+              'minimum version of ') +
             '2.6.1. Update your extension bundle reference in host.json to reference 2.6.1 or later.',
         ],
         status: HOST_ERROR_STATUS,

@@ -297,7 +297,8 @@ export const EXECUTABLE_CODES: Explanation[] = [
         on: 'Linux, every plan',
         log: [
           `${LINUX_ROOT}/node_modules/sharp/build/Release/sharp.node: ` +
-            `/lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.33' not found (required by ${LINUX_ROOT}/node_modules/` +
+            (`/lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.33' not found (required ` +
+              `by ${LINUX_ROOT}/node_modules/`) +
             'sharp/build/Release/sharp.node)',
         ],
         status: 'The handler crashes at start, or the calls that use the file ' + 'fail',

@@ -287,7 +287,8 @@ export const RUNTIME_CODES: Explanation[] = [
             'hello',
             'System.InvalidOperationException : Invalid ' +
               "HttpResponseMessage:\nStatusCode: 200, ReasonPhrase: 'OK', Version: 1.1, Content: …\n Hello, world\n" +
-              ' ---> System.Net.Http.UnsupportedMediaTypeException : No MediaTypeFormatter is available to read an object ' +
+              (' ---> System.Net.Http.UnsupportedMediaTypeException : No MediaTypeFormatter is available ' +
+                'to read an object ') +
               "of type 'HttpScriptInvocationResult' from content with media type 'text/plain'.",
           ),
         ],

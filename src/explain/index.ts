@@ -36,9 +36,9 @@ const BY_CODE = new Map<string, Explanation>(
   ].map((e) => [e.code, e]),
 )
 
-function resolve(e: Explanation): ExplainedCode {
-  const {error, ...rest} = e
-  const info = CHECKS[e.code]
+function resolve(explanation: Explanation): ExplainedCode {
+  const {error, ...rest} = explanation
+  const info = CHECKS[explanation.code]
   if (info) return {kind: 'finding', summary: info.summary, severity: info.severity, ...rest}
   return {kind: 'error', summary: error?.summary ?? '', exit: error?.exit, ...rest}
 }
@@ -48,6 +48,17 @@ export function allExplanations(): ExplainedCode[] {
   const findings = CATALOGUE.map((c) => BY_CODE.get(c.code)).filter((e): e is Explanation => e !== undefined)
   const errors = [...BY_CODE.values()].filter((e) => !CHECKS[e.code])
   return [...findings, ...errors].map(resolve)
+}
+
+/** A code as the catalogue lists it, without its explanation. */
+export type ListedCode = Pick<ExplainedCode, 'code' | 'kind' | 'severity' | 'exit' | 'summary' | 'groups'>
+
+/** What `chd explain` and `chd doctor --list-checks` list, in one shape: codes (doctor: the findings) and symptoms. */
+export function codeCatalogue(options: {findingsOnly?: boolean} = {}): {codes: ListedCode[]; groups: typeof GROUPS} {
+  const codes = allExplanations()
+    .filter((explained) => !options.findingsOnly || explained.kind === 'finding')
+    .map(({code, kind, severity, exit, summary, groups}): ListedCode => ({code, kind, severity, exit, summary, groups}))
+  return {codes, groups: GROUPS}
 }
 
 /** The other findings `chd doctor --app` reports as `code`: causes the host's lines do not tell apart. */

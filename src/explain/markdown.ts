@@ -81,7 +81,8 @@ function supported(): string[] {
   return [
     '## What is supported',
     '',
-    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and with it the ' +
+    'Every plan runs custom handlers on x86-64. What differs is how the package reaches the instance (and ' +
+      'with it the ' +
       'execute bit), where the logs are, and how chd deploys.',
     '',
     '### Plans, OS and CPU',
@@ -105,25 +106,37 @@ function supported(): string[] {
   ]
 }
 
-function explanation(e: ExplainedCode): string[] {
-  const kind = e.kind === 'finding' ? `Finding, usually ${e.severity}.` : `Error, exit ${e.exit}.`
-  const out = [`### ${e.code}`, '', `*${kind}* ${md(e.summary)}`, '']
-  out.push(`**What chd checks.** ${md(e.checks)}`, '', `**What the host does.** ${md(e.host)}`, '')
+function explanation(explained: ExplainedCode): string[] {
+  const kind =
+    explained.kind === 'finding' ? `Finding, usually ${explained.severity}.` : `Error, exit ${explained.exit}.`
+  const out = [`### ${explained.code}`, '', `*${kind}* ${md(explained.summary)}`, '']
+  out.push(`**What chd checks.** ${md(explained.checks)}`, '', `**What the host does.** ${md(explained.host)}`, '')
   out.push('**What you see on Azure.**', '')
-  for (const s of e.seen) {
-    out.push(`*${md(s.on)}:*`, '')
-    if (s.log?.length) out.push('```text', ...s.log, '```', '')
-    const words = [s.status, s.elsewhere].filter(Boolean).map((t) => `${md(t!)}.`.replace(/\.\.$/, '.'))
+  for (const seen of explained.seen) {
+    out.push(`*${md(seen.on)}:*`, '')
+    if (seen.log?.length) out.push('```text', ...seen.log, '```', '')
+    const words = [seen.status, seen.elsewhere].filter(Boolean).map((t) => `${md(t!)}.`.replace(/\.\.$/, '.'))
     if (words.length > 0) out.push(words.join(' '), '')
   }
   const doctor = '`chd doctor --app`'
-  if (e.seenAs?.length) out.push(`On Azure, ${doctor} reports it as: ${e.seenAs.map(codeLink).join(', ')}.`, '')
-  const alike = reportedAs(e.code)
-  if (alike.length > 0) out.push(`Other causes ${doctor} reports as ${e.code}: ${alike.map(codeLink).join(', ')}.`, '')
-  out.push(`**Why.** ${md(e.why)}`, '', '**Confirm.**', '', ...e.confirm.map((c) => `- ${command(c)}`), '')
-  out.push('**Fix.**', '', ...e.fix.map((f) => `- ${md(f)}`), '')
-  const groups = e.groups.map((id) => GROUPS.find((g) => g.id === id)!).map((g) => `[${g.title}](#${anchor(g.title)})`)
-  out.push(`Symptoms: ${groups.join(' · ')}  `, `Source: ${sources(e.source)}`, '')
+  if (explained.seenAs?.length)
+    out.push(`On Azure, ${doctor} reports it as: ${explained.seenAs.map(codeLink).join(', ')}.`, '')
+  const alike = reportedAs(explained.code)
+  if (alike.length > 0)
+    out.push(`Other causes ${doctor} reports as ${explained.code}: ${alike.map(codeLink).join(', ')}.`, '')
+  out.push(
+    `**Why.** ${md(explained.why)}`,
+    '',
+    '**Confirm.**',
+    '',
+    ...explained.confirm.map((c) => `- ${command(c)}`),
+    '',
+  )
+  out.push('**Fix.**', '', ...explained.fix.map((f) => `- ${md(f)}`), '')
+  const groups = explained.groups
+    .map((id) => GROUPS.find((g) => g.id === id)!)
+    .map((g) => `[${g.title}](#${anchor(g.title)})`)
+  out.push(`Symptoms: ${groups.join(' · ')}  `, `Source: ${sources(explained.source)}`, '')
   return out
 }
 

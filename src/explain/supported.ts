@@ -155,7 +155,8 @@ export const LIMITS: Limit[] = [
     what: 'Restarts',
     value:
       'exit 200: restarted, not counted; exit 0: not restarted; any other exit or a missed ' +
-      'start-up window: restarted at once, at most 3 launches in 30 minutes, then the host shuts down and the platform ' +
+      ('start-up window: restarted at once, at most 3 launches in 30 minutes, then the host shuts down and ' +
+        'the platform ') +
       'starts it again',
     source: [
       'host src/WebJobs.Script/Workers/Http/HttpFunctionInvocationDispatcher.cs',

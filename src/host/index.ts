@@ -151,7 +151,9 @@ export class LocalHost {
         ms: 0,
         failure: {
           code: 'HANDLER_START_FAILED',
-          message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${runnable.reason}`,
+          message:
+            `An error occurred trying to start process '${plan.file}' with working directory ` +
+            `'${plan.cwd}'. ${runnable.reason}`,
           fix: 'Point defaultExecutablePath at a binary for the platform, or give the script a #! line',
         },
       }
@@ -235,10 +237,10 @@ export class LocalHost {
    * when both are set. Only HTTP in-and-out functions qualify. False: the JSON payload.
    */
   forwards(fn: FunctionDef): 'proxy' | 'forward' | false {
-    const ch = this.app.customHandler
-    if (!ch || !isHttpInAndOut(fn)) return false
-    if (ch.enableProxyingHttpRequest) return 'proxy'
-    return ch.enableForwardingHttpRequest || ch.section === 'httpWorker' ? 'forward' : false
+    const {customHandler} = this.app
+    if (!customHandler || !isHttpInAndOut(fn)) return false
+    if (customHandler.enableProxyingHttpRequest) return 'proxy'
+    return customHandler.enableForwardingHttpRequest || customHandler.section === 'httpWorker' ? 'forward' : false
   }
 
   /** Sends the original request to the handler and returns its answer as it is (forwarding or proxying). */
@@ -275,7 +277,9 @@ function spawnFailure(plan: LaunchPlan, error: NodeJS.ErrnoException): StartupFa
   const dir = error.syscall === 'chdir' ? ` (the working directory ${plan.cwd} does not exist)` : ''
   return {
     code: 'HANDLER_START_FAILED',
-    message: `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ${text}${dir}`,
+    message:
+      `An error occurred trying to start process '${plan.file}' with working directory ` +
+      `'${plan.cwd}'. ${text}${dir}`,
     fix,
   }
 }
@@ -305,7 +309,10 @@ function exitedFailure(
         : ' The host restarts it at most twice in 30 minutes, then stops.'
   return {
     code: 'HANDLER_EXITED',
-    message: `${path.basename(plan.file)} ${how} before it answered GET /.${key ? ` It wrote: ${key}.` : ''}${tail.length > 0 ? ` Last stderr: ${tail.join(' | ')}.` : ' It wrote nothing to stderr.'}${restart}`,
+    message:
+      `${path.basename(plan.file)} ${how} before it answered GET /.${key ? ` It wrote: ${key}.` : ''}` +
+      (tail.length > 0 ? ` Last stderr: ${tail.join(' | ')}.` : ' It wrote nothing to stderr.') +
+      restart,
     fix: 'Run the handler by hand with FUNCTIONS_CUSTOMHANDLER_PORT set and read its error',
   }
 }
@@ -317,7 +324,9 @@ async function notReadyFailure(plan: LaunchPlan, proc: StartedProcess, timeoutMs
   if (onPort.length > 0 && onPort.every((l) => l.address === '::1')) {
     return {
       code: 'HANDLER_IPV6_ONLY',
-      message: `The handler listens on [::1]:${plan.port} (IPv6 loopback only); the host calls http://127.0.0.1:${plan.port}/ and never reaches it`,
+      message:
+        `The handler listens on [::1]:${plan.port} (IPv6 loopback only); the host calls ` +
+        `http://127.0.0.1:${plan.port}/ and never reaches it`,
       fix: "Listen on 127.0.0.1 or 0.0.0.0 (in Node, listen(port, '127.0.0.1') instead of 'localhost')",
     }
   }
@@ -328,13 +337,19 @@ async function notReadyFailure(plan: LaunchPlan, proc: StartedProcess, timeoutMs
     )
     return {
       code: 'HANDLER_WRONG_PORT',
-      message: `The handler listens on ${where}, but the host gave it port ${plan.port} in FUNCTIONS_CUSTOMHANDLER_PORT and waited there for ${secs} s`,
-      fix: 'Read the port from the FUNCTIONS_CUSTOMHANDLER_PORT environment variable (or pin one with customHandler.port in host.json)',
+      message:
+        `The handler listens on ${where}, but the host gave it port ${plan.port} in ` +
+        `FUNCTIONS_CUSTOMHANDLER_PORT and waited there for ${secs} s`,
+      fix:
+        'Read the port from the FUNCTIONS_CUSTOMHANDLER_PORT environment variable (or pin one with ' +
+        'customHandler.port in host.json)',
     }
   }
   return {
     code: 'HANDLER_NOT_READY',
     message: `Nothing answered GET http://127.0.0.1:${plan.port}/ within ${secs} s (the host's initialization timeout)`,
-    fix: 'Start listening on FUNCTIONS_CUSTOMHANDLER_PORT sooner, or raise customHandler.initializationTimeout in host.json',
+    fix:
+      'Start listening on FUNCTIONS_CUSTOMHANDLER_PORT sooner, or raise customHandler.initializationTimeout ' +
+      'in host.json',
   }
 }

@@ -42,17 +42,20 @@ export async function planLaunch(
   root: string,
   options: {port?: number; extraEnv?: Record<string, string>} = {},
 ): Promise<LaunchPlan> {
-  const ch = app.customHandler
+  const {customHandler} = app
   const os = process.platform === 'win32' ? 'windows' : 'linux'
   const exe = resolveExecutable(app, os)
-  if (exe.kind === 'empty' || !ch) {
+  if (exe.kind === 'empty' || !customHandler) {
     throw new ChdError(
       'EXECUTABLE_PATH_EMPTY',
       'host.json has no customHandler.description.defaultExecutablePath to start',
       {exit: ExitCode.failed},
     )
   }
-  const configuredPort = ch.port === undefined ? undefined : Number.parseInt(expandVariables(ch.port, app.settings), 10)
+  const configuredPort =
+    customHandler.port === undefined
+      ? undefined
+      : Number.parseInt(expandVariables(customHandler.port, app.settings), 10)
   const port =
     options.port ??
     (configuredPort && configuredPort > 0 && configuredPort < 65536 ? configuredPort : await unusedPort())
@@ -77,8 +80,8 @@ export async function planLaunch(
         : exe.kind === 'outside'
           ? exe.path
           : exe.name
-  const {line, args, deleted} = buildCommandLine(ch, env, hostVars)
-  const wd = resolveDirectory(app, ch.workingDirectory, os)
+  const {line, args, deleted} = buildCommandLine(customHandler, env, hostVars)
+  const wd = resolveDirectory(app, customHandler.workingDirectory, os)
   const cwd = wd.kind === 'app' ? path.join(root, ...wd.path.split('/').filter(Boolean)) : wd.path
   return {
     file: substituteHostVariables(file, env, hostVars),
@@ -150,7 +153,8 @@ export function startProcess(
   if (plan.cwd && !existsSync(plan.cwd)) {
     const err = Object.assign(
       new Error(
-        `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. No such file or directory`,
+        `An error occurred trying to start process '${plan.file}' with working directory '${plan.cwd}'. ` +
+          `No such file or directory`,
       ),
       {code: 'ENOENT', syscall: 'chdir', path: plan.cwd},
     )

@@ -255,7 +255,10 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
   if (raw.status < 200 || raw.status > 299) {
     return {
       code: 'INVOCATION_FAILED',
-      error: `Response status code does not indicate success: ${raw.status} (${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs included.`,
+      error:
+        `Response status code does not indicate success: ${raw.status} ` +
+        `(${raw.statusText || http.STATUS_CODES[raw.status] || 'Unknown'}). The host drops the body, Logs ` +
+        `included.`,
     }
   }
   const type = String(raw.headers['content-type'] ?? '')
@@ -270,7 +273,9 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
     const preview = text.slice(0, 120)
     return {
       code: 'RESPONSE_NOT_JSON',
-      error: `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`,
+      error:
+        `No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from ` +
+        `content with media type '${type.split(';')[0] || '(none)'}' (body: ${JSON.stringify(preview)})`,
     }
   }
   let doc: unknown
@@ -317,16 +322,20 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
     returnValue,
     missing: [],
   }
-  const outBindings = fn.bindings.filter((b: Binding) => b.direction === 'out' || b.direction === 'inout')
-  const hasReturn = outBindings.some((b) => b.name === '$return')
+  const outBindings = fn.bindings.filter(
+    (binding: Binding) => binding.direction === 'out' || binding.direction === 'inout',
+  )
+  const hasReturn = outBindings.some((binding) => binding.name === '$return')
   const merged: Record<string, unknown> = {...outputs}
   if (!hasReturn && isObject(returnValue)) Object.assign(merged, returnValue)
-  for (const b of outBindings) {
-    const present = b.name === '$return' ? returnValue !== undefined : b.name in merged
-    if (!present) result.missing.push(b.name)
+  for (const binding of outBindings) {
+    const present = binding.name === '$return' ? returnValue !== undefined : binding.name in merged
+    if (!present) result.missing.push(binding.name)
   }
-  const httpBinding = outBindings.find((b) => b.type.toLowerCase() === 'http')
-  const isHttp = fn.bindings.some((b) => b.direction === 'in' && b.type.toLowerCase() === 'httptrigger')
+  const httpBinding = outBindings.find((binding) => binding.type.toLowerCase() === 'http')
+  const isHttp = fn.bindings.some(
+    (binding) => binding.direction === 'in' && binding.type.toLowerCase() === 'httptrigger',
+  )
   if (httpBinding || isHttp) return withHttpResponse(result, {httpBinding, outputs, merged, returnValue, hasReturn})
   return result
 }
@@ -384,7 +393,9 @@ function missingHttp(
   const where = name === '$return' ? 'ReturnValue' : `Outputs.${name}`
   return {
     code: 'RESPONSE_OUTPUT_MISSING',
-    message: `The response has no ${where}, so the caller gets ${what}${near ? ` (Outputs has "${near}": output names are case-sensitive)` : ''}`,
+    message:
+      `The response has no ${where}, so the caller ` +
+      `gets ${what}${near ? ` (Outputs has "${near}": output names are case-sensitive)` : ''}`,
   }
 }
 

@@ -60,12 +60,12 @@ function parseValue(text: string | undefined): unknown {
 /** Starts the handler, sends one invocation shaped as the host shapes it, stops the handler. */
 export async function runInvoke(options: InvokeOptions, progress: Progress): Promise<InvokeResult> {
   const clipped: NonNullable<InvokeResult['clipped']> = []
-  const r = await invokeOnce(options, progress)
+  const invoked = await invokeOnce(options, progress)
   const result = {
-    ...r,
-    response: clip(r.response, 'response', clipped),
-    result: clip(r.result, 'result', clipped),
-    output: clip(r.output, 'output', clipped),
+    ...invoked,
+    response: clip(invoked.response, 'response', clipped),
+    result: clip(invoked.result, 'result', clipped),
+    output: clip(invoked.output, 'output', clipped),
   }
   return clipped.length > 0 ? {...result, clipped} : result
 }

@@ -21,7 +21,8 @@ export type StartEvent =
     }
   | {
       type: 'invocation'
-      function: string
+      /** Absent when the request failed before it was matched to a function (its path is in `path`). */
+      function?: string
       method: string
       path: string
       status: number
@@ -198,11 +199,13 @@ class StartSession {
     const body = await readBody(req)
     const reply: Reply = (status, text) => send(res, status, {'Content-Type': 'text/plain; charset=utf-8'}, text)
     const event = {method: String(req.method), path: url.pathname, logs: []}
+    let matched: {function: string} | undefined
     try {
       const admin = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname)
       if (admin && req.method === 'POST') return await this.invokeAdmin(admin[1], body, start, reply)
       const route = this.routes.find((r) => r.regex.test(url.pathname))
       if (!route || (route.methods && !route.methods.includes(String(req.method)))) return reply(404, 'Not Found')
+      matched = {function: route.fn.name}
       if (!this.running) {
         const error = 'the handler is not running'
         this.emit({
@@ -232,7 +235,7 @@ class StartSession {
       this.emit({
         type: 'invocation',
         ...event,
-        function: url.pathname,
+        ...matched,
         status: 500,
         ms: Date.now() - start,
         ok: false,

@@ -84,16 +84,16 @@ function text(value: unknown): string {
  * a handler's stdout as Information and its stderr as Error whatever the line says (host#6608).
  * Anything that is not a JSON object with a level or a message is left as it is.
  */
-export function structured(e: LogEvent): LogEvent {
-  const line = e.message.trim()
-  if (e.raw !== undefined || !line.startsWith('{') || !line.endsWith('}')) return e
+export function structured(event: LogEvent): LogEvent {
+  const line = event.message.trim()
+  if (event.raw !== undefined || !line.startsWith('{') || !line.endsWith('}')) return event
   let doc: unknown
   try {
     doc = JSON.parse(line)
   } catch {
-    return e
+    return event
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return e
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return event
   const obj = doc as Record<string, unknown>
   const keys = new Map(Object.keys(obj).map((k) => [k.toLowerCase(), k]))
   const pick = (names: string[]) => names.map((n) => keys.get(n)).find((k) => k !== undefined && obj[k] !== null)
@@ -104,7 +104,7 @@ export function structured(e: LogEvent): LogEvent {
   // tracing-subscriber's JSON puts the message under fields; Serilog's compact JSON may send only the template.
   message ??= typeof fields.message === 'string' ? fields.message : undefined
   message ??= typeof obj['@mt'] === 'string' ? render(obj['@mt'], obj) : undefined
-  if (levelKey === undefined && message === undefined) return e
+  if (levelKey === undefined && message === undefined) return event
   const value = levelKey === undefined ? undefined : obj[levelKey]
   // Serilog's compact JSON leaves @l out for Information.
   const level =
@@ -118,7 +118,12 @@ export function structured(e: LogEvent): LogEvent {
   const extras = Object.entries(rest)
     .filter(([k]) => k !== levelKey && k !== messageKey && !said.has(k) && !QUIET_KEYS.has(k.toLowerCase()))
     .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"]/.test(v) ? v : JSON.stringify(v)}`)
-  return {...e, level: level ?? e.level, message: [message ?? '', ...extras].filter(Boolean).join(' '), raw: e.message}
+  return {
+    ...event,
+    level: level ?? event.level,
+    message: [message ?? '', ...extras].filter(Boolean).join(' '),
+    raw: event.message,
+  }
 }
 
 const STARTUP = new RegExp(
@@ -159,9 +164,9 @@ export interface LogFilter {
   level?: LogLevel
 }
 
-export function matches(e: LogEvent, f: LogFilter): boolean {
-  if (f.function && e.function?.toLowerCase() !== f.function.toLowerCase()) return false
-  if (f.invocation && e.invocationId !== f.invocation) return false
-  if (f.level && LEVEL_ORDER[e.level] < LEVEL_ORDER[f.level]) return false
+export function matches(event: LogEvent, filter: LogFilter): boolean {
+  if (filter.function && event.function?.toLowerCase() !== filter.function.toLowerCase()) return false
+  if (filter.invocation && event.invocationId !== filter.invocation) return false
+  if (filter.level && LEVEL_ORDER[event.level] < LEVEL_ORDER[filter.level]) return false
   return true
 }

@@ -27,7 +27,8 @@ function instrumentationKey(settings: Record<string, string>): string {
       {
         exit: ExitCode.failed,
         suggestions: [
-          'Connect an Application Insights resource to the app (portal: Settings > Application Insights), which sets APPLICATIONINSIGHTS_CONNECTION_STRING',
+          'Connect an Application Insights resource to the app (portal: Settings > Application Insights), ' +
+            'which sets APPLICATIONINSIGHTS_CONNECTION_STRING',
         ],
       },
     )
@@ -165,7 +166,7 @@ export async function* followInsights(
   options: {sinceMs: number; signal?: AbortSignal},
 ): AsyncGenerator<LogEvent> {
   const id = await target(ctx, settings)
-  const pollMs = Number(process.env.CHD_INSIGHTS_POLL_MS ?? 10_000)
+  const pollMs = ctx.insightsPollMs ?? 10_000
   const overlapMs = 5 * 60_000
   const seen = new Set<string>()
   let since = new Date(Date.now() - options.sinceMs)

@@ -44,7 +44,8 @@ export interface JobFailure extends Error {
  * go back in one buffer that is moved, not copied, to the main thread. Plain CommonJS, so it runs
  * as an eval worker from TypeScript sources and from dist/ alike.
  */
-const THREAD_SOURCE = `
+const THREAD_SOURCE =
+  `
 const {parentPort} = require('node:worker_threads')
 const fs = require('node:fs')
 const zlib = require('node:zlib')
@@ -57,7 +58,8 @@ function bytesOf(job) {
   const fd = fs.openSync(job.path, 'r')
   let n = 0
   try {
-    for (let r = 1; n < want && r > 0; n += r) r = fs.readSync(fd, scratch, n, want - n, job.offset - job.dict + n)
+    for (let r = 1; n < want && r > 0; n += r) r = fs.readSync(fd, scratch, n, want - n, job.offset - ` +
+  `job.dict + n)
   } finally {
     fs.closeSync(fd)
   }
@@ -85,7 +87,8 @@ function run(job) {
   }
   // Copies: the next job reads into the same scratch buffer.
   const head = Buffer.from(raw.subarray(0, job.offset === 0 ? 8 : 0))
-  return {crc: zlib.crc32(raw), usize: raw.length, method, data: data === raw ? Buffer.from(raw) : data, head}
+  return {crc: zlib.crc32(raw), usize: raw.length, method, data: data === raw ? Buffer.from(raw) : data, ` +
+  `head}
 }
 
 parentPort.on('message', ({id, jobs}) => {
@@ -102,7 +105,8 @@ parentPort.on('message', ({id, jobs}) => {
   const into = Buffer.from(buffer)
   let at = 0
   const put = (b) => { into.set(b, at); at += b.length; return b.length }
-  const meta = results.map((r) => r.error ? r : {crc: r.crc, usize: r.usize, method: r.method, data: put(r.data), head: put(r.head)})
+  const meta = results.map((r) => r.error ? r : {crc: r.crc, usize: r.usize, method: r.method, data: ` +
+  `put(r.data), head: put(r.head)})
   parentPort.postMessage({id, meta, buffer}, [buffer])
 })
 `

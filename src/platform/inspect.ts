@@ -30,7 +30,8 @@ export function describeExecutable(info: ExecutableInfo): string {
     case 'elf': {
       const link = info.static ? 'statically linked' : `dynamically linked (${info.musl ? 'musl' : info.interpreter})`
       const glibc = info.maxGlibc ? `, needs GLIBC_${info.maxGlibc}` : ''
-      return `ELF ${info.bits}-bit ${info.arch === 'other' ? `machine 0x${info.machine.toString(16)}` : info.arch}, ${link}${glibc}`
+      const arch = info.arch === 'other' ? `machine 0x${info.machine.toString(16)}` : info.arch
+      return `ELF ${info.bits}-bit ${arch}, ${link}${glibc}`
     }
     case 'pe':
       return `Windows PE ${info.arch} (${info.subsystem})`

@@ -1,6 +1,6 @@
 import type {AzureContext} from '../azure/arm.js'
 import {HostAdmin} from '../azure/functions-host.js'
-import {DeployStatus, KuduClient} from '../azure/kudu.js'
+import {DeployStatus, KuduClient, namedStatus} from '../azure/kudu.js'
 import {readSettings} from '../azure/settings.js'
 import type {SiteInfo} from '../azure/site.js'
 import {finding} from '../checks/context.js'
@@ -172,8 +172,8 @@ export function matchLine(message: string): string[] {
   return hit ? [hit.pattern.code] : []
 }
 
-function quote(e: LogEvent): string {
-  return `(host log ${e.time}: "${e.message.replaceAll('\n', ' ').replaceAll(/\s+/g, ' ').slice(0, 300)}")`
+function quote(event: LogEvent): string {
+  return `(host log ${event.time}: "${event.message.replaceAll('\n', ' ').replaceAll(/\s+/g, ' ').slice(0, 300)}")`
 }
 
 /** Turns host log lines into findings; the first line per code wins, quoted as evidence. */
@@ -203,10 +203,10 @@ interface Run {
 /** Lines → host starts; the `since` boundary (a deployment) also begins one. */
 function splitRuns(events: LogEvent[], since?: number): Run[] {
   const runs: Run[] = [{lines: [], current: since === undefined}]
-  for (const e of events) {
-    const crossing = !runs.at(-1)!.current && Date.parse(e.time) >= since!
-    if (HOST_START.test(e.message) || crossing) runs.push({lines: [], current: runs.at(-1)!.current || crossing})
-    runs.at(-1)!.lines.push(e)
+  for (const event of events) {
+    const crossing = !runs.at(-1)!.current && Date.parse(event.time) >= since!
+    if (HOST_START.test(event.message) || crossing) runs.push({lines: [], current: runs.at(-1)!.current || crossing})
+    runs.at(-1)!.lines.push(event)
   }
   return runs.filter((r) => r.lines.length > 0)
 }
@@ -232,10 +232,10 @@ export function judgeLogs(events: LogEvent[], options: {since?: number} = {}): V
   const history: Finding[] = []
   for (const run of [...runs].reverse()) {
     if (run === judged || (!judged && episode.includes(run))) continue
-    for (const f of judgeRun(run.lines).findings) {
-      if (seen.has(f.code) || history.length >= 10) continue
-      seen.add(f.code)
-      history.push(f)
+    for (const finding of judgeRun(run.lines).findings) {
+      if (seen.has(finding.code) || history.length >= 10) continue
+      seen.add(finding.code)
+      history.push(finding)
     }
   }
   const {started, findings, final} = verdict
@@ -248,18 +248,18 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   let final = false
   let shutdown = false
   const weak = (p: LogPattern) => Boolean(p.generic || p.outcome)
-  for (const e of events) {
-    if (WORKER_STARTED.test(e.message) && e.level === 'Information') {
-      started = e
+  for (const event of events) {
+    if (WORKER_STARTED.test(event.message) && event.level === 'Information') {
+      started = event
       final = false
       continue
     }
-    const hit = patternFor(e.message)
+    const hit = patternFor(event.message)
     if (!hit) continue
     const {pattern: p, match: m} = hit
     const seen = out.get(p.code)
     if (!seen || (weak(seen.pattern) && !weak(p))) {
-      out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(e)}`, {fix: p.fix}), pattern: p})
+      out.set(p.code, {finding: finding(p.code, `${p.why(m)} ${quote(event)}`, {fix: p.fix}), pattern: p})
     }
     final ||= Boolean(p.final)
     shutdown ||= Boolean(p.shutdown)
@@ -273,7 +273,7 @@ function judgeRun(events: LogEvent[]): {started?: LogEvent; findings: Finding[];
   const handler = (f: Finding) => f.code.startsWith('HANDLER_')
   const findings = [...kept.filter((f) => !handler(f)), ...kept.filter(handler)]
   if (findings.length === 0) {
-    const line = events.find((e) => (e.level === 'Error' || e.level === 'Critical') && e.startup)
+    const line = events.find((event) => (event.level === 'Error' || event.level === 'Critical') && event.startup)
     if (line) {
       findings.push(
         finding('HOST_STARTUP_ERROR', `The host logged: "${line.message.slice(0, 300)}" (${line.time})`, {
@@ -323,7 +323,7 @@ export interface RemoteDiagnosis {
   /** The live app settings, to judge the local folder against what Azure really has. */
   settings: Record<string, string>
   hostState?: string
-  lastDeployment?: {id: string; status: number}
+  lastDeployment?: {id: string; status: number; statusName: string}
   /** When the running content went live (Kudu's last successful deployment, or the package blob's upload). */
   deployedAt?: string
 }
@@ -338,8 +338,11 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
       finding(
         'REMOTE_WORKER_RUNTIME',
         site.plan === 'flex'
-          ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler (host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies the handler's interpreter`
-          : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app runs with "custom" unless that stack's image supplies the handler's interpreter`,
+          ? `The Flex app's runtime is "${runtime ?? '(unset)'}"; the host still runs the custom handler ` +
+              `(host.json decides), but on the ${runtime ?? 'default'} image, which helps only if it supplies ` +
+              `the handler's interpreter`
+          : `FUNCTIONS_WORKER_RUNTIME is "${runtime ?? '(unset)'}" on ${site.name}; a custom handler app ` +
+              `runs with "custom" unless that stack's image supplies the handler's interpreter`,
         {
           fix: `chd deploy sets it; or chd settings set --app ${site.name} FUNCTIONS_WORKER_RUNTIME=custom`,
         },
@@ -350,7 +353,9 @@ export async function diagnoseRemote(ctx: AzureContext, site: SiteInfo): Promise
     findings.push(
       finding('REMOTE_STORAGE_MISSING', `${site.name} has no AzureWebJobsStorage setting`, {
         severity: site.plan === 'dedicated' ? 'warning' : 'error',
-        fix: `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or AzureWebJobsStorage__accountName with a managed identity)`,
+        fix:
+          `chd settings set --app ${site.name} AzureWebJobsStorage="<connection string>" (or ` +
+          `AzureWebJobsStorage__accountName with a managed identity)`,
       }),
     )
   }
@@ -425,7 +430,7 @@ interface Deployed {
 async function lastDeployment(
   ctx: AzureContext,
   site: SiteInfo,
-): Promise<{last?: {id: string; status: number}; failure?: Finding; deployed?: Deployed} | undefined> {
+): Promise<{last?: RemoteDiagnosis['lastDeployment']; failure?: Finding; deployed?: Deployed} | undefined> {
   const kudu = new KuduClient(ctx, site.scmHost)
   const list = await kudu.deployments()
   if (!list) return undefined
@@ -445,7 +450,11 @@ async function lastDeployment(
       fix: 'Fix the cause and deploy again (chd deploy prints the whole log on failure)',
     })
   }
-  return {last: {id: last.id, status: last.status}, ...(failure ? {failure} : {}), ...(deployed ? {deployed} : {})}
+  return {
+    last: {id: last.id, ...namedStatus(last.status)},
+    ...(failure ? {failure} : {}),
+    ...(deployed ? {deployed} : {}),
+  }
 }
 
 /**
@@ -488,7 +497,7 @@ async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: numbe
     ...(ctx.ca ? {tlsOptions: {ca: ctx.ca}} : {}),
   })
   try {
-    const r = await pipeline.sendRequest(
+    const response = await pipeline.sendRequest(
       sdk.createDefaultHttpClient(),
       sdk.createPipelineRequest({
         url,
@@ -497,8 +506,8 @@ async function probeUrl(ctx: AzureContext, url: string): Promise<{status?: numbe
         abortSignal: AbortSignal.timeout(15_000),
       }),
     )
-    const modified = Date.parse(r.headers.get('last-modified') ?? '')
-    return {status: r.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
+    const modified = Date.parse(response.headers.get('last-modified') ?? '')
+    return {status: response.status, ...(Number.isNaN(modified) ? {} : {lastModified: modified})}
   } catch {
     return {}
   }

@@ -32,11 +32,12 @@ async function keepDebugMode(ctx: AzureContext, site: SiteInfo, notice: (text: s
   notice(
     (await ping())
       ? "Switched the host's file log on (debug mode, 15 minutes a request; renewed every 5 minutes while following)."
-      : 'The host did not answer its status request: its file log may be off and the stream silent until it runs again.',
+      : 'The host did not answer its status request: its file log may be off and the stream silent until it ' +
+          'runs again.',
   )
   if (!site.linux)
     notice('Windows Kudu streams only what is written from now on; --since 1h shows App Insights history.')
-  const every = Number(process.env.CHD_DEBUG_RENEW_MS ?? DEBUG_RENEW_MS)
+  const every = ctx.debugRenewMs ?? DEBUG_RENEW_MS
   const timer = setInterval(() => void ping(), every)
   timer.unref()
   return () => clearInterval(timer)

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {type AzureOptions, connect} from '../azure/arm.js'
 import {checkSettingNames, readSettings, type SettingsDiff, updateSettings} from '../azure/settings.js'
-import {resolveSite} from '../azure/site.js'
+import {resolveSite, type SiteInfo} from '../azure/site.js'
 import {ChdError, ExitCode} from '../errors.js'
 import {type Progress, runStep} from '../progress.js'
 
@@ -61,6 +61,11 @@ export function parseAssignments(pairs: string[]): Record<string, string> {
   return out
 }
 
+/** The app a settings document is about: its name, resource group and slot (when one was given). */
+function siteNames(site: SiteInfo): {app: string; resourceGroup: string; slot?: string} {
+  return {app: site.name, resourceGroup: site.resourceGroup, ...(site.slot ? {slot: site.slot} : {})}
+}
+
 export async function listSettings(target: SettingsTarget, show: boolean, keyDir: string, progress: Progress) {
   const {
     value: {site, settings},
@@ -73,9 +78,7 @@ export async function listSettings(target: SettingsTarget, show: boolean, keyDir
   const fingerprint = show ? undefined : await fingerprinter(keyDir, progress)
   const keys = Object.keys(settings).sort()
   return {
-    app: site.name,
-    resourceGroup: site.resourceGroup,
-    ...(site.slot ? {slot: site.slot} : {}),
+    ...siteNames(site),
     settings: Object.fromEntries(keys.map((k) => [k, redact(settings[k], show)])),
     ...(fingerprint ? {fingerprints: Object.fromEntries(keys.map((k) => [k, fingerprint(settings[k])]))} : {}),
   }
@@ -85,7 +88,7 @@ export async function changeSettings(
   target: SettingsTarget,
   change: {set?: Record<string, string>; unset?: string[]},
   progress: Progress,
-): Promise<{app: string; resourceGroup: string; diff: SettingsDiff; writes: number}> {
+): Promise<ReturnType<typeof siteNames> & {diff: SettingsDiff; writes: number}> {
   const {value} = await runStep(progress, `Updating the settings of ${target.app}`, async () => {
     const ctx = await connect(target)
     const site = await resolveSite(ctx, target.app, target.resourceGroup, target.slot)
@@ -93,7 +96,7 @@ export async function changeSettings(
     checkSettingNames(change.unset ?? [])
     const {diff, writes} = await updateSettings(ctx, site, change, {settleMs: target.settleMs})
     const detail = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`
-    return {value: {app: site.name, resourceGroup: site.resourceGroup, diff, writes}, detail}
+    return {value: {...siteNames(site), diff, writes}, detail}
   })
   return value
 }

@@ -52,8 +52,7 @@ export interface VerifyOptions {
 export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: VerifyOptions): Promise<VerifyResult> {
   const admin = await HostAdmin.connect(ctx, site)
   const source = options.watch?.source ?? 'none'
-  const envWindow = Number(process.env.CHD_VERIFY_WINDOW_MS)
-  const windowMs = options.windowMs ?? (envWindow > 0 ? envWindow : source === 'insights' ? 300_000 : 120_000)
+  const windowMs = options.windowMs ?? ctx.verifyWindowMs ?? (source === 'insights' ? 300_000 : 120_000)
   const end = Math.min(options.deadline, Date.now() + windowMs)
   const result: VerifyResult = {worker: 'unconfirmed', logSource: source, findings: [], functions: []}
   let errorsSeen = 0
@@ -89,10 +88,10 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       break
     }
     if (options.smoke && status?.state === 'Running') {
-      const r = await admin.get(options.smoke, 'function', 30_000)
-      result.smoke = {path: options.smoke, status: r.status}
-      if (r.status >= 200 && r.status < 300) {
-        Object.assign(result, {worker: 'started', evidence: `GET ${options.smoke} answered ${r.status}`})
+      const response = await admin.get(options.smoke, 'function', 30_000)
+      result.smoke = {path: options.smoke, status: response.status}
+      if (response.status >= 200 && response.status < 300) {
+        Object.assign(result, {worker: 'started', evidence: `GET ${options.smoke} answered ${response.status}`})
         break
       }
     }
@@ -109,7 +108,8 @@ export async function verifyApp(ctx: AzureContext, site: SiteInfo, options: Veri
       source === 'none'
         ? 'the app has no App Insights and its plan no log stream, so nothing shows whether the handler started; ' +
           'pass --smoke /api/<route> to confirm it with a request'
-        : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the handler start or fail ` +
+        : `no line from the host's ${source === 'stream' ? 'log stream' : 'App Insights'} showed the ` +
+          `handler start or fail ` +
           `within ${Math.round(windowMs / 1000)} s; pass --smoke /api/<route> to confirm it with a request`
   }
   const functions = await functionUrls(ctx, site, options.showKeys ? admin.functionKey : undefined)

@@ -1,6 +1,6 @@
 import {ux} from '@oclif/core/ux'
 
-import {type ExplainedCode, GROUPS, groupTitle, reportedAs} from '../explain/index.js'
+import {type ExplainedCode, GROUPS, groupTitle, type ListedCode, reportedAs} from '../explain/index.js'
 import type {LogExplanation} from '../explain/log.js'
 
 const heading = (text: string) => ux.colorize('bold', text)
@@ -27,37 +27,39 @@ function wrap(text: string, by = '  ', first = by): string {
 }
 
 /** One code, for the terminal: the same sections, in the same order, as docs/troubleshooting.md. */
-export function renderExplanation(e: ExplainedCode): string {
-  const kind = e.kind === 'finding' ? `finding, usually ${e.severity}` : `error, exit ${e.exit}`
-  const out = [`${heading(e.code)}  (${kind})`, e.summary, '']
-  out.push(heading('What chd checks'), wrap(e.checks), '')
-  out.push(heading('What the host does'), wrap(e.host), '')
+export function renderExplanation(explained: ExplainedCode): string {
+  const kind = explained.kind === 'finding' ? `finding, usually ${explained.severity}` : `error, exit ${explained.exit}`
+  const out = [`${heading(explained.code)}  (${kind})`, explained.summary, '']
+  out.push(heading('What chd checks'), wrap(explained.checks), '')
+  out.push(heading('What the host does'), wrap(explained.host), '')
   out.push(heading('What you see on Azure'))
-  for (const s of e.seen) {
-    out.push(`  ${ux.colorize('cyan', s.on)}`)
-    for (const l of s.log ?? []) out.push(indent(l, '    │ '))
-    if (s.status) out.push(wrap(s.status, '    '))
-    if (s.elsewhere) out.push(wrap(s.elsewhere, '    '))
+  for (const seen of explained.seen) {
+    out.push(`  ${ux.colorize('cyan', seen.on)}`)
+    for (const line of seen.log ?? []) out.push(indent(line, '    │ '))
+    if (seen.status) out.push(wrap(seen.status, '    '))
+    if (seen.elsewhere) out.push(wrap(seen.elsewhere, '    '))
   }
-  if (e.seenAs?.length) out.push(wrap(`On Azure, chd doctor --app reports it as: ${e.seenAs.join(', ')}`))
-  const alike = reportedAs(e.code)
-  if (alike.length > 0) out.push(wrap(`Other causes chd doctor --app reports as ${e.code}: ${alike.join(', ')}`))
-  out.push('', heading('Why'), wrap(e.why), '')
-  out.push(heading('Confirm'), ...e.confirm.map((c) => wrap(c, '    ', '  $ ')), '')
-  out.push(heading('Fix'), ...e.fix.map((f) => wrap(f, '    ', '  • ')), '')
-  out.push(ux.colorize('dim', wrap(e.groups.map(groupTitle).join('; '), '  ', 'Symptom:')))
-  out.push(ux.colorize('dim', wrap(e.source.join(', '), '  ', 'Source:')))
+  if (explained.seenAs?.length)
+    out.push(wrap(`On Azure, chd doctor --app reports it as: ${explained.seenAs.join(', ')}`))
+  const alike = reportedAs(explained.code)
+  if (alike.length > 0)
+    out.push(wrap(`Other causes chd doctor --app reports as ${explained.code}: ${alike.join(', ')}`))
+  out.push('', heading('Why'), wrap(explained.why), '')
+  out.push(heading('Confirm'), ...explained.confirm.map((c) => wrap(c, '    ', '  $ ')), '')
+  out.push(heading('Fix'), ...explained.fix.map((f) => wrap(f, '    ', '  • ')), '')
+  out.push(ux.colorize('dim', wrap(explained.groups.map(groupTitle).join('; '), '  ', 'Symptom:')))
+  out.push(ux.colorize('dim', wrap(explained.source.join(', '), '  ', 'Source:')))
   return out.join('\n')
 }
 
 /** Every code, grouped by the symptom it first belongs to. */
-export function renderCodeList(codes: ExplainedCode[]): string {
+export function renderCodeList(codes: ListedCode[]): string {
   const width = Math.max(...codes.map((c) => c.code.length))
   const out: string[] = []
-  for (const g of GROUPS) {
-    const inGroup = codes.filter((c) => c.groups[0] === g.id)
+  for (const group of GROUPS) {
+    const inGroup = codes.filter((c) => c.groups[0] === group.id)
     if (inGroup.length === 0) continue
-    out.push(heading(g.title))
+    out.push(heading(group.title))
     for (const c of inGroup) out.push(`  ${c.code.padEnd(width)}  ${c.summary}`)
     out.push('')
   }
@@ -71,23 +73,26 @@ const clip = (text: string) => {
 }
 
 /** Which records name which codes, and what chd doctor --app would conclude from all of them. */
-export function renderLogExplanation(r: LogExplanation, summaries: Map<string, string>): string {
+export function renderLogExplanation(explanation: LogExplanation, summaries: Map<string, string>): string {
   const out: string[] = []
-  if (r.matches.length === 0 && !r.started) {
-    out.push(`No line names a failure chd knows (${r.records} record(s) read).`)
+  if (explanation.matches.length === 0 && !explanation.started) {
+    out.push(`No line names a failure chd knows (${explanation.records} record(s) read).`)
   }
-  for (const m of r.matches) {
-    out.push(`line ${m.line}: ${m.codes.map((c) => heading(c)).join(', ')}  ${summaries.get(m.codes[0]) ?? ''}`)
-    out.push(ux.colorize('dim', `  ${clip(m.text)}`))
-    const alike = m.codes.flatMap(reportedAs)
+  for (const match of explanation.matches) {
+    out.push(
+      `line ${match.line}: ${match.codes.map((c) => heading(c)).join(', ')}  ${summaries.get(match.codes[0]) ?? ''}`,
+    )
+    out.push(ux.colorize('dim', `  ${clip(match.text)}`))
+    const alike = match.codes.flatMap(reportedAs)
     if (alike.length > 0) out.push(wrap(`Possible causes behind it: ${alike.join(', ')}`))
   }
-  if (r.started) out.push(`line ${r.started.line}: the handler started ("${clip(r.started.text)}")`)
-  if (r.records > 1 || r.diagnosis.length !== r.matches.length) {
-    const codes = r.diagnosis.map((f) => f.code)
+  if (explanation.started)
+    out.push(`line ${explanation.started.line}: the handler started ("${clip(explanation.started.text)}")`)
+  if (explanation.records > 1 || explanation.diagnosis.length !== explanation.matches.length) {
+    const codes = explanation.diagnosis.map((f) => f.code)
     out.push('', `chd doctor --app would report: ${codes.length > 0 ? codes.join(', ') : 'nothing from these lines'}`)
   }
-  const distinct = [...new Set(r.matches.flatMap((m) => m.codes))]
+  const distinct = [...new Set(explanation.matches.flatMap((match) => match.codes))]
   if (distinct.length > 0) out.push(`More: ${distinct.map((c) => `chd explain ${c}`).join(' · ')}`)
   return out.join('\n')
 }

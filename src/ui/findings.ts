@@ -1,8 +1,8 @@
 import {ux} from '@oclif/core/ux'
 
-import {CATALOGUE} from '../checks/catalogue.js'
 import type {Finding} from '../checks/finding.js'
 import type {ProbeResult} from '../doctor/probe.js'
+import type {ListedCode} from '../explain/index.js'
 
 const MARK = {
   error: ux.colorize('red', '✖ error  '),
@@ -25,13 +25,16 @@ export function renderFindings(findings: Finding[]): string {
 /** Findings from before the current host start or deployment: dim, after the real ones, never counted. */
 export function renderHistory(history: Finding[]): string {
   const lines = ['earlier (before the current host start or the last deployment; not counted):']
-  for (const f of history) lines.push(`  ${f.code}: ${f.message}`)
+  for (const finding of history) lines.push(`  ${finding.code}: ${finding.message}`)
   return ux.colorize('dim', lines.join('\n'))
 }
 
-export function renderCatalogue(): string {
-  const width = Math.max(...CATALOGUE.map((c) => c.code.length))
-  return CATALOGUE.map((c) => `${c.code.padEnd(width)}  ${c.severity.padEnd(7)}  ${c.summary}`).join('\n')
+/** doctor --list-checks: one line a finding, with its usual severity. */
+export function renderCatalogue(codes: ListedCode[]): string {
+  const width = Math.max(...codes.map((listed) => listed.code.length))
+  return codes
+    .map((listed) => `${listed.code.padEnd(width)}  ${(listed.severity ?? '').padEnd(7)}  ${listed.summary}`)
+    .join('\n')
 }
 
 export function renderProbe(probe: ProbeResult): string {
@@ -44,7 +47,8 @@ export function renderProbe(probe: ProbeResult): string {
   for (const inv of probe.invocations) {
     const mark = inv.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
     lines.push(
-      `  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`,
+      `  ${mark} ${inv.function.padEnd(16)} ${inv.request.padEnd(28)} ${String(inv.status ?? '-').padStart(3)}  ` +
+        `${inv.ms} ms${inv.mode === 'forwarded' ? '  (forwarded)' : ''}`,
     )
   }
   const output = probe.output.slice(-10)
@@ -52,7 +56,7 @@ export function renderProbe(probe: ProbeResult): string {
     lines.push('  handler output (last lines):')
     for (const l of output)
       lines.push(
-        `    ${l.level === 'Information' ? ' ' : l.level === 'Warning' ? ux.colorize('yellow', '!') : ux.colorize('red', '!')} ${l.text}`,
+        `    ${l.level === 'Information' ? ' ' : ux.colorize(l.level === 'Warning' ? 'yellow' : 'red', '!')} ${l.text}`,
       )
   }
   return lines.join('\n')

@@ -14,11 +14,11 @@ interface Row {
 export type FleetDisplay = FleetView & {close(): void}
 
 /** How a fleet shows its progress: nothing under --json, plain lines named by app in CI, a live table on a TTY. */
-export function fleetDisplay(options: {json: boolean; stream?: NodeJS.WriteStream}): FleetDisplay {
+export function fleetDisplay(options: {json: boolean; plain?: boolean; stream?: NodeJS.WriteStream}): FleetDisplay {
   const stream = options.stream ?? process.stderr
   if (options.json) return {app: () => silentProgress, shared: silentProgress, close() {}}
   const label = (ref: AppRef) => (ref.slot ? `${ref.name}/${ref.slot}` : ref.name)
-  if (!isInteractive(stream)) {
+  if (!isInteractive(stream, options.plain)) {
     return {
       app: (ref) => plainProgress(stream, `[${label(ref)}] `),
       shared: plainProgress(stream),

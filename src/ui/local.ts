@@ -15,59 +15,74 @@ export function renderHostLine(line: HostLine): string {
   return `${label} ${line.text}`
 }
 
-export function renderInvocation(r: InvokeResult): string {
+export function renderInvocation(invocation: InvokeResult): string {
   const lines: string[] = []
-  for (const l of r.output) lines.push(renderHostLine(l))
-  const mark = r.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
+  for (const line of invocation.output) lines.push(renderHostLine(line))
+  const mark = invocation.ok ? ux.colorize('green', '✔') : ux.colorize('red', '✖')
+  const {request} = invocation
+  const sent =
+    invocation.mode === 'forwarded' ? `forwarded ${request.method} ${request.path}` : `POST /${invocation.function}`
   lines.push(
-    `${mark} ${r.function} (${r.mode === 'forwarded' ? `forwarded ${r.request.method} ${r.request.path}` : `POST /${r.function}`}) → ${r.response?.status ?? 'no answer'} in ${r.ms} ms, invocation ${r.invocationId}`,
+    `${mark} ${invocation.function} (${sent}) → ${invocation.response?.status ?? 'no answer'} ` +
+      `in ${invocation.ms} ms, invocation ${invocation.invocationId}`,
   )
-  if (r.result?.error) lines.push(`  ${ux.colorize('red', r.result.code ?? 'FAILED')}: ${r.result.error}`)
-  for (const w of r.result?.warnings ?? []) lines.push(`  ${ux.colorize('yellow', w.code)}: ${w.message}`)
-  if (r.result?.http) {
-    lines.push(`  HTTP response the caller gets: ${r.result.http.status}`)
-    for (const [k, v] of Object.entries(r.result.http.headers)) lines.push(`    ${k}: ${v}`)
-    if (String(r.result.http.body)) lines.push(`    ${String(r.result.http.body).split('\n').join('\n    ')}`)
+  if (invocation.result?.error)
+    lines.push(`  ${ux.colorize('red', invocation.result.code ?? 'FAILED')}: ${invocation.result.error}`)
+  for (const warning of invocation.result?.warnings ?? [])
+    lines.push(`  ${ux.colorize('yellow', warning.code)}: ${warning.message}`)
+  if (invocation.result?.http) {
+    lines.push(`  HTTP response the caller gets: ${invocation.result.http.status}`)
+    for (const [k, v] of Object.entries(invocation.result.http.headers)) lines.push(`    ${k}: ${v}`)
+    if (String(invocation.result.http.body))
+      lines.push(`    ${String(invocation.result.http.body).split('\n').join('\n    ')}`)
   }
-  if (r.result && Object.keys(r.result.outputs).length > 0) lines.push(`  Outputs: ${JSON.stringify(r.result.outputs)}`)
-  if (r.result?.returnValue !== undefined) lines.push(`  ReturnValue: ${JSON.stringify(r.result.returnValue)}`)
-  for (const l of r.result?.logs ?? []) lines.push(`  log: ${l}`)
-  if (r.mode === 'forwarded' && r.response) lines.push(`  ${r.response.body}`)
-  for (const c of r.clipped ?? []) {
-    const why = c.chars > 0 ? `is ${c.chars} characters long; shown: the first ${SHOW_MAX_CHARS}` : 'is nested too deep'
-    lines.push(ux.colorize('yellow', `  (${c.path} ${why})`))
+  if (invocation.result && Object.keys(invocation.result.outputs).length > 0)
+    lines.push(`  Outputs: ${JSON.stringify(invocation.result.outputs)}`)
+  if (invocation.result?.returnValue !== undefined)
+    lines.push(`  ReturnValue: ${JSON.stringify(invocation.result.returnValue)}`)
+  for (const log of invocation.result?.logs ?? []) lines.push(`  log: ${log}`)
+  if (invocation.mode === 'forwarded' && invocation.response) lines.push(`  ${invocation.response.body}`)
+  for (const clipped of invocation.clipped ?? []) {
+    const why =
+      clipped.chars > 0
+        ? `is ${clipped.chars} characters long; shown: the first ${SHOW_MAX_CHARS}`
+        : 'is nested too deep'
+    lines.push(ux.colorize('yellow', `  (${clipped.path} ${why})`))
   }
   return lines.join('\n')
 }
 
-export function renderStartEvent(e: StartEvent): string {
+export function renderStartEvent(event: StartEvent): string {
   const time = ux.colorize('dim', new Date().toISOString().slice(11, 23))
-  switch (e.type) {
+  switch (event.type) {
     case 'ready': {
-      const lines = [`Functions (handler on 127.0.0.1:${e.handlerPort}, ready in ${e.startupMs} ms):`, '']
-      for (const u of e.urls)
-        lines.push(`  ${ux.colorize('bold', u.function)}: [${u.methods.join(',')}] ${ux.colorize('cyan', u.url)}`)
-      for (const name of e.other)
+      const lines = [`Functions (handler on 127.0.0.1:${event.handlerPort}, ready in ${event.startupMs} ms):`, '']
+      for (const url of event.urls)
+        lines.push(`  ${ux.colorize('bold', url.function)}: [${url.methods.join(',')}] ${ux.colorize('cyan', url.url)}`)
+      for (const name of event.other)
         lines.push(
-          `  ${ux.colorize('bold', name)}: POST http://localhost:${e.port}/admin/functions/${name} {"input": ...}`,
+          `  ${ux.colorize('bold', name)}: POST http://localhost:${event.port}/admin/functions/${name} {"input": ...}`,
         )
       lines.push('', 'Press Ctrl-C to stop.')
       return lines.join('\n')
     }
     case 'invocation': {
-      const mark = e.ok ? ux.colorize('green', String(e.status)) : ux.colorize('red', String(e.status))
+      const mark = event.ok ? ux.colorize('green', String(event.status)) : ux.colorize('red', String(event.status))
       const lines = [
-        `${time} ${e.function} ${e.method} ${e.path} → ${mark} ${e.ms} ms${e.invocationId ? ` ${ux.colorize('dim', e.invocationId)}` : ''}`,
+        `${time} ${event.function ?? '(no function)'} ${event.method} ${event.path} → ${mark} ${event.ms} ` +
+          `ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
       ]
-      if (e.error) lines.push(`${time}   ${ux.colorize('red', e.error)}`)
-      for (const l of e.logs) lines.push(`${time}   log: ${l}`)
+      if (event.error) lines.push(`${time}   ${ux.colorize('red', event.error)}`)
+      for (const log of event.logs) lines.push(`${time}   log: ${log}`)
       return lines.join('\n')
     }
     case 'handler':
-      return `${time} ${renderHostLine(e)}`
+      return `${time} ${renderHostLine(event)}`
     case 'restarted':
-      return `${time} ${ux.colorize('green', `handler restarted, ready in ${e.startupMs} ms`)}`
-    case 'exit':
-      return `${time} ${ux.colorize('yellow', `handler ${e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`}`)}: ${e.message}`
+      return `${time} ${ux.colorize('green', `handler restarted, ready in ${event.startupMs} ms`)}`
+    case 'exit': {
+      const how = event.signal ? `killed by ${event.signal}` : `exited with code ${event.code}`
+      return `${time} ${ux.colorize('yellow', `handler ${how}`)}: ${event.message}`
+    }
   }
 }

@@ -37,7 +37,8 @@ export function logstream(
     res.write(`${nl}Starting Log Tail -n 10 of existing logs ----${nl}`)
     for (const [file, lines] of site.logs.files) {
       res.write(
-        `${nl}/home/LogFiles/${file}  (https://${req.headers.host}/api/vfs/LogFiles/${file.split('/').map(encodeURIComponent).join('/')})${nl}`,
+        `${nl}/home/LogFiles/${file}  ` +
+          `(https://${req.headers.host}/api/vfs/LogFiles/${file.split('/').map(encodeURIComponent).join('/')})${nl}`,
       )
       for (const l of lines.slice(-10)) res.write(`${l}${nl}`)
       res.write(nl)
@@ -45,7 +46,8 @@ export function logstream(
     res.write(`${nl}Ending Log Tail of existing logs ---${nl}${nl}Starting Live Log Stream ---${nl}`)
   } else {
     res.write(
-      `${stamp()}  Welcome, you are now connected to log-streaming service. The default timeout is 2 hours. Change the timeout with the App Setting SCM_LOGSTREAM_TIMEOUT (in seconds). ${nl}`,
+      `${stamp()}  Welcome, you are now connected to log-streaming service. The default timeout is 2 ` +
+        `hours. Change the timeout with the App Setting SCM_LOGSTREAM_TIMEOUT (in seconds). ${nl}`,
     )
   }
   opts.onConnect()

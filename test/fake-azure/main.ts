@@ -14,7 +14,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 const fake = await new FakeAzure().start({port})
 for (const [k, v] of Object.entries(fake.env())) process.stdout.write(`export ${k}=${v}\n`)
 process.stderr.write(
-  `# fake Azure on ${fake.armEndpoint}; resource group ${RESOURCE_GROUP}: ${[...fake.sites.values()].map((s) => s.name).join(', ')}\n`,
+  `# fake Azure on ${fake.armEndpoint}; resource ` +
+    `group ${RESOURCE_GROUP}: ${[...fake.sites.values()].map((s) => s.name).join(', ')}\n`,
 )
 process.stderr.write(`# blob storage: Azurite on ${fake.blobEndpoint}\n`)
 const stop = () => void fake.stop().then(() => process.exit(0))

@@ -94,7 +94,9 @@ export async function invokeFunction(
   ctx.logs.write('Information', cat, `Executing 'Functions.${fn.name}' (Reason='${REASON}', Id=${id})`, tag)
   const start = Date.now()
   const done = (ok: boolean, error?: string) => {
-    const text = `Executed 'Functions.${fn.name}' (${ok ? 'Succeeded' : 'Failed'}, Id=${id}, Duration=${Date.now() - start}ms)`
+    const text =
+      `Executed 'Functions.${fn.name}' (${ok ? 'Succeeded' : 'Failed'}, Id=${id}, ` +
+      `Duration=${Date.now() - start}ms)`
     const exception = error
       ? {
           type: 'Microsoft.Azure.WebJobs.Host.FunctionInvocationException',

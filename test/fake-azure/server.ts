@@ -24,6 +24,9 @@ import {type FakeDeployment, type FakeSite, newDeployment, newSite, type PlanKin
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-00000000c4d0'
 export const RESOURCE_GROUP = 'demo-rg'
+
+/** A resource group's ARM id, the prefix of every resource's id in it. */
+const groupId = (group: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}`
 export const API_VERSIONS = new Set([
   '2025-05-01',
   '2025-03-01',
@@ -112,7 +115,10 @@ export class FakeAzure {
   }
 
   get storageConnectionString(): string {
-    return `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};BlobEndpoint=${this.blobEndpoint};`
+    return (
+      `DefaultEndpointsProtocol=https;AccountName=${STORAGE_ACCOUNT};AccountKey=${STORAGE_KEY};` +
+      `BlobEndpoint=${this.blobEndpoint};`
+    )
   }
 
   /** Starts the fake with the demo apps scripts rely on (one per plan kind, runtime not yet custom). */
@@ -399,7 +405,7 @@ export class FakeAzure {
       return json(res, 200, {
         value: [
           {
-            id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Insights/components/demo-insights`,
+            id: `${groupId(RESOURCE_GROUP)}/providers/Microsoft.Insights/components/demo-insights`,
             name: 'demo-insights',
             type: 'microsoft.insights/components',
             location: 'westeurope',
@@ -417,7 +423,9 @@ export class FakeAzure {
       return json(res, 400, {
         error: {
           code: 'InvalidApiVersionParameter',
-          message: `The api-version '${apiVersion}' is invalid. The supported versions are '${[...API_VERSIONS].join(',')}'.`,
+          message:
+            `The api-version '${apiVersion}' is invalid. The supported versions are ` +
+            `'${[...API_VERSIONS].join(',')}'.`,
         },
       })
     }
@@ -740,7 +748,9 @@ export class FakeAzure {
       if (!versions[runtime.name]?.includes(String(runtime.version))) {
         return json(res, 400, {
           Code: 'BadRequest',
-          Message: `Invalid version ${runtime.version} for runtime ${runtime.name} for function apps on the Flex Consumption plan.`,
+          Message:
+            `Invalid version ${runtime.version} for runtime ${runtime.name} for function apps on the Flex ` +
+            `Consumption plan.`,
         })
       }
       site.runtimeName = runtime.name
@@ -750,7 +760,8 @@ export class FakeAzure {
   }
 
   private siteId(site: FakeSite): string {
-    return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/sites/${site.name}${site.slot ? `/slots/${site.slot}` : ''}`
+    const slot = site.slot ? `/slots/${site.slot}` : ''
+    return `${groupId(site.resourceGroup)}/providers/Microsoft.Web/sites/${site.name}${slot}`
   }
 
   private siteConfig(site: FakeSite) {
@@ -802,7 +813,7 @@ export class FakeAzure {
           {name: host, sslState: 'Disabled', hostType: 'Standard'},
           {name: scm, sslState: 'Disabled', hostType: 'Repository'},
         ],
-        serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/${site.planName}`,
+        serverFarmId: `${groupId(site.resourceGroup)}/providers/Microsoft.Web/serverfarms/${site.planName}`,
         // The Flex example in the REST spec returns null here.
         reserved: site.plan === 'flex' ? null : site.linux,
         defaultHostName: host,
@@ -830,7 +841,7 @@ export class FakeAzure {
   private planJson(site: FakeSite) {
     const sku = planSku(site.plan)
     return {
-      id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/${site.planName}`,
+      id: `${groupId(site.resourceGroup)}/providers/Microsoft.Web/serverfarms/${site.planName}`,
       name: site.planName,
       type: 'Microsoft.Web/serverfarms',
       kind: site.plan === 'premium' ? 'elastic' : site.linux ? 'linux' : 'app',
@@ -917,7 +928,8 @@ export class FakeAzure {
       return text(
         res,
         409,
-        'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app setting. Deployment is not supported in this configuration.',
+        'Run-From-Zip is set to a remote URL using WEBSITE_RUN_FROM_PACKAGE or WEBSITE_USE_ZIP app ' +
+          'setting. Deployment is not supported in this configuration.',
       )
     }
     const dep = newDeployment(
@@ -1076,7 +1088,9 @@ function notFound(res: ServerResponse, type: string, name: string, rg: string): 
   json(res, 404, {
     error: {
       code: 'ResourceNotFound',
-      message: `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      message:
+        `The Resource 'Microsoft.Web/${type}/${name}' under resource group '${rg}' was not found. For more ` +
+        `details please go to https://aka.ms/ARMResourceNotFoundFix`,
     },
   })
 }

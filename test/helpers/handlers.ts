@@ -26,8 +26,10 @@ ${listen}
   }
 }
 
-export const JSON_OK = `res.setHeader('Content-Type', 'application/json')
-    res.end(JSON.stringify({Outputs: {res: {statusCode: 201, body: 'made', headers: {'X-From': 'handler'}}}, Logs: ['did it']}))`
+export const JSON_OK =
+  `res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({Outputs: {res: {statusCode: 201, body: 'made', headers: {'X-From': ` +
+  `'handler'}}}, Logs: ['did it']}))`
 
 export function handlerApp(handler: FileSpec, extra: Record<string, FileSpec> = {}): Record<string, FileSpec> {
   return {
