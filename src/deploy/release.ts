@@ -1,10 +1,9 @@
 import {type FunctionApp, httpTriggered} from '../app/model.js'
-import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
 import {applyChange, checkSettingNames, type ConnectionString, diffSettings} from '../azure/settings.js'
 import {addsExecBit, resolveSite, type SiteInfo} from '../azure/site.js'
 import {type Target, targetProfile} from '../platform/targets.js'
-import {hasStream, HostLogWatch} from '../remote/watch.js'
+import {HostLogWatch} from '../remote/watch.js'
 import {activate, connectionsPlan} from './activate.js'
 import {startFailure, verifyDeploy} from './outcome.js'
 import {describePackage, type PreparedPackage} from './package.js'
@@ -187,10 +186,8 @@ export async function release(
   // upload (Windows Kudu replays nothing), with debug mode on so the host writes its file log.
   let watch: HostLogWatch | undefined
   if (!options.noWait) {
-    if (hasStream(site)) await (await HostAdmin.connect(ctx, site)).status()
-    watch = HostLogWatch.start(ctx, site, plan.current)
+    watch = await HostLogWatch.beforeChange(ctx, site, plan.current)
     watching(watch)
-    await Promise.race([watch.connected, new Promise((r) => setTimeout(r, 10_000).unref())])
   }
 
   /** When the new content or settings went live: host lines from then on are about this deployment. */

@@ -1,5 +1,4 @@
 import {type AzureContext, type AzureOptions, connect} from '../azure/arm.js'
-import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
 import {PRODUCTION, resolveSite, type SiteInfo} from '../azure/site.js'
 import {applySlotConfig, resetSlotConfig, stickyDifferences, swapSlots} from '../azure/slots.js'
@@ -7,7 +6,7 @@ import {findingLines} from '../checks/finding.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {Progress} from '../progress.js'
 import {verifyApp, type VerifyResult} from '../remote/verify.js'
-import {hasStream, HostLogWatch} from '../remote/watch.js'
+import {HostLogWatch} from '../remote/watch.js'
 import {shaOf} from './routes.js'
 import {Steps} from './steps.js'
 import type {DeployResult, SlotContent, StepRecord, SwapAction, SwapResult} from './types.js'
@@ -51,13 +50,10 @@ async function content(ctx: AzureContext, site: SiteInfo): Promise<SlotContent> 
  * The source's host lines, followed from before the swap: its instances are the ones that serve the
  * target after it (the routing switches and the worker process is not recycled: azure-functions-host
  * HostNameProvider.cs, docs/platform.md §8), and phase 1 restarts them on the target's slot settings.
- * Debug mode on first, so the host writes the file log the stream reads.
  */
 async function watchSource(ctx: AzureContext, source: SiteInfo, watches: HostLogWatch[]): Promise<HostLogWatch> {
-  if (hasStream(source)) await (await HostAdmin.connect(ctx, source)).status()
-  const watch = HostLogWatch.start(ctx, source, {})
+  const watch = await HostLogWatch.beforeChange(ctx, source, {})
   watches.push(watch)
-  await Promise.race([watch.connected, new Promise((r) => setTimeout(r, 10_000).unref())])
   return watch
 }
 

@@ -1,4 +1,5 @@
 import type {AzureContext} from '../azure/arm.js'
+import {HostAdmin} from '../azure/functions-host.js'
 import {KuduClient} from '../azure/kudu.js'
 import type {SiteInfo} from '../azure/site.js'
 import type {LogEvent} from '../logs/event.js'
@@ -56,6 +57,18 @@ export class HostLogWatch {
   static start(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>, since = Date.now()): HostLogWatch {
     const source: LogSource = hasStream(site) ? 'stream' : hasInsights(settings) ? 'insights' : 'none'
     return new HostLogWatch(ctx, site, settings, source, since)
+  }
+
+  /**
+   * Follows the host's lines from now on, before a change whose effect they will show: debug mode on
+   * first where the stream is read (the host's status call turns it on, so the host writes its file
+   * log), then up to 10 s for the stream to connect.
+   */
+  static async beforeChange(ctx: AzureContext, site: SiteInfo, settings: Record<string, string>) {
+    if (hasStream(site)) await (await HostAdmin.connect(ctx, site)).status()
+    const watch = HostLogWatch.start(ctx, site, settings)
+    await Promise.race([watch.connected, new Promise((r) => setTimeout(r, 10_000).unref())])
+    return watch
   }
 
   private async follow(): Promise<void> {
