@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 const nodeTest = {from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after']}
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'examples/**', 'coverage/**', 'oclif.manifest.json']},
+  {ignores: ['dist/**', 'node_modules/**', '.bench/**', 'examples/**', 'coverage/**', 'oclif.manifest.json']},
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {ChdCommand} from '../src/base-command.js'
 import {secondsToMs, startupTimeoutFlag} from '../src/flags.js'
 import {runStart, type StartEvent} from '../src/local/start.js'
+import {LineWriter} from '../src/ui/lines.js'
 import {renderStartEvent} from '../src/ui/local.js'
 
 export default class Start extends ChdCommand {
@@ -31,11 +32,11 @@ With --json, prints one JSON event per line (ready, invocation, handler, exit).`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Start)
     const json = this.jsonEnabled()
-    // One write per event, not console.log's formatting: this runs for every request served.
+    // Requests and handler lines are batched; the rest (ready, exit, restart) goes out at once, in order.
+    const out = new LineWriter()
     const onEvent = (event: StartEvent) => {
-      process.stdout.write(
-        `${json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event)}\n`,
-      )
+      out.line(json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event))
+      if (event.type !== 'invocation' && event.type !== 'handler') out.flush()
     }
     await runStart(
       {

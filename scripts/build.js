@@ -45,7 +45,7 @@ await build({
   mainFields: ['module', 'main'],
   // Large, and imported only inside run() where a command needs them; plugins load their own oclif.
   // TypeScript and ts-node: oclif reads tsconfig.json with them only when run from sources.
-  external: ['@azure/*', 'ora', 'yauzl', '@oclif/plugin-*', 'typescript', 'ts-node'],
+  external: ['@azure/*', 'ora', 'yauzl', 'undici', '@oclif/plugin-*', 'typescript', 'ts-node'],
   // oclif is CommonJS: in an ES module it needs require and __dirname as Node gives CommonJS files.
   banner: {
     js: [

@@ -3,7 +3,7 @@ import net from 'node:net'
 import {test} from 'node:test'
 
 import type {FunctionDef} from '../src/app/model.js'
-import {handlerAgent, hostValue, postInvocation, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
+import {handlerClient, hostValue, postInvocation, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
 
 function fn(bindings: Array<{type: string; direction: string; name: string}>): FunctionDef {
   return {
@@ -178,16 +178,16 @@ test(
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const port = (server.address() as net.AddressInfo).port
-    const agent = handlerAgent()
+    const client = await handlerClient(port)
     try {
       const payload = {Data: {}, Metadata: {}}
-      const first = await postInvocation(port, '/f', payload, 'id-1', 5000, agent)
-      const second = await postInvocation(port, '/f', payload, 'id-2', 5000, agent)
+      const first = await postInvocation(client, '/f', payload, 'id-1', 5000)
+      const second = await postInvocation(client, '/f', payload, 'id-2', 5000)
       assert.deepEqual([first.status, second.status], [200, 200])
       assert.deepEqual(JSON.parse(String(second.body)).Logs, ['connection 2'])
       assert.equal(connections, 2)
     } finally {
-      agent.destroy()
+      await client.destroy()
       server.close()
     }
   },

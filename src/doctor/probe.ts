@@ -5,7 +5,7 @@ import type {CheckContext} from '../checks/context.js'
 import {finding} from '../checks/context.js'
 import type {Finding} from '../checks/finding.js'
 import {type HostLine, LocalHost, runnableHere} from '../host/index.js'
-import {forwardHttp, type HttpRequestInput} from '../host/protocol.js'
+import type {HttpRequestInput} from '../host/protocol.js'
 import {httpRoutes, samplePath} from '../host/routes.js'
 
 export interface ProbeInvocation {
@@ -176,7 +176,7 @@ async function invokeOnce(
   if (http && forwarding) {
     const start = Date.now()
     try {
-      const raw = await forwardHttp(host.port!, http, randomUUID(), 30_000, forwarding)
+      const raw = await host.forward(http, randomUUID(), forwarding, 30_000)
       return {
         function: fn.name,
         mode: 'forwarded',

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
-import type {Agent} from 'node:http'
 import path from 'node:path'
+
+import type {Dispatcher} from 'undici'
 
 import type {FunctionApp, FunctionDef} from '../app/model.js'
 import {isHttpInAndOut} from '../app/model.js'
@@ -9,7 +10,7 @@ import type {ExecutableInfo} from '../platform/inspect.js'
 import {type LaunchPlan, planLaunch, type StartedProcess, startProcess} from './launch.js'
 import {
   forwardHttp,
-  handlerAgent,
+  handlerClient,
   httpPayload,
   type HttpRequestInput,
   type InvocationPayload,
@@ -108,7 +109,7 @@ export function runnableHere(
 export class LocalHost {
   private process?: StartedProcess
   private plan?: LaunchPlan
-  private agent?: Agent
+  private client?: Dispatcher
   readonly lines: HostLine[] = []
 
   constructor(
@@ -132,9 +133,9 @@ export class LocalHost {
   async start(info?: ExecutableInfo): Promise<StartupReport> {
     // A restart: what the last launch left behind (children, pipes they hold) goes first.
     await this.stop()
-    this.agent = handlerAgent()
     const plan = await planLaunch(this.app, this.root, {port: this.plan?.port ?? this.options.port})
     this.plan = plan
+    this.client = await handlerClient(plan.port)
     const timeoutMs = this.timeoutMs
     const base = {
       port: plan.port,
@@ -205,13 +206,13 @@ export class LocalHost {
     result: InvocationResult
     ms: number
   }> {
-    if (!this.plan) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
+    const client = this.started()
     const invocationId = randomUUID()
     const payload = input.http ? httpPayload(fn, input.http) : triggerPayload(fn, input.value, input.metadata)
     const start = Date.now()
     let raw: RawExchange
     try {
-      raw = await postInvocation(this.plan.port, `/${fn.name}`, payload, invocationId, timeoutMs, this.agent)
+      raw = await postInvocation(client, `/${fn.name}`, payload, invocationId, timeoutMs)
     } catch (error) {
       const e = error as NodeJS.ErrnoException
       return {
@@ -250,8 +251,13 @@ export class LocalHost {
     mode: 'proxy' | 'forward',
     timeoutMs = 230_000,
   ): Promise<RawExchange> {
-    if (!this.plan) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
-    return forwardHttp(this.plan.port, req, invocationId, timeoutMs, mode, this.agent)
+    const client = this.started()
+    return forwardHttp(client, req, invocationId, timeoutMs, mode)
+  }
+
+  private started(): Dispatcher {
+    if (!this.client) throw new ChdError('HANDLER_NOT_STARTED', 'The handler is not running', {exit: ExitCode.failed})
+    return this.client
   }
 
   get exited(): Promise<{code: number | null; signal: NodeJS.Signals | null}> | undefined {
@@ -259,8 +265,9 @@ export class LocalHost {
   }
 
   async stop(): Promise<void> {
-    this.agent?.destroy()
-    await this.process?.stop()
+    const client = this.client
+    this.client = undefined
+    await Promise.all([client?.destroy(), this.process?.stop()])
   }
 }
 

@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
+import type {Dispatcher} from 'undici'
+
 import {getCI, isObject, keyCI} from '../app/jsonc.js'
 import {type Binding, type FunctionDef, isTrigger} from '../app/model.js'
 
@@ -108,10 +110,12 @@ export const RESPONSE_MAX_BYTES = 64 * 1024 * 1024
 /**
  * Connections to one launch of the handler, kept open and reused, as the host's one HttpClient
  * does (DefaultHttpWorkerService.CreateHttpClient: a pooled HttpClientHandler, no limit per server).
- * Without it every request opened a new connection, and that cost more than the request.
+ * undici rather than node:http: a third of the CPU per request, which is most of what `chd start`
+ * spends under load (scripts/bench.ts). Loaded on first use: only commands that run the handler need it.
  */
-export function handlerAgent(): http.Agent {
-  return new http.Agent({keepAlive: true, scheduling: 'lifo'})
+export async function handlerClient(port: number): Promise<Dispatcher> {
+  const {Pool} = await import('undici')
+  return new Pool(`http://127.0.0.1:${port}`)
 }
 
 /**
@@ -119,71 +123,110 @@ export function handlerAgent(): http.Agent {
  * without Content-Length, as the host's HttpClient sends it.
  */
 export function postInvocation(
-  port: number,
+  client: Dispatcher,
   path: string,
   payload: InvocationPayload,
   invocationId: string,
   timeoutMs: number,
-  agent?: http.Agent,
 ): Promise<RawExchange> {
-  return exchange(
-    {
-      host: '127.0.0.1',
-      port,
-      path,
-      method: 'POST',
-      timeout: timeoutMs,
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        'X-Azure-Functions-HostVersion': HOST_VERSION,
-        'X-Azure-Functions-InvocationId': invocationId,
-        'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
-        'Transfer-Encoding': 'chunked',
-      },
-      agent,
+  return exchange(client, {
+    path,
+    method: 'POST',
+    timeoutMs,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Azure-Functions-HostVersion': HOST_VERSION,
+      'X-Azure-Functions-InvocationId': invocationId,
+      'User-Agent': `Azure-Functions-Host/${HOST_VERSION}`,
     },
-    JSON.stringify(payload),
-    RESPONSE_MAX_BYTES,
-  )
+    // An iterable body has no length known up front, so it goes out chunked.
+    body: [Buffer.from(JSON.stringify(payload))],
+    maxBody: RESPONSE_MAX_BYTES,
+  })
 }
 
+interface Call {
+  path: string
+  method: string
+  headers: Record<string, string | string[]>
+  body?: Buffer | Buffer[]
+  timeoutMs: number
+  maxBody?: number
+}
+
+/** Errors of a connection that broke before any answer came: the request may never have reached the handler. */
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
 /**
- * One request to the handler, its answer collected up to `maxBody` bytes; `timeout` bounds a silent
- * handler. A kept connection the handler closed just as it was reused is retried once on a new one,
- * as the host's SocketsHttpHandler does for a request that got no answer on a pooled connection.
+ * One request to the handler, its answer collected up to `maxBody` bytes; `timeoutMs` bounds a silent
+ * handler. A connection that breaks before any answer is retried once on a new one, as the host's
+ * SocketsHttpHandler retries a request that got nothing back on a pooled connection; when the retry
+ * fails too, the first error is the one reported.
  */
-function exchange(
-  options: http.RequestOptions & {timeout: number},
-  body: string | Buffer | undefined,
-  maxBody = Infinity,
-  retried = false,
-): Promise<RawExchange> {
+async function exchange(client: Dispatcher, call: Call): Promise<RawExchange> {
+  try {
+    return await once(client, call)
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & {answered?: boolean}
+    if (e.answered || !BROKEN.has(e.code ?? '')) throw toNodeError(e, call)
+    return once(client, call).catch(() => {
+      throw toNodeError(e, call)
+    })
+  }
+}
+
+function once(client: Dispatcher, call: Call): Promise<RawExchange> {
   const start = Date.now()
+  const maxBody = call.maxBody ?? Infinity
   return new Promise((resolve, reject) => {
-    const req = http.request({...options, agent: options.agent ?? false}, (res) => {
-      const chunks: Buffer[] = []
-      let bytes = 0
-      res.on('data', (c: Buffer) => {
-        if (bytes + c.length <= maxBody) chunks.push(c)
-        bytes += c.length
-      })
-      res.on('end', () => {
-        const kept = Buffer.concat(chunks)
-        const head = {status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers}
-        resolve({...head, body: kept, ms: Date.now() - start, ...(bytes > kept.length ? {bytes} : {})})
-      })
-      res.on('error', reject)
-    })
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error(`no answer within ${options.timeout} ms`), {code: 'ETIMEDOUT'})),
+    const chunks: Buffer[] = []
+    let bytes = 0
+    let head: Pick<RawExchange, 'status' | 'statusText' | 'headers'> | undefined
+    client.dispatch(
+      {
+        path: call.path,
+        method: call.method,
+        headers: call.headers,
+        // undici sends any iterable body chunked; its types name only Readable among streams.
+        body: call.body as Dispatcher.DispatchOptions['body'],
+        headersTimeout: call.timeoutMs,
+        bodyTimeout: call.timeoutMs,
+      },
+      {
+        // Its presence tells undici this handler speaks the v7 callbacks.
+        onRequestStart() {},
+        onResponseStart(_c, status, headers, statusText) {
+          head = {status, statusText: statusText ?? '', headers}
+        },
+        onResponseData(_c, chunk) {
+          if (bytes + chunk.length <= maxBody) chunks.push(chunk)
+          bytes += chunk.length
+        },
+        onResponseEnd() {
+          const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+          resolve({...head!, body, ms: Date.now() - start, ...(bytes > body.length ? {bytes} : {})})
+        },
+        onResponseError(_c, error) {
+          reject(Object.assign(error, {answered: head !== undefined}))
+        },
+      },
     )
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      const stale = req.reusedSocket && !retried && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
-      if (stale) exchange(options, body, maxBody, true).then(resolve, reject)
-      else reject(error)
-    })
-    req.end(body)
   })
+}
+
+/** undici's errors in the words node:http used, which findings and tests quote. */
+function toNodeError(error: NodeJS.ErrnoException, call: Call): NodeJS.ErrnoException {
+  switch (error.code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return Object.assign(new Error(`no answer within ${call.timeoutMs} ms`), {code: 'ETIMEDOUT'})
+    case 'UND_ERR_SOCKET':
+      return Object.assign(new Error('the handler closed the connection without an answer (socket hang up)'), {
+        code: 'ECONNRESET',
+      })
+    default:
+      return error
+  }
 }
 
 export interface HttpOutput {
@@ -399,22 +442,31 @@ function missingHttp(
   }
 }
 
+/** Headers of one connection, not of the request: the client's framing and connection options stay with it. */
+const HOP_BY_HOP = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+])
+
 /**
  * Forwarding (enableForwardingHttpRequest) and proxying: the original request goes to the
  * handler at its original path; its answer is relayed verbatim, whatever the status.
  */
 export function forwardHttp(
-  port: number,
+  client: Dispatcher,
   req: HttpRequestInput,
   invocationId: string,
   timeoutMs: number,
   mode: 'forward' | 'proxy' = 'forward',
-  agent?: http.Agent,
 ): Promise<RawExchange> {
-  const headers: http.OutgoingHttpHeaders = {}
+  const headers: Record<string, string | string[]> = {}
   for (const [k, v] of Object.entries(req.headers))
-    if (v !== undefined && k.toLowerCase() !== 'content-length' && k.toLowerCase() !== 'transfer-encoding')
-      headers[k] = v
+    if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
   headers['X-Azure-Functions-InvocationId'] = invocationId
   if (mode === 'proxy') {
@@ -428,8 +480,5 @@ export function forwardHttp(
   // The host streams a body only when the client sent a Content-Length.
   const body = req.body && req.body.length > 0 ? req.body : undefined
   if (body) headers['Content-Length'] = String(body.length)
-  return exchange(
-    {host: '127.0.0.1', port, path: req.url, method: req.method, timeout: timeoutMs, headers, agent},
-    body,
-  )
+  return exchange(client, {path: req.url, method: req.method, timeoutMs, headers, body})
 }

@@ -4,7 +4,7 @@ import {readFile} from 'node:fs/promises'
 import {isObject} from '../app/jsonc.js'
 import {ChdError, ExitCode, fsError} from '../errors.js'
 import type {HostLine} from '../host/index.js'
-import {forwardHttp, type HttpRequestInput, type InvocationPayload, type InvocationResult} from '../host/protocol.js'
+import type {HttpRequestInput, InvocationPayload, InvocationResult} from '../host/protocol.js'
 import {httpRoutes, samplePath} from '../host/routes.js'
 import {type Progress, runStep} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
@@ -147,7 +147,7 @@ async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<I
       const forwarding = host.forwards(fn)
       if (forwarding) {
         const invocationId = randomUUID()
-        const raw = await forwardHttp(host.port!, http, invocationId, 230_000, forwarding)
+        const raw = await host.forward(http, invocationId, forwarding)
         return {
           function: fn.name,
           invocationId,
