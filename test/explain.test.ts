@@ -250,9 +250,10 @@ describe('chd explain: the command', () => {
 
   test('chd explain imports no Azure SDK, no spinner and no zip reader; --line adds no SDK either', () => {
     const light = importGraph(path.join(ROOT, 'commands/explain.ts'))
-    for (const m of light) assert.doesNotMatch(m, /^@azure\/|^ora$|^yauzl$|\/src\/(azure|remote|logs|deploy|pack)\//, m)
+    for (const m of light)
+      assert.doesNotMatch(m, /^@azure\/|^ora$|^yauzl$|^undici$|\/src\/(azure|remote|logs|deploy|pack)\//, m)
     const line = importGraph(path.join(ROOT, 'src/explain/log.ts'))
-    for (const m of line) assert.doesNotMatch(m, /^@azure\/|^ora$|^yauzl$/, m)
+    for (const m of line) assert.doesNotMatch(m, /^@azure\/|^ora$|^yauzl$|^undici$/, m)
   })
 })
 

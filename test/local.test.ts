@@ -216,6 +216,21 @@ describe('chd start', () => {
     },
   )
 
+  test('a burst of 200 requests prints 200 invocation lines, each once, ready first', async () => {
+    const dir = await makeApp(handlerApp(nodeHandler(JSON_OK)))
+    const s = await startServer(dir)
+    const answers = await Promise.all(
+      Array.from({length: 200}, (_v, i) => fetch(`http://127.0.0.1:${s.port}/api/hello?i=${i}`).then((r) => r.status)),
+    )
+    assert.deepEqual(new Set(answers), new Set([201]))
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+    assert.equal(s.events[0].type, 'ready')
+    const invocations = s.events.filter((e) => e.type === 'invocation')
+    assert.equal(invocations.length, 200)
+    assert.equal(new Set(invocations.map((e) => e.invocationId)).size, 200)
+  })
+
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
     const dir = await makeApp(
       goodApp(
