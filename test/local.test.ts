@@ -231,6 +231,27 @@ describe('chd start', () => {
     assert.equal(new Set(invocations.map((e) => e.invocationId)).size, 200)
   })
 
+  test('the payload carries the URL, query and headers the caller sent, with or without a query', async () => {
+    const s = await startServer(await makeApp(handlerApp(ECHO)))
+    const get = async (q: string) => {
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/hello${q}`, {headers: {'x-tag': 'one'}})
+      return JSON.parse(await res.text()).payload
+    }
+    const withQuery = await get('?name=a&name=b&x=1')
+    assert.equal(withQuery.Data.req.Url, `http://127.0.0.1:${s.port}/api/hello?name=a&name=b&x=1`)
+    assert.deepEqual(withQuery.Data.req.Query, {name: 'a,b', x: '1'})
+    assert.deepEqual(withQuery.Metadata.Query, {name: 'a,b', x: '1'})
+    assert.deepEqual(withQuery.Data.req.Headers['x-tag'], ['one'])
+    assert.equal(withQuery.Metadata.Headers['x-tag'], 'one')
+    for (const q of ['', '?']) {
+      const none = await get(q)
+      assert.equal(none.Data.req.Url, `http://127.0.0.1:${s.port}/api/hello`)
+      assert.deepEqual([none.Data.req.Query, none.Metadata.Query], [{}, {}])
+    }
+    s.child.kill('SIGINT')
+    assert.equal(await s.closed, 130)
+  })
+
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {
     const dir = await makeApp(
       goodApp(

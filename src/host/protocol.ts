@@ -13,6 +13,8 @@ export interface HttpRequestInput {
   method: string
   /** Path and query as received, e.g. /api/hello?name=x */
   url: string
+  /** `url` already parsed (against any base: only its path and query are read). */
+  parsed?: URL
   headers: Record<string, string | string[] | undefined>
   body?: Buffer
   params?: Record<string, string | null>
@@ -37,6 +39,7 @@ function sys(fn: string) {
 
 function joinedQuery(url: URL): Record<string, string> {
   const q: Record<string, string> = {}
+  if (url.search === '') return q
   for (const key of new Set(url.searchParams.keys())) q[key] = url.searchParams.getAll(key).join(',')
   return q
 }
@@ -49,7 +52,7 @@ function joinedQuery(url: URL): Record<string, string> {
 export function httpPayload(fn: FunctionDef, req: HttpRequestInput): InvocationPayload {
   const trigger = fn.bindings.find(isTrigger)
   const host = String(req.headers.host ?? 'localhost')
-  const url = new URL(req.url, `http://${host}`)
+  const url = req.parsed ?? new URL(req.url, `http://${host}`)
   const query = joinedQuery(url)
   const headers: Record<string, string[]> = {}
   const joined: Record<string, string> = {}

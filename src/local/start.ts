@@ -223,6 +223,7 @@ class StartSession {
       const input: HttpRequestInput = {
         method: String(req.method),
         url: String(req.url),
+        parsed: url,
         headers: req.headers,
         body,
         params,
