@@ -12,6 +12,7 @@ import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
+import {withoutSetting} from './helpers/settings.js'
 import {dosZip, listZip} from './helpers/zip.js'
 
 let fake: FakeAzure
@@ -600,10 +601,7 @@ describe('verify: evidence that the handler started, not the host state', {skip:
   })
 
   test('no log source (Linux Consumption without App Insights): says so and exits 0; --smoke confirms it', async () => {
-    const site = fake.site('demo-linux-consumption')
-    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    try {
+    await withoutSetting(fake.site('demo-linux-consumption'), 'APPLICATIONINSIGHTS_CONNECTION_STRING', async () => {
       const r = await chd(['deploy', appDir, '--app', 'demo-linux-consumption', '--force', '--json'], {env})
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.json().verify.worker, 'unconfirmed')
@@ -616,19 +614,14 @@ describe('verify: evidence that the handler started, not the host state', {skip:
       assert.equal(smoke.code, 0, smoke.stderr)
       assert.equal(smoke.json().verify.worker, 'started')
       assert.equal(smoke.json().verify.evidence, 'GET /api/hello answered 200')
-    } finally {
-      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
-    }
+    })
   })
 
   test(
     'WebJobsScriptHostService.cs: a host that cannot start (host.json version 3.0) is in Error: ' +
       'HOST_NOT_RUNNING with its errors, exit 5',
     async () => {
-      const site = fake.site('demo-linux-consumption')
-      const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-      delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-      try {
+      await withoutSetting(fake.site('demo-linux-consumption'), 'APPLICATIONINSIGHTS_CONNECTION_STRING', async () => {
         const dir = await makeApp(
           goodApp(
             {copy: await goHandler('linux-amd64')},
@@ -641,26 +634,22 @@ describe('verify: evidence that the handler started, not the host state', {skip:
           r.stderr,
           /Error \[HOST_NOT_RUNNING\][\s\S]*the host is in Error: Microsoft\.Azure\.WebJobs\.Script: '3\.0' is an invalid value for host\.json 'version' property/,
         )
-      } finally {
-        site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
-      }
+      })
     },
   )
 
   test('--smoke against a handler that never serves fails with exit 5', async () => {
-    const site = fake.site('demo-linux-consumption')
-    const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-    delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
     fake.hostTimeoutMs = 500
     try {
-      const dir = await makeApp(crashing)
-      const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello'], {
-        env: {...env, CHD_VERIFY_WINDOW_MS: '8000'},
+      await withoutSetting(fake.site('demo-linux-consumption'), 'APPLICATIONINSIGHTS_CONNECTION_STRING', async () => {
+        const dir = await makeApp(crashing)
+        const r = await chd(['deploy', dir, '--app', 'demo-linux-consumption', '--force', '--smoke', '/api/hello'], {
+          env: {...env, CHD_VERIFY_WINDOW_MS: '8000'},
+        })
+        assert.equal(r.code, 5, r.stderr)
+        assert.match(r.stderr, /Error \[SMOKE_FAILED\].*\n.*GET \/api\/hello answered (500|503)/)
       })
-      assert.equal(r.code, 5, r.stderr)
-      assert.match(r.stderr, /Error \[SMOKE_FAILED\].*\n.*GET \/api\/hello answered (500|503)/)
     } finally {
-      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
       fake.hostTimeoutMs = 10_000
     }
   })

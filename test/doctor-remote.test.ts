@@ -7,6 +7,7 @@ import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
 import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
+import {withoutSetting} from './helpers/settings.js'
 
 let fake: FakeAzure
 let env: Record<string, string>
@@ -226,11 +227,10 @@ describe('chd doctor --app names the cause from the live app', {skip: goSkip()},
       '(HANDLER_START_UNCONFIRMED)',
     async () => {
       const site = fake.site('demo-windows')
-      const saved = site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-      delete site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING
       site.logs.debugNotify = 0
-      const r = await chd(['doctor', '--app', 'demo-windows', '--json'], {env, cwd: elsewhere})
-      site.settings.APPLICATIONINSIGHTS_CONNECTION_STRING = saved
+      const r = await withoutSetting(site, 'APPLICATIONINSIGHTS_CONNECTION_STRING', () =>
+        chd(['doctor', '--app', 'demo-windows', '--json'], {env, cwd: elsewhere}),
+      )
       const doc = r.json()
       assert.equal(doc.remote.hostState, 'Running', 'an app never deployed runs a host with no functions')
       assert.ok(site.logs.debugNotify > 0, 'the host status request switched debug mode on')
