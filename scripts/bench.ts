@@ -350,8 +350,8 @@ async function bareProxy(app: string): Promise<Load> {
   try {
     await answering(`http://127.0.0.1:${hp}/`)
     const env = {...process.env, PORT: String(pp), UPSTREAM_PORT: String(hp)}
-    const proxy = [process.execPath, ['--import', 'tsx', 'scripts/bench-proxy.ts']] as const
-    return await underLoad(proxy[0], [...proxy[1]], env, `http://127.0.0.1:${pp}/api/hello`)
+    const proxy = ['--import', 'tsx', 'scripts/bench-proxy.ts']
+    return await underLoad(process.execPath, proxy, env, `http://127.0.0.1:${pp}/api/hello`)
   } finally {
     handler.kill()
     await new Promise((resolve) => handler.once('exit', resolve))

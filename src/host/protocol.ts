@@ -445,8 +445,11 @@ function missingHttp(
   }
 }
 
-/** Headers of one connection, not of the request: the client's framing and connection options stay with it. */
-const HOP_BY_HOP = new Set([
+/**
+ * Request headers not passed on: those of the caller's connection (hop-by-hop) and its body framing,
+ * which the forwarded request sets anew (undici refuses most of them).
+ */
+const NOT_FORWARDED = new Set([
   'content-length',
   'transfer-encoding',
   'connection',
@@ -469,7 +472,7 @@ export function forwardHttp(
 ): Promise<RawExchange> {
   const headers: Record<string, string | string[]> = {}
   for (const [k, v] of Object.entries(req.headers))
-    if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) headers[k] = v
+    if (v !== undefined && !NOT_FORWARDED.has(k.toLowerCase())) headers[k] = v
   headers['X-Azure-Functions-HostVersion'] = HOST_VERSION
   headers['X-Azure-Functions-InvocationId'] = invocationId
   if (mode === 'proxy') {
