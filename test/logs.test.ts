@@ -412,10 +412,7 @@ describe('chd logs', {skip: goSkip()}, () => {
         })
       const r = await chd(['logs', '--app', 'demo-flex', '--since', '1h', '--json'], {env})
       assert.equal(r.code, 0, r.stderr)
-      const events = r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
+      const events = r.lines()
       assert.ok(
         events.some((e) => e.message === 'Language Worker Process exited. Pid=9.'),
         'the generic trace',
@@ -437,10 +434,7 @@ describe('chd logs', {skip: goSkip()}, () => {
         env,
       })
       assert.equal(r.code, 0, r.stderr)
-      const messages = r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l).message)
+      const messages = r.lines().map((e) => e.message)
       assert.ok(messages.includes('a line from staging'))
       assert.ok(!messages.includes('a line from production'))
     },
@@ -449,18 +443,12 @@ describe('chd logs', {skip: goSkip()}, () => {
   test('history with --since; filtering by invocation id and level', async () => {
     const all = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--json'], {env})
     assert.equal(all.code, 0, all.stderr)
-    const events = all.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
+    const events = all.lines()
     const inv = events.find((e) => e.invocationId)!.invocationId
     const one = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--invocation', inv, '--json'], {
       env,
     })
-    const mine = one.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
+    const mine = one.lines()
     assert.ok(mine.length >= 2)
     for (const e of mine) assert.equal(e.invocationId, inv)
     // The filter, on lines of both kinds (a loaded machine may add real errors of its own).
@@ -470,10 +458,7 @@ describe('chd logs', {skip: goSkip()}, () => {
     const errors = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--level', 'error', '--json'], {
       env,
     })
-    const shown = errors.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
+    const shown = errors.lines()
     assert.ok(shown.some((e) => e.message === 'an error line for the filter'))
     for (const e of shown) assert.ok(['Error', 'Critical'].includes(e.level), JSON.stringify(e))
   })
@@ -490,10 +475,7 @@ describe('chd logs', {skip: goSkip()}, () => {
     const read = async (level: string) => {
       const r = await chd(['logs', '--app', 'demo-linux-premium', '--since', '1h', '--level', level, '--json'], {env})
       assert.equal(r.code, 0, r.stderr)
-      return r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
+      return r.lines()
     }
     const errors = await read('error')
     const e = errors.find((x) => x.message === 'no db')

@@ -8,7 +8,7 @@ import {DeployStatus, namedStatus} from '../src/azure/kudu.js'
 import {CATALOGUE} from '../src/checks/catalogue.js'
 import {FakeAzure} from './fake-azure/server.js'
 import {goodApp, hostJson, makeApp, tempDir} from './helpers/app.js'
-import {chd, type CliResult} from './helpers/cli.js'
+import {chd} from './helpers/cli.js'
 import {goHandler, goSkip} from './helpers/go.js'
 import {handlerApp, JSON_OK, nodeHandler} from './helpers/handlers.js'
 import {loadSchemas, SCHEMA_DIR, schemaErrors} from './helpers/schemas.js'
@@ -26,13 +26,6 @@ function assertValid(name: string, doc: unknown, what: string): void {
         `${JSON.stringify(doc).slice(0, 2000)}\n(change the schema with the output, and say so in the README)`,
     )
   }
-}
-
-function jsonLines(r: CliResult): unknown[] {
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as unknown)
 }
 
 const APP = handlerApp(nodeHandler(`console.log('serving ' + req.url); ${JSON_OK}`))
@@ -191,7 +184,7 @@ describe('local commands: doctor, pack, explain, invoke, start and their errors'
     assertValid('error', usage.json(), 'chd pack --level 12 --json')
     const start = await chd(['start', broken, '--port', '0', '--json'])
     assert.equal(start.code, 1, start.stderr)
-    const events = jsonLines(start)
+    const events = start.lines()
     assert.equal((events.at(-1) as {type: string}).type, 'error')
     for (const e of events) assertValid('start-event', e, 'chd start --json, failing')
   })
@@ -328,11 +321,11 @@ describe('Azure commands against the fake: deploy, doctor --app, settings, logs'
   test('logs: event lines from App Insights, and the error line', async () => {
     const r = await chd(['logs', '--app', 'demo-linux-dedicated', '--since', '1h', '--level', 'trace', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
-    const events = jsonLines(r)
+    const events = r.lines()
     assert.ok(events.length > 0, 'no log events')
     for (const e of events) assertValid('logs-event', e, 'chd logs --json line')
     const missing = await chd(['logs', '--app', 'no-such-app', '--since', '1h', '--json'], {env})
     assert.equal(missing.code, 4, missing.stderr)
-    for (const e of jsonLines(missing)) assertValid('logs-event', e, 'chd logs --json, failing')
+    for (const e of missing.lines()) assertValid('logs-event', e, 'chd logs --json, failing')
   })
 })

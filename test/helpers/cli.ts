@@ -14,6 +14,8 @@ export interface CliResult {
   /** Peak resident memory of the chd process (VmHWM), sampled every 50 ms; undefined off Linux. */
   peakRssMb?: number
   json(): any
+  /** stdout as NDJSON: one parsed value per non-blank line (--json of logs and start). */
+  lines(): any[]
 }
 
 export interface CliOptions {
@@ -69,6 +71,11 @@ export function chd(args: string[], options: CliOptions = {}): Promise<CliResult
             throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
           }
         },
+        lines: () =>
+          stdout
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l)),
       })
     })
   })
