@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
+import net from 'node:net'
 import path from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -250,6 +251,32 @@ describe('chd start', () => {
     }
     s.child.kill('SIGINT')
     assert.equal(await s.closed, 130)
+  })
+
+  test('a port in use is PORT_IN_USE, exit 2, at once: the handler it started is stopped, not restarted', async () => {
+    // Every launch of the handler appends its pid, so a restart would show as a second line.
+    const launches =
+      "require('node:fs').appendFileSync('pids', process.pid + '\\n'); " +
+      "server.listen(Number(process.env.FUNCTIONS_CUSTOMHANDLER_PORT), '127.0.0.1')"
+    const dir = await makeApp(handlerApp(nodeHandler(JSON_OK, launches)))
+    const busy = net.createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    try {
+      const {port} = busy.address() as net.AddressInfo
+      const r = await chd(['start', dir, '--port', String(port), '--json'])
+      assert.equal(r.code, 2, r.stderr)
+      const events = r.lines()
+      assert.ok(
+        events.some((e) => e.type === 'error' && e.code === 'PORT_IN_USE'),
+        r.stdout,
+      )
+      assert.ok(!events.some((e) => e.type === 'restarted'), r.stdout)
+      const pids = (await readFile(path.join(dir, 'pids'), 'utf8')).trim().split('\n')
+      assert.equal(pids.length, 1, `launched once: ${pids.join(', ')}`)
+      assert.equal(await alive(Number(pids[0])), false, 'the handler is stopped')
+    } finally {
+      busy.close()
+    }
   })
 
   test('forwarding sends the original request and relays the answer verbatim', {skip: goSkip()}, async () => {

@@ -114,6 +114,8 @@ class StartSession {
   /** Rejects when the host would shut down (restart budget spent, or a restart that fails). */
   readonly stopped: Promise<void>
   private running = true
+  /** Set once the session is over: the handler's exit is then chd stopping it, not a crash to restart. */
+  private closed = false
   private readonly launches = [Date.now()]
   private shutdown: (error: Error) => void = () => {}
   private server?: http.Server
@@ -152,6 +154,7 @@ class StartSession {
   }
 
   close(): void {
+    this.closed = true
     this.server?.close()
   }
 
@@ -163,6 +166,7 @@ class StartSession {
   private supervise(): void {
     void this.host.exited?.then(async (exit) => {
       this.running = false
+      if (this.closed) return
       if (exit.code === 0) {
         const message = 'The handler exited with code 0; the host does not restart it, so invocations now fail'
         return this.emit({type: 'exit', ...exit, action: 'none', message})

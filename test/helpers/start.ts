@@ -2,8 +2,6 @@ import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {after} from 'node:test'
 
-import {unusedPort} from '../../src/host/launch.js'
-
 export interface Started {
   port: number
   events: any[]
@@ -12,18 +10,16 @@ export interface Started {
   waitFor(pred: (e: any) => boolean): Promise<any>
 }
 
-/** Runs `chd start DIR --json` on a free port, collecting its NDJSON events; resolves once it is ready. */
+/**
+ * Runs `chd start DIR --json` on a port the system picks (--port 0: no race with other tests for a port
+ * found free a moment earlier), collecting its NDJSON events; resolves once it is ready, with its port.
+ */
 export async function startServer(dir: string): Promise<Started> {
-  const port = await unusedPort()
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', String(port), '--json'],
-    {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: {...process.env, NODE_ENV: 'test'},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/run.js', 'start', dir, '--port', '0', '--json'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: {...process.env, NODE_ENV: 'test'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const events: any[] = []
   const waiters: Array<{pred: (e: any) => boolean; resolve: (e: any) => void}> = []
   let buf = ''
@@ -52,6 +48,6 @@ export async function startServer(dir: string): Promise<Started> {
       ),
     ])
   }
-  await waitFor((e) => e.type === 'ready')
+  const {port} = await waitFor((e) => e.type === 'ready')
   return {port, events, child, closed, waitFor}
 }
