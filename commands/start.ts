@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {ChdCommand} from '../src/base-command.js'
+import {isoNow} from '../src/clock.js'
 import {secondsToMs, startupTimeoutFlag} from '../src/flags.js'
 import {runStart, type StartEvent} from '../src/local/start.js'
 import {LineWriter} from '../src/ui/lines.js'
@@ -35,7 +36,7 @@ With --json, prints one JSON event per line (ready, invocation, handler, exit).`
     // Requests and handler lines are batched; the rest (ready, exit, restart) goes out at once, in order.
     const out = new LineWriter()
     const onEvent = (event: StartEvent) => {
-      out.line(json ? JSON.stringify({time: new Date().toISOString(), ...event}) : renderStartEvent(event))
+      out.line(json ? JSON.stringify({time: isoNow(), ...event}) : renderStartEvent(event))
       if (event.type !== 'invocation' && event.type !== 'handler') out.flush()
     }
     await runStart(

@@ -26,6 +26,20 @@ const QUEUE_FUNCTION = {
   ],
 }
 const BUNDLE = {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'}}
+/** Sends bytes as they are (fetch refuses a malformed request line) and resolves with the first answer's text. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text))
+    let answer = ''
+    socket.on('data', (d) => {
+      answer += String(d)
+      if (answer.includes('\r\n\r\n')) socket.end()
+    })
+    socket.on('close', () => resolve(answer))
+    socket.on('error', reject)
+  })
+}
+
 /** Running, not merely a zombie waiting for init to reap it. */
 async function alive(pid: number): Promise<boolean> {
   for (let i = 0; i < 40; i++) {
@@ -232,7 +246,7 @@ describe('chd start', () => {
     assert.equal(new Set(invocations.map((e) => e.invocationId)).size, 200)
   })
 
-  test('the payload carries the URL, query and headers the caller sent, with or without a query', async () => {
+  test('the payload carries the URL, query and headers sent, a query or none; a bad target is 400', async () => {
     const s = await startServer(await makeApp(handlerApp(ECHO)))
     const get = async (q: string) => {
       const res = await fetch(`http://127.0.0.1:${s.port}/api/hello${q}`, {headers: {'x-tag': 'one'}})
@@ -249,6 +263,9 @@ describe('chd start', () => {
       assert.equal(none.Data.req.Url, `http://127.0.0.1:${s.port}/api/hello`)
       assert.deepEqual([none.Data.req.Query, none.Metadata.Query], [{}, {}])
     }
+    // A target no URL parser reads once ended chd start with an unhandled rejection.
+    assert.match(await rawRequest(s.port, 'GET //[ HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /)
+    assert.deepEqual((await get('')).Data.req.Method, 'GET')
     s.child.kill('SIGINT')
     assert.equal(await s.closed, 130)
   })

@@ -3,7 +3,15 @@ import net from 'node:net'
 import {test} from 'node:test'
 
 import type {FunctionDef} from '../src/app/model.js'
-import {handlerClient, hostValue, postInvocation, readInvocationResponse, toHttpOutput} from '../src/host/protocol.js'
+import {
+  handlerClient,
+  hostValue,
+  httpPayloadText,
+  postInvocation,
+  readInvocationResponse,
+  requestTarget,
+  toHttpOutput,
+} from '../src/host/protocol.js'
 
 function fn(bindings: Array<{type: string; direction: string; name: string}>): FunctionDef {
   return {
@@ -180,7 +188,7 @@ test(
     const port = (server.address() as net.AddressInfo).port
     const client = await handlerClient(port)
     try {
-      const payload = {Data: {}, Metadata: {}}
+      const payload = JSON.stringify({Data: {}, Metadata: {}})
       const first = await postInvocation(client, '/f', payload, 'id-1', 5000)
       const second = await postInvocation(client, '/f', payload, 'id-2', 5000)
       assert.deepEqual([first.status, second.status], [200, 200])
@@ -192,3 +200,83 @@ test(
     }
   },
 )
+
+test('request targets: plain paths skip the URL parser and read as URL parsing reads them', () => {
+  const targets = [
+    '/',
+    '/api/hello',
+    '/api/hello/',
+    '/api/v1.2/file.txt',
+    '/api/a~b_c-d',
+    '/api//double',
+    '/api/./x',
+    '/api/../x',
+    '/.well-known/x',
+    '//host/x',
+    '/api/%7Euser',
+    '/api/é',
+    '/api/a b',
+    '/api/x?',
+    '/api/x?name=a&name=b&x=1',
+    '/api/x?q=a%20b&empty=&flag',
+  ]
+  for (const t of targets) {
+    const url = new URL(t, 'http://localhost')
+    const query: Record<string, string> = {}
+    for (const k of new Set(url.searchParams.keys())) query[k] = url.searchParams.getAll(k).join(',')
+    assert.deepEqual(requestTarget(t), {pathname: url.pathname, search: url.search, query}, t)
+  }
+})
+
+test('the HTTP payload text: every header name and value escaped where JSON needs it, params in their place', () => {
+  const text = httpPayloadText(HTTP, {
+    method: 'post',
+    url: '/api/items/7?tag=a&tag=b',
+    headers: {
+      host: 'example.test:7071',
+      'x-quote': 'say "hi" \\ back',
+      'x-unicode': 'naïve ✓',
+      'set-cookie': ['a=1', 'b=2'],
+      'bad"name': 'v',
+      skipped: undefined,
+      'content-type': 'application/octet-stream',
+    },
+    body: Buffer.from([0, 1, 2, 255]),
+    params: {id: '7', Query: 'from-route', sys: 'never', missing: undefined as unknown as string, none: null},
+  })
+  const doc = JSON.parse(text)
+  assert.deepEqual(doc.Data.req, {
+    Url: 'http://example.test:7071/api/items/7?tag=a&tag=b',
+    Method: 'POST',
+    Query: {tag: 'a,b'},
+    Headers: {
+      host: ['example.test:7071'],
+      'x-quote': ['say "hi" \\ back'],
+      'x-unicode': ['naïve ✓'],
+      'set-cookie': ['a=1', 'b=2'],
+      'bad"name': ['v'],
+      'content-type': ['application/octet-stream'],
+    },
+    Params: {id: '7', Query: 'from-route', sys: 'never', none: null},
+    Identities: [],
+    Body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+  })
+  const {sys, ...metadata} = doc.Metadata
+  assert.deepEqual(metadata, {
+    Query: 'from-route',
+    Headers: {
+      host: 'example.test:7071',
+      'x-quote': 'say "hi" \\ back',
+      'x-unicode': 'naïve ✓',
+      'set-cookie': 'a=1,b=2',
+      'bad"name': 'v',
+      'content-type': 'application/octet-stream',
+    },
+    id: '7',
+    none: null,
+  })
+  assert.deepEqual(Object.keys(sys), ['MethodName', 'UtcNow', 'RandGuid'])
+  assert.equal(sys.MethodName, 'f')
+  assert.ok(Math.abs(Date.parse(sys.UtcNow) - Date.now()) < 5000)
+  assert.match(sys.RandGuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+})

@@ -11,9 +11,8 @@ import {type LaunchPlan, planLaunch, type StartedProcess, startProcess} from './
 import {
   forwardHttp,
   handlerClient,
-  httpPayload,
+  httpPayloadText,
   type HttpRequestInput,
-  type InvocationPayload,
   type InvocationResult,
   postInvocation,
   type RawExchange,
@@ -201,14 +200,17 @@ export class LocalHost {
     timeoutMs = 230_000,
   ): Promise<{
     invocationId: string
-    payload: InvocationPayload
+    /** The payload's JSON text, as sent. */
+    payload: string
     raw?: RawExchange
     result: InvocationResult
     ms: number
   }> {
     const client = this.started()
     const invocationId = randomUUID()
-    const payload = input.http ? httpPayload(fn, input.http) : triggerPayload(fn, input.value, input.metadata)
+    const payload = input.http
+      ? httpPayloadText(fn, input.http)
+      : JSON.stringify(triggerPayload(fn, input.value, input.metadata))
     const start = Date.now()
     let raw: RawExchange
     try {

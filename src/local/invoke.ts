@@ -118,7 +118,7 @@ async function invokeOnce(options: InvokeOptions, progress: Progress): Promise<I
       invocationId: r.invocationId,
       mode: 'payload',
       startupMs: report.ms,
-      request: {method: 'POST', path: `/${fn.name}`, payload: r.payload},
+      request: {method: 'POST', path: `/${fn.name}`, payload: JSON.parse(r.payload) as InvocationPayload},
       response: r.raw && {status: r.raw.status, headers: r.raw.headers, body: r.raw.body.toString('utf8')},
       result: r.result,
       ok: r.result.ok,

@@ -5,7 +5,7 @@ import {isObject} from '../app/jsonc.js'
 import type {FunctionApp} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {HostLine, LocalHost} from '../host/index.js'
-import type {HttpRequestInput} from '../host/protocol.js'
+import {type HttpRequestInput, type RequestTarget, requestTarget} from '../host/protocol.js'
 import {httpRoutes} from '../host/routes.js'
 import {type Progress, runStep} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
@@ -107,6 +107,7 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
 
 type Reply = (status: number, text: string) => void
 type InvocationEvent = Extract<StartEvent, {type: 'invocation'}>
+type StartRoute = ReturnType<typeof httpRoutes>[number]
 
 /** One `chd start`: the handler under the host's restart budget, and the server in front of it. */
 class StartSession {
@@ -197,67 +198,73 @@ class StartSession {
     })
   }
 
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     const start = Date.now()
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const body = await readBody(req)
+    const body = readBody(req)
+    // A caller that goes away while sending its body gets no answer, and leaves no invocation.
+    if (Buffer.isBuffer(body)) void this.answer(req, res, body, start)
+    else
+      body.then(
+        (b) => this.answer(req, res, b, start),
+        () => res.destroy(),
+      )
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, start: number) {
+    const method = String(req.method)
+    const url = String(req.url)
     const reply: Reply = (status, text) => send(res, status, {'Content-Type': 'text/plain; charset=utf-8'}, text)
-    const event = {method: String(req.method), path: url.pathname, logs: []}
-    let matched: {function: string} | undefined
+    let target: RequestTarget
     try {
-      const admin = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname)
-      if (admin && req.method === 'POST') return await this.invokeAdmin(admin[1], body, start, reply)
-      const route = this.routes.find((r) => r.regex.test(url.pathname))
-      if (!route || (route.methods && !route.methods.includes(String(req.method)))) return reply(404, 'Not Found')
-      matched = {function: route.fn.name}
+      target = requestTarget(url)
+    } catch {
+      // A target the URL parser cannot read (`//[`): refused before any function is chosen, not a crash.
+      return reply(400, 'Bad Request')
+    }
+    const path = target.pathname
+    let name: string | undefined
+    try {
+      const admin = /^\/admin\/functions\/([^/]+)$/i.exec(path)
+      if (admin && method === 'POST') return await this.invokeAdmin(admin[1], body, start, reply)
+      const [route, params] = this.match(path)
+      if (!route || (route.methods && !route.methods.includes(method))) return reply(404, 'Not Found')
+      name = route.fn.name
       if (!this.running) {
-        const error = 'the handler is not running'
-        this.emit({
-          type: 'invocation',
-          ...event,
-          function: route.fn.name,
-          status: 500,
-          ms: Date.now() - start,
-          ok: false,
-          error,
-        })
+        this.failed(method, path, name, start, 'the handler is not running')
         return reply(500, 'The handler is not running')
       }
-      const params = (route.regex.exec(url.pathname)?.groups ?? {}) as Record<string, string>
-      const input: HttpRequestInput = {
-        method: String(req.method),
-        url: String(req.url),
-        parsed: url,
-        headers: req.headers,
-        body,
-        params,
-      }
-      this.emit(await this.invokeHttp(route.fn, input, url.pathname, res, start))
+      const input: HttpRequestInput = {method, url, target, headers: req.headers, body, params}
+      this.emit(await this.invokeHttp(route.fn, input, res, start))
     } catch (error) {
       if (error instanceof ChdError && error.exit === ExitCode.notFound) return reply(404, error.message)
-      reply(500, 'Internal Server Error')
-      const message = (error as Error).message
-      this.emit({
-        type: 'invocation',
-        ...event,
-        ...matched,
-        status: 500,
-        ms: Date.now() - start,
-        ok: false,
-        error: message,
-      })
+      if (!res.headersSent) reply(500, 'Internal Server Error')
+      this.failed(method, path, name, start, (error as Error).message)
     }
+  }
+
+  /** The first route whose template matches the path, and the route parameters it captured. */
+  private match(path: string): [StartRoute | undefined, Record<string, string>] {
+    for (const route of this.routes) {
+      const m = route.regex.exec(path)
+      if (m) return [route, m.groups ?? {}]
+    }
+    return [undefined, {}]
+  }
+
+  private failed(method: string, path: string, name: string | undefined, start: number, error: string): void {
+    const ms = Date.now() - start
+    this.emit({type: 'invocation', function: name, method, path, status: 500, ms, ok: false, error, logs: []})
   }
 
   /** An HTTP function: forwarded as it came, or sent as the host's invocation payload. */
   private async invokeHttp(
     fn: FunctionApp['functions'][number],
     input: HttpRequestInput,
-    path: string,
     res: http.ServerResponse,
     start: number,
   ): Promise<InvocationEvent> {
-    const event = {type: 'invocation' as const, function: fn.name, method: input.method, path}
+    const {method} = input
+    const path = input.target!.pathname
     const forwarding = this.host.forwards(fn)
     if (forwarding) {
       const invocationId = randomUUID()
@@ -265,15 +272,26 @@ class StartSession {
       const hopByHop = ['transfer-encoding', 'connection', 'keep-alive']
       const headers = Object.fromEntries(Object.entries(raw.headers).filter(([k]) => !hopByHop.includes(k)))
       send(res, raw.status, headers, raw.body)
-      return {...event, status: raw.status, ms: Date.now() - start, invocationId, ok: true, logs: []}
+      return {
+        type: 'invocation',
+        function: fn.name,
+        method,
+        path,
+        status: raw.status,
+        ms: Date.now() - start,
+        invocationId,
+        ok: true,
+        logs: [],
+      }
     }
-    const r = await this.host.invoke(fn, {http: input})
-    const out = r.result.http
-    if (r.result.ok) send(res, out?.status ?? 200, out?.headers ?? {}, out?.body ?? '')
+    const {result, invocationId} = await this.host.invoke(fn, {http: input})
+    const out = result.http
+    const status = result.ok ? (out?.status ?? 200) : 500
+    if (result.ok) send(res, status, out?.headers ?? {}, out?.body ?? '')
     else send(res, 500, {'Content-Type': 'text/plain; charset=utf-8'}, 'Internal Server Error')
-    const status = r.result.ok ? (out?.status ?? 200) : 500
-    const {ok, error, logs} = r.result
-    return {...event, status, ms: Date.now() - start, invocationId: r.invocationId, ok, error, logs}
+    const {ok, error, logs} = result
+    const ms = Date.now() - start
+    return {type: 'invocation', function: fn.name, method, path, status, ms, invocationId, ok, error, logs}
   }
 
   /** POST /admin/functions/<name>: a non-HTTP trigger, answered 202 at once as the host does. */

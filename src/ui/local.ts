@@ -1,5 +1,6 @@
 import {ux} from '@oclif/core/ux'
 
+import {isoNow} from '../clock.js'
 import type {HostLine} from '../host/index.js'
 import {type InvokeResult, SHOW_MAX_CHARS} from '../local/invoke.js'
 import type {StartEvent} from '../local/start.js'
@@ -53,7 +54,7 @@ export function renderInvocation(invocation: InvokeResult): string {
 }
 
 export function renderStartEvent(event: StartEvent): string {
-  const time = ux.colorize('dim', new Date().toISOString().slice(11, 23))
+  const time = ux.colorize('dim', isoNow().slice(11, 23))
   switch (event.type) {
     case 'ready': {
       const lines = [`Functions (handler on 127.0.0.1:${event.handlerPort}, ready in ${event.startupMs} ms):`, '']
