@@ -109,6 +109,8 @@ export class LocalHost {
   private process?: StartedProcess
   private plan?: LaunchPlan
   private client?: Dispatcher
+  /** forwards() per function, asked on every request `chd start` serves. */
+  private readonly modes = new Map<FunctionDef, 'proxy' | 'forward' | false>()
   readonly lines: HostLine[] = []
 
   constructor(
@@ -240,10 +242,16 @@ export class LocalHost {
    * when both are set. Only HTTP in-and-out functions qualify. False: the JSON payload.
    */
   forwards(fn: FunctionDef): 'proxy' | 'forward' | false {
-    const {customHandler} = this.app
-    if (!customHandler || !isHttpInAndOut(fn)) return false
-    if (customHandler.enableProxyingHttpRequest) return 'proxy'
-    return customHandler.enableForwardingHttpRequest || customHandler.section === 'httpWorker' ? 'forward' : false
+    let mode = this.modes.get(fn)
+    if (mode === undefined) {
+      const {customHandler} = this.app
+      if (!customHandler || !isHttpInAndOut(fn)) mode = false
+      else if (customHandler.enableProxyingHttpRequest) mode = 'proxy'
+      else
+        mode = customHandler.enableForwardingHttpRequest || customHandler.section === 'httpWorker' ? 'forward' : false
+      this.modes.set(fn, mode)
+    }
+    return mode
   }
 
   /** Sends the original request to the handler and returns its answer as it is (forwarding or proxying). */

@@ -228,47 +228,59 @@ function dispatchOnce(
   resolve: (raw: RawExchange) => void,
   reject: (error: Failure) => void,
 ): void {
-  const start = Date.now()
-  const maxBody = call.maxBody ?? Infinity
-  const chunks: Buffer[] = []
-  let bytes = 0
-  let head: RawExchange['headers'] | undefined
-  let status = 0
-  let statusText = ''
-  client.dispatch(
-    {
-      path: call.path,
-      method: call.method,
-      headers: call.headers,
-      // undici sends any iterable body chunked; its types name only Readable among streams.
-      body: call.body as Dispatcher.DispatchOptions['body'],
-      headersTimeout: call.timeoutMs,
-      bodyTimeout: call.timeoutMs,
-    },
-    {
-      // Its presence tells undici this handler speaks the v7 callbacks.
-      onRequestStart() {},
-      onResponseStart(_c, code, headers, text) {
-        head = headers
-        status = code
-        statusText = text ?? ''
-      },
-      onResponseData(_c, chunk) {
-        if (bytes + chunk.length <= maxBody) chunks.push(chunk)
-        bytes += chunk.length
-      },
-      onResponseEnd() {
-        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-        const raw: RawExchange = {status, statusText, headers: head!, body, ms: Date.now() - start}
-        if (bytes > body.length) raw.bytes = bytes
-        resolve(raw)
-      },
-      onResponseError(_c, error: Failure) {
-        error.answered = head !== undefined
-        reject(error)
-      },
-    },
-  )
+  const options: Dispatcher.DispatchOptions = {
+    path: call.path,
+    method: call.method,
+    headers: call.headers,
+    // undici sends any iterable body chunked; its types name only Readable among streams.
+    body: call.body as Dispatcher.DispatchOptions['body'],
+    headersTimeout: call.timeoutMs,
+    bodyTimeout: call.timeoutMs,
+  }
+  client.dispatch(options, new Collector(call.maxBody ?? Infinity, resolve, reject))
+}
+
+/** One answer, collected through undici's v7 handler callbacks (methods, so a request allocates no closures). */
+class Collector implements Dispatcher.DispatchHandler {
+  private readonly start = Date.now()
+  private readonly chunks: Buffer[] = []
+  private bytes = 0
+  private status = 0
+  private statusText = ''
+  private headers?: RawExchange['headers']
+
+  constructor(
+    private readonly maxBody: number,
+    private readonly resolve: (raw: RawExchange) => void,
+    private readonly reject: (error: Failure) => void,
+  ) {}
+
+  // Its presence tells undici this handler speaks the v7 callbacks.
+  onRequestStart(): void {}
+
+  onResponseStart(_c: unknown, status: number, headers: RawExchange['headers'], statusText?: string): void {
+    this.status = status
+    this.statusText = statusText ?? ''
+    this.headers = headers
+  }
+
+  onResponseData(_c: unknown, chunk: Buffer): void {
+    if (this.bytes + chunk.length <= this.maxBody) this.chunks.push(chunk)
+    this.bytes += chunk.length
+  }
+
+  onResponseEnd(): void {
+    const {chunks, status, statusText, headers} = this
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+    const raw: RawExchange = {status, statusText, headers: headers!, body, ms: Date.now() - this.start}
+    if (this.bytes > body.length) raw.bytes = this.bytes
+    this.resolve(raw)
+  }
+
+  onResponseError(_c: unknown, error: Failure): void {
+    error.answered = this.headers !== undefined
+    this.reject(error)
+  }
 }
 
 /** undici's errors in the words node:http used, which findings and tests quote. */
@@ -345,7 +357,9 @@ export function toHttpOutput(value: unknown): HttpOutput | {error: string} {
 }
 
 /** Status, media type and JSON shape: what DefaultHttpWorkerService checks before it reads any value. */
-function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code: string; error: string} {
+function readEnvelope(
+  raw: RawExchange,
+): {doc: Record<string, unknown>; logs: string[]} | {code: string; error: string} {
   if (raw.bytes !== undefined) {
     return {
       code: 'INVOCATION_FAILED',
@@ -393,10 +407,11 @@ function readEnvelope(raw: RawExchange): {doc: Record<string, unknown>} | {code:
       error: 'Invalid HttpResponseMessage: the body must be a JSON object with Outputs, Logs and ReturnValue',
     }
   const logs = findCI(doc, 'Logs')?.[1]
-  if (logs !== undefined && logs !== null && (!Array.isArray(logs) || logs.some((l) => typeof l !== 'string'))) {
+  if (logs === undefined || logs === null) return {doc, logs: []}
+  if (!Array.isArray(logs) || logs.some((l) => typeof l !== 'string')) {
     return {code: 'RESPONSE_NOT_JSON', error: 'Invalid HttpResponseMessage: "Logs" must be an array of strings'}
   }
-  return {doc}
+  return {doc, logs: logs as string[]}
 }
 
 /**
@@ -410,34 +425,46 @@ export function readInvocationResponse(fn: FunctionDef, raw: RawExchange): Invoc
   const envelope = readEnvelope(raw)
   if ('code' in envelope)
     return {ok: false, code: envelope.code, error: envelope.error, warnings: [], logs: [], outputs: {}, missing: []}
-  const {doc} = envelope
+  const {doc, logs} = envelope
   const outputsRaw = findCI(doc, 'Outputs')?.[1]
   const outputs = isObject(outputsRaw) ? outputsRaw : undefined
   const returnValue = findCI(doc, 'ReturnValue')?.[1] ?? undefined
-  const result: InvocationResult = {
-    ok: true,
-    warnings: [],
-    logs: (findCI(doc, 'Logs')?.[1] as string[] | null | undefined) ?? [],
-    outputs: outputs ?? {},
-    returnValue,
-    missing: [],
-  }
-  const outBindings = fn.bindings.filter(
-    (binding: Binding) => binding.direction === 'out' || binding.direction === 'inout',
-  )
-  const hasReturn = outBindings.some((binding) => binding.name === '$return')
+  const result: InvocationResult = {ok: true, warnings: [], logs, outputs: outputs ?? {}, returnValue, missing: []}
+  const {out, hasReturn, httpBinding, httpTrigger} = outputPlan(fn)
   const merged: Record<string, unknown> = {...outputs}
   if (!hasReturn && isObject(returnValue)) Object.assign(merged, returnValue)
-  for (const binding of outBindings) {
+  for (const binding of out) {
     const present = binding.name === '$return' ? returnValue !== undefined : binding.name in merged
     if (!present) result.missing.push(binding.name)
   }
-  const httpBinding = outBindings.find((binding) => binding.type.toLowerCase() === 'http')
-  const isHttp = fn.bindings.some(
-    (binding) => binding.direction === 'in' && binding.type.toLowerCase() === 'httptrigger',
-  )
-  if (httpBinding || isHttp) return withHttpResponse(result, {httpBinding, outputs, merged, returnValue, hasReturn})
+  if (httpBinding || httpTrigger)
+    return withHttpResponse(result, {httpBinding, outputs, merged, returnValue, hasReturn})
   return result
+}
+
+/** What reading an answer needs of a function's bindings: worked out once per function, not per answer. */
+interface OutputPlan {
+  out: Binding[]
+  hasReturn: boolean
+  httpBinding?: Binding
+  httpTrigger: boolean
+}
+
+const outputPlans = new WeakMap<FunctionDef, OutputPlan>()
+
+function outputPlan(fn: FunctionDef): OutputPlan {
+  let plan = outputPlans.get(fn)
+  if (!plan) {
+    const out = fn.bindings.filter((binding) => binding.direction === 'out' || binding.direction === 'inout')
+    plan = {
+      out,
+      hasReturn: out.some((binding) => binding.name === '$return'),
+      httpBinding: out.find((binding) => binding.type.toLowerCase() === 'http'),
+      httpTrigger: fn.bindings.some((b) => b.direction === 'in' && b.type.toLowerCase() === 'httptrigger'),
+    }
+    outputPlans.set(fn, plan)
+  }
+  return plan
 }
 
 function withHttpResponse(

@@ -69,13 +69,13 @@ export function renderStartEvent(event: StartEvent): string {
     }
     case 'invocation': {
       const mark = event.ok ? ux.colorize('green', String(event.status)) : ux.colorize('red', String(event.status))
-      const lines = [
+      // Concatenated rather than joined from an array: a busy `chd start` writes one of these per request.
+      let text =
         `${time} ${event.function ?? '(no function)'} ${event.method} ${event.path} → ${mark} ${event.ms} ` +
-          `ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`,
-      ]
-      if (event.error) lines.push(`${time}   ${ux.colorize('red', event.error)}`)
-      for (const log of event.logs) lines.push(`${time}   log: ${log}`)
-      return lines.join('\n')
+        `ms${event.invocationId ? ` ${ux.colorize('dim', event.invocationId)}` : ''}`
+      if (event.error) text += `\n${time}   ${ux.colorize('red', event.error)}`
+      for (const log of event.logs) text += `\n${time}   log: ${log}`
+      return text
     }
     case 'handler':
       return `${time} ${renderHostLine(event)}`
