@@ -260,34 +260,55 @@ async function answering(url: string): Promise<void> {
   throw new Error(`${url} did not answer within 60 s`)
 }
 
-/** wrk's requests per second and p99 latency (ms) for 50 connections on one thread. */
-function wrk(url: string, seconds: number): {rps: number; p99: number} {
+/** wrk's requests (in all, and per second) and p99 latency (ms) for 50 connections on one thread. */
+function wrk(url: string, seconds: number): {requests: number; rps: number; p99: number} {
   const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', url], {encoding: 'utf8'})
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1])
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1])
   const [, value, unit] = /\n\s+99%\s+([\d.]+)(us|ms|s)\b/.exec(out) ?? []
   const p99 = Number(value) * ({us: 0.001, ms: 1, s: 1000}[unit as 'us' | 'ms' | 's'] ?? NaN)
-  if (!Number.isFinite(rps) || !Number.isFinite(p99)) throw new Error(`cannot read wrk's output:\n${out}`)
-  return {rps, p99}
+  if (![requests, rps, p99].every(Number.isFinite)) throw new Error(`cannot read wrk's output:\n${out}`)
+  return {requests, rps, p99}
+}
+
+/**
+ * CPU time (µs) a process has had so far, all its threads, from /proc/PID/task/TID/schedstat (ns on
+ * the CPU, no clock-tick rounding); NaN where there is no /proc.
+ */
+function cpuMicros(pid: number | undefined): number {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`)
+    return tasks.reduce((sum, tid) => {
+      return sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+    }, 0)
+  } catch {
+    return NaN
+  }
 }
 
 /**
  * A server under wrk: first a warm-up round that is not counted (a fresh Node process runs its first
  * thousands of requests before the JIT has compiled them, and that alone made the p99 of a cold run
  * 90-120 ms where a warm one was 14 ms), then the measured round. Every server in the row gets the same.
+ * Beside rate and latency, the server's CPU per request: on 2 cores shared with wrk and the handler,
+ * requests per second swing with whatever else the machine runs; the CPU a request costs swings less.
  */
-async function underLoad(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv, url: string) {
+async function underLoad(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv, url: string): Promise<Load> {
   const child = spawn(cmd, cmdArgs, {cwd: root, env, stdio: 'ignore'})
   try {
     await answering(url)
     wrk(url, Math.max(2, Math.round(loadSeconds / 5)))
-    return wrk(url, loadSeconds)
+    const before = cpuMicros(child.pid)
+    const {requests, rps, p99} = wrk(url, loadSeconds)
+    return {rps, p99, cpuUs: (cpuMicros(child.pid) - before) / requests}
   } finally {
     child.kill('SIGINT')
     await new Promise((resolve) => child.once('exit', resolve))
   }
 }
 
-type Load = {rps: number; p99: number}
+/** Requests per second, p99 latency (ms), and the server's CPU per request (µs). */
+type Load = {rps: number; p99: number; cpuUs: number}
 
 /**
  * `chd start` in front of the bench's Go handler, beside the handler alone and a proxy with no logic
@@ -329,8 +350,11 @@ async function startRow(app: string): Promise<Row> {
     extra: {
       'chd req/s': rps.median.toFixed(0),
       'chd p99 ms': p99.median.toFixed(1),
+      'chd CPU µs/req': median(chd, 'cpuUs', 0),
       'no-logic proxy req/s': median(bare, 'rps', 0),
       'no-logic proxy p99 ms': median(bare, 'p99', 1),
+      'no-logic proxy CPU µs/req': median(bare, 'cpuUs', 0),
+      'CPU per request, chd / proxy': stats(chd.map((x, i) => x.cpuUs / bare[i].cpuUs)).median.toFixed(2),
       'handler req/s': median(handler, 'rps', 0),
       'handler p99 ms': median(handler, 'p99', 1),
       'runs of s': `${chd.length} × ${loadSeconds}`,
