@@ -26,10 +26,16 @@ const QUEUE_FUNCTION = {
   ],
 }
 const BUNDLE = {extensionBundle: {id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)'}}
-/** Sends bytes as they are (fetch refuses a malformed request line) and resolves with the first answer's text. */
-function rawRequest(port: number, text: string): Promise<string> {
+/**
+ * Sends bytes as they are (fetch refuses a malformed request line) and resolves with the first answer's
+ * text; with `hangUpMs`, the connection is dropped that long after sending, answered or not.
+ */
+function rawRequest(port: number, text: string, hangUpMs?: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(text))
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(text)
+      if (hangUpMs !== undefined) setTimeout(() => socket.destroy(), hangUpMs)
+    })
     let answer = ''
     socket.on('data', (d) => {
       answer += String(d)
@@ -246,7 +252,7 @@ describe('chd start', () => {
     assert.equal(new Set(invocations.map((e) => e.invocationId)).size, 200)
   })
 
-  test('the payload carries the URL, query and headers sent, a query or none; a bad target is 400', async () => {
+  test('the payload carries the URL, query and headers sent, a query or none; bad requests leave it up', async () => {
     const s = await startServer(await makeApp(handlerApp(ECHO)))
     const get = async (q: string) => {
       const res = await fetch(`http://127.0.0.1:${s.port}/api/hello${q}`, {headers: {'x-tag': 'one'}})
@@ -263,9 +269,13 @@ describe('chd start', () => {
       assert.equal(none.Data.req.Url, `http://127.0.0.1:${s.port}/api/hello`)
       assert.deepEqual([none.Data.req.Query, none.Metadata.Query], [{}, {}])
     }
-    // A target no URL parser reads once ended chd start with an unhandled rejection.
+    // Both of these once ended chd start with an unhandled rejection: a target no URL parser reads,
+    // and a caller that goes away in the middle of its body.
     assert.match(await rawRequest(s.port, 'GET //[ HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /)
+    const partial = 'POST /api/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789'
+    assert.equal(await rawRequest(s.port, partial, 200), '')
     assert.deepEqual((await get('')).Data.req.Method, 'GET')
+    assert.equal(s.events.filter((e) => e.type === 'invocation' && e.method === 'POST').length, 0)
     s.child.kill('SIGINT')
     assert.equal(await s.closed, 130)
   })
