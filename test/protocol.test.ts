@@ -280,3 +280,10 @@ test('the HTTP payload text: every header name and value escaped where JSON need
   assert.ok(Math.abs(Date.parse(sys.UtcNow) - Date.now()) < 5000)
   assert.match(sys.RandGuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
 })
+
+test('a route parameter named Query that matched nothing drops Metadata.Query, as the object spread did', () => {
+  const params = {Query: undefined} as unknown as Record<string, string>
+  const doc = JSON.parse(httpPayloadText(HTTP, {method: 'GET', url: '/api/x', headers: {}, params}))
+  assert.deepEqual(Object.keys(doc.Metadata), ['Headers', 'sys'])
+  assert.deepEqual(doc.Data.req.Params, {})
+})

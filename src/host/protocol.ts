@@ -118,13 +118,17 @@ function bodyField(req: HttpRequestInput): string {
 
 const METADATA_OWN = new Set(['Query', 'Headers', 'sys'])
 
-/** Query, Headers, the route parameters (one named Query or Headers takes that value's place), then sys. */
+/**
+ * Metadata as the object {Query, Headers, ...params, sys} stringifies: a route parameter named Query or
+ * Headers takes that value's place (one left undefined drops it); sys is always the host's own.
+ */
 function metadataText(fn: FunctionDef, query: string, headers: string, params: Record<string, string | null>): string {
+  const replaceable = (k: string, value: string) => {
+    if (!Object.hasOwn(params, k)) return `"${k}":${value},`
+    return params[k] === undefined ? '' : `"${k}":${JSON.stringify(params[k])},`
+  }
   const own = members(params, METADATA_OWN)
-  const param = (k: string) => (Object.hasOwn(params, k) ? params[k] : undefined)
-  const q = param('Query') === undefined ? query : JSON.stringify(params.Query)
-  const h = param('Headers') === undefined ? headers : JSON.stringify(params.Headers)
-  return `{"Query":${q},"Headers":${h}${own === '' ? '' : `,${own}`},"sys":${sysText(fn)}}`
+  return `{${replaceable('Query', query)}${replaceable('Headers', headers)}${own && `${own},`}"sys":${sysText(fn)}}`
 }
 
 /** A non-HTTP trigger (queue, timer, blob …): the value and metadata converted as the host does. */

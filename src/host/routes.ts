@@ -12,9 +12,18 @@ export interface HttpRoute {
   /** The route template, e.g. "products/{id?}". */
   template: string
   methods?: string[]
+  /** The template as a pattern: literal text matched as it is, each parameter one capture group. */
   regex: RegExp
+  /** Parameter names, in the order of their capture groups. */
   params: string[]
+  /** Values of `{name=value}` parameters, for a request that leaves them out. */
+  defaults: Record<string, string>
 }
+
+/** `{name}`, `{name?}`, `{*rest}` / `{**rest}`, `{name:constraint}`, `{name=default}` (ASP.NET route templates). */
+const PARAMETER = /\{(\*{0,2})([^}:?=*]+)(?::[^}?=]*)?(\?|=[^}]*)?\}/g
+
+const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
 
 export function httpRoutes(app: FunctionApp): HttpRoute[] {
   const prefix = routePrefix(app)
@@ -28,20 +37,56 @@ export function httpRoutes(app: FunctionApp): HttpRoute[] {
     const methodsRaw = getCI(raw, 'methods')
     const methods = Array.isArray(methodsRaw) ? methodsRaw.map((m) => String(m).toUpperCase()) : undefined
     const template = [prefix, route].filter(Boolean).join('/')
-    const params: string[] = []
-    const pattern = template
-      .split('/')
-      .map((seg) =>
-        seg.replace(/\{(\*?)([^}:?]+)(?::[^}?]*)?(\??)\}/g, (_m, star: string, name: string, opt: string) => {
-          params.push(name)
-          return star ? '(?<' + name + '>.*)' : opt ? '(?<' + name + '>[^/]*)' : '(?<' + name + '>[^/]+)'
-        }),
-      )
-      .join('/')
-    routes.push({fn, template, methods, regex: new RegExp(`^/${pattern}/?$`, 'i'), params})
+    routes.push({fn, template, methods, ...templatePattern(template)})
   }
   // Literal routes before templated ones, as ASP.NET routing prefers them.
   return routes.sort((a, b) => a.params.length - b.params.length)
+}
+
+/**
+ * A route template as a case-insensitive pattern over the whole path. A segment that is only an
+ * optional, defaulted or catch-all parameter may be left out, its slash with it ("items/{id?}"
+ * matches /items), as in ASP.NET routing.
+ */
+function templatePattern(template: string): Pick<HttpRoute, 'regex' | 'params' | 'defaults'> {
+  const params: string[] = []
+  const defaults: Record<string, string> = {}
+  let pattern = ''
+  for (const segment of template.split('/')) {
+    let text = ''
+    let last = 0
+    let omissible = false
+    for (const m of segment.matchAll(PARAMETER)) {
+      const [whole, star, name, tail = ''] = m
+      params.push(name)
+      if (tail.startsWith('=')) defaults[name] = tail.slice(1)
+      omissible = whole === segment && (star !== '' || tail !== '')
+      text += `${escapeRegex(segment.slice(last, m.index))}${star ? '(.*)' : tail ? '([^/]*)' : '([^/]+)'}`
+      last = m.index + whole.length
+    }
+    text += escapeRegex(segment.slice(last))
+    pattern += omissible ? `(?:/${text})?` : `/${text}`
+  }
+  return {regex: new RegExp(`^${pattern}/?$`, 'i'), params, defaults}
+}
+
+/** The first route whose template matches the path, and the parameters it captured. */
+export function matchRoute(
+  routes: HttpRoute[],
+  path: string,
+): {route: HttpRoute; params: Record<string, string>} | undefined {
+  for (const route of routes) {
+    const m = route.regex.exec(path)
+    if (!m) continue
+    // No prototype: a parameter may be called anything, __proto__ included.
+    const params = Object.create(null) as Record<string, string>
+    route.params.forEach((name, i) => {
+      const value = m[i + 1] || route.defaults[name]
+      if (value !== undefined) params[name] = value
+    })
+    return {route, params}
+  }
+  return undefined
 }
 
 /** A concrete path for a template, for mock requests: each parameter becomes "test". */

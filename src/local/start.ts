@@ -2,11 +2,11 @@ import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
 import {isObject} from '../app/jsonc.js'
-import type {FunctionApp} from '../app/model.js'
+import type {FunctionApp, FunctionDef} from '../app/model.js'
 import {ChdError, ExitCode} from '../errors.js'
 import type {HostLine, LocalHost} from '../host/index.js'
 import {type HttpRequestInput, type RequestTarget, requestTarget} from '../host/protocol.js'
-import {httpRoutes} from '../host/routes.js'
+import {httpRoutes, matchRoute} from '../host/routes.js'
 import {type Progress, runStep} from '../progress.js'
 import {findFunction, startLocal} from './session.js'
 
@@ -107,7 +107,6 @@ export async function runStart(options: StartOptions, progress: Progress): Promi
 
 type Reply = (status: number, text: string) => void
 type InvocationEvent = Extract<StartEvent, {type: 'invocation'}>
-type StartRoute = ReturnType<typeof httpRoutes>[number]
 
 /** One `chd start`: the handler under the host's restart budget, and the server in front of it. */
 class StartSession {
@@ -225,8 +224,12 @@ class StartSession {
     let name: string | undefined
     try {
       const admin = /^\/admin\/functions\/([^/]+)$/i.exec(path)
-      if (admin && method === 'POST') return await this.invokeAdmin(admin[1], body, start, reply)
-      const [route, params] = this.match(path)
+      if (admin && method === 'POST') {
+        const fn = findFunction(this.app, decodeURIComponent(admin[1]))
+        name = fn.name
+        return await this.invokeAdmin(fn, body, start, reply)
+      }
+      const {route, params} = matchRoute(this.routes, path) ?? {}
       if (!route || (route.methods && !route.methods.includes(method))) return reply(404, 'Not Found')
       name = route.fn.name
       if (!this.running) {
@@ -238,27 +241,19 @@ class StartSession {
     } catch (error) {
       if (error instanceof ChdError && error.exit === ExitCode.notFound) return reply(404, error.message)
       if (!res.headersSent) reply(500, 'Internal Server Error')
-      this.failed(method, path, name, start, (error as Error).message)
+      // An admin call was answered 202 before the handler was called: the event keeps that status.
+      this.failed(method, path, name, start, (error as Error).message, res.headersSent ? res.statusCode : 500)
     }
   }
 
-  /** The first route whose template matches the path, and the route parameters it captured. */
-  private match(path: string): [StartRoute | undefined, Record<string, string>] {
-    for (const route of this.routes) {
-      const m = route.regex.exec(path)
-      if (m) return [route, m.groups ?? {}]
-    }
-    return [undefined, {}]
-  }
-
-  private failed(method: string, path: string, name: string | undefined, start: number, error: string): void {
+  private failed(method: string, path: string, name: string | undefined, start: number, error: string, status = 500) {
     const ms = Date.now() - start
-    this.emit({type: 'invocation', function: name, method, path, status: 500, ms, ok: false, error, logs: []})
+    this.emit({type: 'invocation', function: name, method, path, status, ms, ok: false, error, logs: []})
   }
 
   /** An HTTP function: forwarded as it came, or sent as the host's invocation payload. */
   private async invokeHttp(
-    fn: FunctionApp['functions'][number],
+    fn: FunctionDef,
     input: HttpRequestInput,
     res: http.ServerResponse,
     start: number,
@@ -295,8 +290,7 @@ class StartSession {
   }
 
   /** POST /admin/functions/<name>: a non-HTTP trigger, answered 202 at once as the host does. */
-  private async invokeAdmin(name: string, body: Buffer, start: number, reply: Reply): Promise<void> {
-    const fn = findFunction(this.app, decodeURIComponent(name))
+  private async invokeAdmin(fn: FunctionDef, body: Buffer, start: number, reply: Reply): Promise<void> {
     if (!this.running) return reply(500, 'The handler is not running')
     let value: unknown = body.toString('utf8')
     try {

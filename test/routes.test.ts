@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import {test} from 'node:test'
+
+import type {FunctionApp, FunctionDef} from '../src/app/model.js'
+import {httpRoutes, matchRoute} from '../src/host/routes.js'
+
+/** An app of HTTP functions, one per route template (undefined: no route, the function's name). */
+function app(routes: Array<string | undefined>, routePrefix?: string): FunctionApp {
+  const functions = routes.map((route, i): FunctionDef => {
+    const trigger = {type: 'httpTrigger', direction: 'in', name: 'req', ...(route === undefined ? {} : {route})}
+    const value = {bindings: [trigger, {type: 'http', direction: 'out', name: 'res'}]}
+    return {
+      name: `f${i}`,
+      path: `f${i}/function.json`,
+      doc: {path: `f${i}/function.json`, text: JSON.stringify(value), value},
+      bindings: value.bindings.map((b, index) => ({...b, index})),
+      problems: [],
+    }
+  })
+  const hostJson = routePrefix === undefined ? {} : {extensions: {http: {routePrefix}}}
+  return {functions, hostJson: {path: 'host.json', text: '', value: hostJson}} as unknown as FunctionApp
+}
+
+const match = (routes: ReturnType<typeof httpRoutes>, path: string) => {
+  const hit = matchRoute(routes, path)
+  return hit && {function: hit.route.fn.name, params: {...hit.params}}
+}
+
+test('route templates: literal text is matched as it is, never as a pattern', () => {
+  const routes = httpRoutes(app(['v1.0/items', 'a+b', 'price($)', 'x|{Query}']))
+  assert.deepEqual(match(routes, '/api/v1.0/items'), {function: 'f0', params: {}})
+  assert.equal(match(routes, '/api/v1X0/items'), undefined)
+  assert.deepEqual(match(routes, '/api/a+b'), {function: 'f1', params: {}})
+  assert.equal(match(routes, '/api/aab'), undefined)
+  assert.deepEqual(match(routes, '/api/price($)'), {function: 'f2', params: {}})
+  assert.equal(match(routes, '/api/x'), undefined)
+  assert.deepEqual(match(routes, '/api/x|q'), {function: 'f3', params: {Query: 'q'}})
+})
+
+test('route templates: parameters, optional and catch-all segments, defaults; a constraint is read past', () => {
+  const routes = httpRoutes(
+    app(['items/{id?}', 'files/{*rest}', 'pages/{n=1}', 'users/{user-id:int}/{kind}', 'all/{**path}', undefined]),
+  )
+  assert.deepEqual(match(routes, '/api/items'), {function: 'f0', params: {}})
+  assert.deepEqual(match(routes, '/api/items/'), {function: 'f0', params: {}})
+  assert.deepEqual(match(routes, '/api/ITEMS/7'), {function: 'f0', params: {id: '7'}})
+  assert.deepEqual(match(routes, '/api/files'), {function: 'f1', params: {}})
+  assert.deepEqual(match(routes, '/api/files/a/b.txt'), {function: 'f1', params: {rest: 'a/b.txt'}})
+  assert.deepEqual(match(routes, '/api/pages'), {function: 'f2', params: {n: '1'}})
+  assert.deepEqual(match(routes, '/api/pages/3'), {function: 'f2', params: {n: '3'}})
+  assert.deepEqual(match(routes, '/api/users/5/admin'), {function: 'f3', params: {'user-id': '5', kind: 'admin'}})
+  assert.equal(match(routes, '/api/users/5'), undefined)
+  assert.deepEqual(match(routes, '/api/all/x/y'), {function: 'f4', params: {path: 'x/y'}})
+  assert.deepEqual(match(routes, '/api/f5'), {function: 'f5', params: {}})
+})
+
+test('route templates: the prefix from host.json, or none', () => {
+  assert.deepEqual(match(httpRoutes(app(['hello'], 'v2')), '/v2/hello'), {function: 'f0', params: {}})
+  assert.deepEqual(match(httpRoutes(app(['hello'], '')), '/hello'), {function: 'f0', params: {}})
+  assert.equal(match(httpRoutes(app(['hello'])), '/hello'), undefined)
+})
