@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import type {FunctionApp, FunctionDef} from '../src/app/model.js'
-import {httpRoutes, matchRoute} from '../src/host/routes.js'
+import {httpRoutes, matchRoute, samplePath} from '../src/host/routes.js'
 
 /** An app of HTTP functions, one per route template (undefined: no route, the function's name). */
 function app(routes: Array<string | undefined>, routePrefix?: string): FunctionApp {
@@ -58,4 +58,24 @@ test('route templates: the prefix from host.json, or none', () => {
   assert.deepEqual(match(httpRoutes(app(['hello'], 'v2')), '/v2/hello'), {function: 'f0', params: {}})
   assert.deepEqual(match(httpRoutes(app(['hello'], '')), '/hello'), {function: 'f0', params: {}})
   assert.equal(match(httpRoutes(app(['hello'])), '/hello'), undefined)
+})
+
+test('inline constraints: a value that fails one does not match, and the next route is tried', () => {
+  const routes = httpRoutes(app(['items/{id:int}', 'items/{slug:alpha:minlength(3)}', 'n/{n:range(1,10)}']))
+  assert.deepEqual(match(routes, '/api/items/42'), {function: 'f0', params: {id: '42'}})
+  assert.deepEqual(match(routes, '/api/items/abc'), {function: 'f1', params: {slug: 'abc'}})
+  assert.equal(match(routes, '/api/items/ab'), undefined)
+  assert.equal(match(routes, '/api/items/4x'), undefined)
+  assert.deepEqual(match(routes, '/api/n/10'), {function: 'f2', params: {n: '10'}})
+  assert.equal(match(routes, '/api/n/11'), undefined)
+  const optional = httpRoutes(app(['a/{d:int?}']))
+  assert.deepEqual(match(optional, '/api/a'), {function: 'f0', params: {}})
+  assert.equal(match(optional, '/api/a/x'), undefined)
+})
+
+test('sample paths for mock requests meet the constraints', () => {
+  const routes = httpRoutes(app(['a/{id:int}/{g:guid}/{b:bool}/{s}/{c:length(2)}/{m:min(5)}/{*rest}']))
+  const path = samplePath(routes[0])
+  assert.equal(path, '/api/a/1/00000000-0000-0000-0000-000000000001/true/test/te/5/test')
+  assert.equal(matchRoute(routes, path)?.route, routes[0])
 })

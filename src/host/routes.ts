@@ -1,5 +1,6 @@
 import {getCI, isObject} from '../app/jsonc.js'
 import type {FunctionApp, FunctionDef} from '../app/model.js'
+import {type Constraint, parseConstraints, sampleValue, satisfies} from './constraints.js'
 
 /** extensions.http.routePrefix from host.json; "api" unless set (an empty string removes it). */
 export function routePrefix(app: FunctionApp): string {
@@ -18,10 +19,12 @@ export interface HttpRoute {
   params: string[]
   /** Values of `{name=value}` parameters, for a request that leaves them out. */
   defaults: Record<string, string>
+  /** Inline constraints per parameter (`{id:int}`); a value that fails one does not match the route. */
+  constraints: Record<string, Constraint[]>
 }
 
 /** `{name}`, `{name?}`, `{*rest}` / `{**rest}`, `{name:constraint}`, `{name=default}` (ASP.NET route templates). */
-const PARAMETER = /\{(\*{0,2})([^}:?=*]+)(?::[^}?=]*)?(\?|=[^}]*)?\}/g
+const PARAMETER = /\{(\*{0,2})([^}:?=*]+)((?::[^}?=]*)?)(\?|=[^}]*)?\}/g
 
 const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
 
@@ -48,17 +51,19 @@ export function httpRoutes(app: FunctionApp): HttpRoute[] {
  * optional, defaulted or catch-all parameter may be left out, its slash with it ("items/{id?}"
  * matches /items), as in ASP.NET routing.
  */
-function templatePattern(template: string): Pick<HttpRoute, 'regex' | 'params' | 'defaults'> {
+function templatePattern(template: string): Pick<HttpRoute, 'regex' | 'params' | 'defaults' | 'constraints'> {
   const params: string[] = []
   const defaults: Record<string, string> = {}
+  const constraints: Record<string, Constraint[]> = {}
   let pattern = ''
   for (const segment of template.split('/')) {
     let text = ''
     let last = 0
     let omissible = false
     for (const m of segment.matchAll(PARAMETER)) {
-      const [whole, star, name, tail = ''] = m
+      const [whole, star, name, inline, tail = ''] = m
       params.push(name)
+      if (inline) constraints[name] = parseConstraints(inline)
       if (tail.startsWith('=')) defaults[name] = tail.slice(1)
       omissible = whole === segment && (star !== '' || tail !== '')
       text += `${escapeRegex(segment.slice(last, m.index))}${star ? '(.*)' : tail ? '([^/]*)' : '([^/]+)'}`
@@ -67,29 +72,37 @@ function templatePattern(template: string): Pick<HttpRoute, 'regex' | 'params' |
     text += escapeRegex(segment.slice(last))
     pattern += omissible ? `(?:/${text})?` : `/${text}`
   }
-  return {regex: new RegExp(`^${pattern}/?$`, 'i'), params, defaults}
+  return {regex: new RegExp(`^${pattern}/?$`, 'i'), params, defaults, constraints}
 }
 
-/** The first route whose template matches the path, and the parameters it captured. */
+/** The first route whose template and constraints match the path, and the parameters it captured. */
 export function matchRoute(
   routes: HttpRoute[],
   path: string,
 ): {route: HttpRoute; params: Record<string, string>} | undefined {
   for (const route of routes) {
     const m = route.regex.exec(path)
-    if (!m) continue
-    // No prototype: a parameter may be called anything, __proto__ included.
-    const params = Object.create(null) as Record<string, string>
-    route.params.forEach((name, i) => {
-      const value = m[i + 1] || route.defaults[name]
-      if (value !== undefined) params[name] = value
-    })
-    return {route, params}
+    const params = m && routeValues(route, m)
+    if (params) return {route, params}
   }
   return undefined
 }
 
-/** A concrete path for a template, for mock requests: each parameter becomes "test". */
+/** The route's values from a match, or undefined when one fails its constraints (a value left out is not checked). */
+function routeValues(route: HttpRoute, m: RegExpExecArray): Record<string, string> | undefined {
+  // No prototype: a parameter may be called anything, __proto__ included.
+  const params = Object.create(null) as Record<string, string>
+  for (const [i, name] of route.params.entries()) {
+    const captured = m[i + 1]
+    if (captured && route.constraints[name] && !satisfies(captured, route.constraints[name])) return undefined
+    const value = captured || route.defaults[name]
+    if (value !== undefined) params[name] = value
+  }
+  return params
+}
+
+/** A concrete path for a template, for mock requests: each parameter a value its constraints accept. */
 export function samplePath(route: HttpRoute): string {
-  return '/' + route.template.replace(/\{[^}]+\}/g, 'test')
+  const values = route.params.map((name) => sampleValue(route.constraints[name] ?? []))
+  return '/' + route.template.replace(PARAMETER, () => values.shift() ?? 'test')
 }
