@@ -79,3 +79,13 @@ test('sample paths for mock requests meet the constraints', () => {
   assert.equal(path, '/api/a/1/00000000-0000-0000-0000-000000000001/true/test/te/5/test')
   assert.equal(matchRoute(routes, path)?.route, routes[0])
 })
+
+test('the path is matched decoded, as Kestrel hands it to routing: every valid escape but %2F', () => {
+  const routes = httpRoutes(app(['files/{name}', 'café', 'all/{*rest}']))
+  assert.deepEqual(match(routes, '/api/files/a%20b'), {function: 'f0', params: {name: 'a b'}})
+  assert.deepEqual(match(routes, '/api/files/a%2Fb'), {function: 'f0', params: {name: 'a%2Fb'}})
+  assert.deepEqual(match(routes, '/api/files/%C3%A9t%C3%A9'), {function: 'f0', params: {name: 'été'}})
+  assert.deepEqual(match(routes, '/api/files/bad%E9'), {function: 'f0', params: {name: 'bad%E9'}})
+  assert.deepEqual(match(routes, '/api/caf%C3%A9'), {function: 'f1', params: {}})
+  assert.deepEqual(match(routes, '/api/all/x%2fy/z%3F'), {function: 'f2', params: {rest: 'x%2fy/z?'}})
+})

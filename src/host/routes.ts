@@ -75,17 +75,32 @@ function templatePattern(template: string): Pick<HttpRoute, 'regex' | 'params' |
   return {regex: new RegExp(`^${pattern}/?$`, 'i'), params, defaults, constraints}
 }
 
-/** The first route whose template and constraints match the path, and the parameters it captured. */
+/**
+ * The first route whose template and constraints match the path, and the parameters it captured. The
+ * path is matched as routing sees it: percent-escapes decoded, all but %2F (docs/host-protocol.md §11).
+ */
 export function matchRoute(
   routes: HttpRoute[],
   path: string,
 ): {route: HttpRoute; params: Record<string, string>} | undefined {
+  const decoded = path.includes('%') ? decodeExceptSlash(path) : path
   for (const route of routes) {
-    const m = route.regex.exec(path)
+    const m = route.regex.exec(decoded)
     const params = m && routeValues(route, m)
     if (params) return {route, params}
   }
   return undefined
+}
+
+/** Runs of escapes other than %2F, decoded as UTF-8; a run that is not valid UTF-8 stays as it came. */
+function decodeExceptSlash(path: string): string {
+  return path.replace(/(?:%(?!2f)[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run
+    }
+  })
 }
 
 /** The route's values from a match, or undefined when one fails its constraints (a value left out is not checked). */
