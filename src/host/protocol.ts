@@ -40,6 +40,16 @@ function sysText(fn: FunctionDef): string {
 }
 
 /**
+ * A member name as JSON text. Header names are tokens (RFC 9110 §5.6.2), as route parameter and query
+ * names mostly are: JSON never escapes a token, so it is quoted as it is; anything else is escaped.
+ */
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
+
+function jsonName(name: string): string {
+  return TOKEN.test(name) ? `"${name}"` : JSON.stringify(name)
+}
+
+/**
  * The members of a JSON object of strings (or null), as text; undefined values are left out, as
  * JSON.stringify leaves them. Written by hand: JSON.stringify on an object costs several times more.
  */
@@ -48,7 +58,7 @@ function members(record: Record<string, string | null | undefined>, skip?: Set<s
   for (const k in record) {
     const v = record[k]
     if (v === undefined || skip?.has(k)) continue
-    text += `${text === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`
+    text += `${text === '' ? '' : ','}${jsonName(k)}:${JSON.stringify(v)}`
   }
   return text
 }
@@ -72,13 +82,6 @@ export function requestTarget(url: string): RequestTarget {
   const query: Record<string, string> = {}
   for (const key of new Set(parsed.searchParams.keys())) query[key] = parsed.searchParams.getAll(key).join(',')
   return {pathname: parsed.pathname, search: parsed.search, query}
-}
-
-/** Header names are tokens (RFC 9110 §5.6.2), which JSON never escapes; anything else is escaped. */
-const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
-
-function jsonName(name: string): string {
-  return TOKEN.test(name) ? `"${name}"` : JSON.stringify(name)
 }
 
 /**
